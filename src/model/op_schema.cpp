@@ -1,0 +1,686 @@
+#include "model/op_schema.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "core/error.h"
+
+namespace ys {
+namespace {
+
+Value& out(Graph& g, const Node& n, size_t i = 0) { return g.values[static_cast<size_t>(n.outputs[i])]; }
+const Value& in(const Graph& g, const Node& n, size_t i) { return g.input_value(n, i); }
+
+[[noreturn]] void unsupported(const Graph& g, const Node& n, const std::string& what) {
+  fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset, "): ", what);
+}
+
+const Tensor& const_input(const Graph& g, const Node& n, size_t i, const char* what) {
+  if (!g.has_input(n, i) || !in(g, n, i).is_constant()) {
+    unsupported(g, n, cat(what, " must be a constant known at load time"));
+  }
+  return in(g, n, i).data;
+}
+
+void allow_attrs(const Graph& g, const Node& n, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : n.attrs) {
+    bool ok = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+    if (!ok) unsupported(g, n, cat("attribute '", key, "' is not supported"));
+  }
+}
+
+void same_as_input(Graph& g, const Node& n) {
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = in(g, n, 0).shape;
+}
+
+void no_validate(const Graph&, const Node&) {}
+
+// ---- elementwise ----------------------------------------------------------------------------
+void validate_unary(const Graph& g, const Node& n) {
+  if (n.op == "LeakyRelu") return allow_attrs(g, n, {"alpha"});
+  if (n.op == "HardSigmoid") return allow_attrs(g, n, {"alpha", "beta"});
+  if (n.op == "Clip") return allow_attrs(g, n, {"min", "max"});
+  allow_attrs(g, n, {});
+}
+
+void infer_binary(Graph& g, const Node& n) {
+  Shape s = broadcast_shapes(in(g, n, 0).shape, in(g, n, 1).shape);
+  DType t = in(g, n, 0).dtype;
+  if (n.op == "Equal" || n.op == "Less" || n.op == "Greater" || n.op == "LessOrEqual" ||
+      n.op == "GreaterOrEqual") {
+    t = DType::kBool;
+  }
+  out(g, n).dtype = t;
+  out(g, n).shape = s;
+}
+
+void validate_binary(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {});
+  if (n.inputs.size() != 2) unsupported(g, n, "only two inputs are supported");
+  if (g.opset < 7) unsupported(g, n, "legacy broadcast attributes (opset < 7)");
+}
+
+void infer_where(Graph& g, const Node& n) {
+  Shape s = broadcast_shapes(broadcast_shapes(in(g, n, 0).shape, in(g, n, 1).shape), in(g, n, 2).shape);
+  out(g, n).dtype = in(g, n, 1).dtype;
+  out(g, n).shape = s;
+}
+
+// ---- shape ops ------------------------------------------------------------------------------
+void infer_shape_op(Graph& g, const Node& n) {
+  const Shape& s = in(g, n, 0).shape;
+  int64_t r = static_cast<int64_t>(s.size());
+  int64_t start = attr_int(n, "start", 0), end = attr_int(n, "end", r);
+  if (start < 0) start += r;
+  if (end < 0) end += r;
+  start = std::clamp<int64_t>(start, 0, r);
+  end = std::clamp<int64_t>(end, start, r);
+  out(g, n).dtype = DType::kInt64;
+  out(g, n).shape = {end - start};
+}
+
+void validate_cast(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"to", "saturate"});
+  int64_t to = attr_int(n, "to", 0);
+  static const std::set<int64_t> ok = {1, 2, 3, 6, 7, 9, 10, 11};
+  if (!ok.count(to)) unsupported(g, n, cat("cast to ONNX element type ", to));
+}
+
+DType onnx_dtype(int64_t t) {
+  switch (t) {
+    case 1: return DType::kFloat32;
+    case 2: return DType::kUInt8;
+    case 3: return DType::kInt8;
+    case 6: return DType::kInt32;
+    case 7: return DType::kInt64;
+    case 9: return DType::kBool;
+    case 10: return DType::kFloat16;
+    case 11: return DType::kFloat64;
+    default: return DType::kFloat32;
+  }
+}
+
+void infer_cast(Graph& g, const Node& n) {
+  out(g, n).dtype = onnx_dtype(attr_int(n, "to", 1));
+  out(g, n).shape = in(g, n, 0).shape;
+}
+
+void infer_gather(Graph& g, const Node& n) {
+  const Shape& data = in(g, n, 0).shape;
+  const Shape& idx = in(g, n, 1).shape;
+  int64_t axis = normalize_axis(n, attr_int(n, "axis", 0), static_cast<int64_t>(data.size()));
+  Shape s(data.begin(), data.begin() + axis);
+  s.insert(s.end(), idx.begin(), idx.end());
+  s.insert(s.end(), data.begin() + axis + 1, data.end());
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = s;
+}
+
+void infer_unsqueeze(Graph& g, const Node& n) {
+  Shape s = in(g, n, 0).shape;
+  std::vector<int64_t> axes = squeeze_axes(g, n);
+  int64_t r = static_cast<int64_t>(s.size() + axes.size());
+  for (int64_t& a : axes) a = normalize_axis(n, a, r);
+  std::sort(axes.begin(), axes.end());
+  for (int64_t a : axes) s.insert(s.begin() + a, 1);
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = s;
+}
+
+void infer_squeeze(Graph& g, const Node& n) {
+  const Shape& s = in(g, n, 0).shape;
+  std::vector<int64_t> axes = squeeze_axes(g, n);
+  int64_t r = static_cast<int64_t>(s.size());
+  std::set<int64_t> drop;
+  if (axes.empty()) {
+    for (int64_t i = 0; i < r; ++i) {
+      if (s[static_cast<size_t>(i)] == 1) drop.insert(i);
+    }
+  }
+  for (int64_t a : axes) drop.insert(normalize_axis(n, a, r));
+  Shape o;
+  for (int64_t i = 0; i < r; ++i) {
+    if (!drop.count(i)) o.push_back(s[static_cast<size_t>(i)]);
+  }
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = o;
+}
+
+void infer_concat(Graph& g, const Node& n) {
+  Shape s = in(g, n, 0).shape;
+  int64_t axis = normalize_axis(n, attr_int(n, "axis", 0), static_cast<int64_t>(s.size()));
+  s[static_cast<size_t>(axis)] = 0;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const Shape& t = in(g, n, i).shape;
+    if (t.size() != s.size()) fail(ErrorKind::kBadModel, describe(n), ": inputs of different rank");
+    for (size_t d = 0; d < s.size(); ++d) {
+      if (static_cast<int64_t>(d) != axis && t[d] != s[d]) {
+        fail(ErrorKind::kBadModel, describe(n), ": input ", i, " has shape ", shape_str(t),
+             ", which does not match the others outside axis ", axis);
+      }
+    }
+    s[static_cast<size_t>(axis)] += t[static_cast<size_t>(axis)];
+  }
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = s;
+}
+
+void infer_split(Graph& g, const Node& n) {
+  const Shape& s = in(g, n, 0).shape;
+  int64_t axis = normalize_axis(n, attr_int(n, "axis", 0), static_cast<int64_t>(s.size()));
+  std::vector<int64_t> sizes = split_sizes(g, n);
+  for (size_t i = 0; i < n.outputs.size(); ++i) {
+    Shape o = s;
+    o[static_cast<size_t>(axis)] = sizes[i];
+    out(g, n, i).dtype = in(g, n, 0).dtype;
+    out(g, n, i).shape = o;
+  }
+}
+
+void validate_split(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"axis", "split", "num_outputs"});
+  if (g.opset >= 13 && g.has_input(n, 1)) const_input(g, n, 1, "Split's sizes");
+}
+
+void validate_slice(const Graph& g, const Node& n) {
+  if (g.opset < 10) return allow_attrs(g, n, {"starts", "ends", "axes"});
+  allow_attrs(g, n, {});
+  for (size_t i = 1; i < n.inputs.size(); ++i) {
+    if (g.has_input(n, i)) const_input(g, n, i, "Slice's starts, ends, axes and steps");
+  }
+}
+
+void infer_slice(Graph& g, const Node& n) {
+  Shape s = in(g, n, 0).shape;
+  SliceParams p = slice_params(g, n);
+  for (size_t k = 0; k < p.axes.size(); ++k) {
+    int64_t start = p.starts[k], end = p.ends[k], step = p.steps[k];
+    int64_t len = step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / (-step);
+    s[static_cast<size_t>(p.axes[k])] = std::max<int64_t>(0, len);
+  }
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = s;
+}
+
+void validate_reshape(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"allowzero"});
+  if (g.opset < 5) unsupported(g, n, "the shape attribute of opset < 5");
+}
+
+void infer_reshape(Graph& g, const Node& n) {
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = reshape_target(g, n);
+}
+
+void infer_flatten(Graph& g, const Node& n) {
+  const Shape& s = in(g, n, 0).shape;
+  int64_t axis = attr_int(n, "axis", 1);
+  if (axis < 0) axis += static_cast<int64_t>(s.size());
+  if (axis < 0 || axis > static_cast<int64_t>(s.size())) unsupported(g, n, "axis out of range");
+  int64_t a = 1, b = 1;
+  for (size_t i = 0; i < s.size(); ++i) (static_cast<int64_t>(i) < axis ? a : b) *= s[i];
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = {a, b};
+}
+
+void infer_transpose(Graph& g, const Node& n) {
+  const Shape& s = in(g, n, 0).shape;
+  std::vector<int64_t> perm = transpose_perm(n, s.size());
+  Shape o(s.size());
+  for (size_t i = 0; i < s.size(); ++i) o[i] = s[static_cast<size_t>(perm[i])];
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = o;
+}
+
+void infer_expand(Graph& g, const Node& n) {
+  std::vector<int64_t> target = to_int_vector(const_input(g, n, 1, "Expand's shape"));
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = broadcast_shapes(in(g, n, 0).shape, target);
+}
+
+void infer_constant_of_shape(Graph& g, const Node& n) {
+  std::vector<int64_t> target = to_int_vector(const_input(g, n, 0, "ConstantOfShape's shape"));
+  DType t = DType::kFloat32;
+  auto it = n.attrs.find("value");
+  if (it != n.attrs.end()) t = std::get<Tensor>(it->second).dtype();
+  out(g, n).dtype = t;
+  out(g, n).shape = target;
+}
+
+void infer_range(Graph& g, const Node& n) {
+  double start = element_as_double(const_input(g, n, 0, "Range's start"), 0);
+  double limit = element_as_double(const_input(g, n, 1, "Range's limit"), 0);
+  double delta = element_as_double(const_input(g, n, 2, "Range's delta"), 0);
+  if (delta == 0) fail(ErrorKind::kBadModel, describe(n), ": delta is zero");
+  int64_t count = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = {count};
+}
+
+void infer_constant(Graph& g, const Node& n) {
+  // The loader turns Constant nodes into constants; this covers graphs built in code.
+  auto it = n.attrs.find("value");
+  if (it == n.attrs.end()) unsupported(g, n, "only the 'value' attribute is supported");
+  const Tensor& t = std::get<Tensor>(it->second);
+  out(g, n).dtype = t.dtype();
+  out(g, n).shape = t.shape();
+}
+
+void infer_tile(Graph& g, const Node& n) {
+  std::vector<int64_t> reps = to_int_vector(const_input(g, n, 1, "Tile's repeats"));
+  Shape s = in(g, n, 0).shape;
+  if (reps.size() != s.size()) fail(ErrorKind::kBadModel, describe(n), ": repeats has wrong length");
+  for (size_t i = 0; i < s.size(); ++i) s[i] *= reps[i];
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = s;
+}
+
+// ---- neural-network ops ---------------------------------------------------------------------
+std::vector<int64_t> spatial_attr(const Node& n, const char* key, size_t count, int64_t fallback) {
+  std::vector<int64_t> v = attr_ints(n, key);
+  if (v.empty()) v.assign(count, fallback);
+  return v;
+}
+
+Shape pooled_shape(const Graph& g, const Node& n, const Shape& x, const std::vector<int64_t>& kernel,
+                   int64_t out_channels) {
+  if (x.size() != 4) unsupported(g, n, cat("only 2-D spatial inputs (rank 4), got ", shape_str(x)));
+  std::vector<int64_t> strides = spatial_attr(n, "strides", 2, 1);
+  std::vector<int64_t> dil = spatial_attr(n, "dilations", 2, 1);
+  std::vector<int64_t> pads = conv_pads(n, x, kernel, strides, dil);
+  bool ceil_mode = attr_int(n, "ceil_mode", 0) != 0;
+  Shape o = {x[0], out_channels, 0, 0};
+  for (size_t i = 0; i < 2; ++i) {
+    int64_t eff = dil[i] * (kernel[i] - 1) + 1;
+    int64_t span = x[2 + i] + pads[i] + pads[2 + i] - eff;
+    int64_t len = ceil_mode ? (span + strides[i] - 1) / strides[i] + 1 : span / strides[i] + 1;
+    // With ceil_mode the last window must start inside the input or the left padding.
+    if (ceil_mode && (len - 1) * strides[i] >= x[2 + i] + pads[i]) --len;
+    if (len <= 0) fail(ErrorKind::kBadModel, describe(n), ": output would be empty for input ", shape_str(x));
+    o[2 + i] = len;
+  }
+  return o;
+}
+
+void validate_conv(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  const Shape& w = in(g, n, 1).shape;
+  if (w.size() != 4) unsupported(g, n, cat("only 2-D convolution (weights of rank 4), got ", shape_str(w)));
+  if (!in(g, n, 1).is_constant()) unsupported(g, n, "weights computed at run time");
+  if (g.has_input(n, 2) && !in(g, n, 2).is_constant()) unsupported(g, n, "bias computed at run time");
+}
+
+void infer_conv(Graph& g, const Node& n) {
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& w = in(g, n, 1).shape;
+  int64_t group = attr_int(n, "group", 1);
+  if (x.size() != 4) unsupported(g, n, cat("only rank-4 input, got ", shape_str(x)));
+  if (x[1] != w[1] * group) {
+    fail(ErrorKind::kBadModel, describe(n), ": input has ", x[1], " channels but weights expect ", w[1] * group);
+  }
+  std::vector<int64_t> kernel = {w[2], w[3]};
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = pooled_shape(g, n, x, kernel, w[0]);
+}
+
+void validate_pool(const Graph& g, const Node& n) {
+  if (n.op == "MaxPool") {
+    allow_attrs(g, n, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
+    if (attr_int(n, "storage_order", 0) != 0) unsupported(g, n, "storage_order=1");
+    if (n.outputs.size() > 1) unsupported(g, n, "the Indices output");
+  } else {
+    allow_attrs(g, n, {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"});
+    for (int64_t d : attr_ints(n, "dilations")) {
+      if (d != 1) unsupported(g, n, "dilated average pooling");
+    }
+  }
+  if (attr_ints(n, "kernel_shape").size() != 2) unsupported(g, n, "only 2-D pooling");
+}
+
+void infer_pool(Graph& g, const Node& n) {
+  const Shape& x = in(g, n, 0).shape;
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = pooled_shape(g, n, x, attr_ints(n, "kernel_shape"), x.size() > 1 ? x[1] : 0);
+}
+
+void infer_global_pool(Graph& g, const Node& n) {
+  Shape s = in(g, n, 0).shape;
+  for (size_t i = 2; i < s.size(); ++i) s[i] = 1;
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = s;
+}
+
+void validate_resize(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
+                     "exclude_outside", "extrapolation_value", "antialias", "keep_aspect_ratio_policy"});
+  if (g.opset < 11) unsupported(g, n, "Resize/Upsample before opset 11");
+  std::string mode = attr_string(n, "mode", "nearest");
+  if (mode != "nearest") unsupported(g, n, cat("mode '", mode, "' (only nearest)"));
+  if (attr_int(n, "antialias", 0) != 0) unsupported(g, n, "antialias=1");
+  std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
+  static const std::set<std::string> modes = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn"};
+  if (!modes.count(ctm)) unsupported(g, n, cat("coordinate_transformation_mode '", ctm, "'"));
+  std::string policy = attr_string(n, "keep_aspect_ratio_policy", "stretch");
+  if (policy != "stretch") unsupported(g, n, cat("keep_aspect_ratio_policy '", policy, "'"));
+  bool has_scales = g.has_input(n, 2) && in(g, n, 2).shape != Shape{0};
+  bool has_sizes = g.has_input(n, 3);
+  if (!has_scales && !has_sizes) unsupported(g, n, "neither scales nor sizes given");
+  if (has_scales) const_input(g, n, 2, "Resize's scales");
+  if (has_sizes) const_input(g, n, 3, "Resize's sizes");
+}
+
+void infer_resize(Graph& g, const Node& n) {
+  const Shape& x = in(g, n, 0).shape;
+  Shape o = x;
+  bool has_sizes = g.has_input(n, 3) && in(g, n, 3).data.numel() > 0;
+  if (has_sizes) {
+    o = to_int_vector(in(g, n, 3).data);
+  } else {
+    const Tensor& sc = in(g, n, 2).data;
+    if (sc.numel() != static_cast<int64_t>(x.size())) unsupported(g, n, "scales of the wrong length");
+    for (size_t i = 0; i < x.size(); ++i) {
+      o[i] = static_cast<int64_t>(std::floor(static_cast<double>(x[i]) * element_as_double(sc, static_cast<int64_t>(i))));
+    }
+  }
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = o;
+}
+
+void validate_softmax(const Graph& g, const Node& n) { allow_attrs(g, n, {"axis"}); }
+
+void infer_matmul(Graph& g, const Node& n) {
+  Shape a = in(g, n, 0).shape, b = in(g, n, 1).shape;
+  if (a.empty() || b.empty()) unsupported(g, n, "scalar operands");
+  bool a1 = a.size() == 1, b1 = b.size() == 1;
+  if (a1) a.insert(a.begin(), 1);
+  if (b1) b.push_back(1);
+  if (a.back() != b[b.size() - 2]) {
+    fail(ErrorKind::kBadModel, describe(n), ": inner dimensions differ, ", shape_str(in(g, n, 0).shape),
+         " x ", shape_str(in(g, n, 1).shape));
+  }
+  Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+  Shape o = broadcast_shapes(ba, bb);
+  if (!a1) o.push_back(a[a.size() - 2]);
+  if (!b1) o.push_back(b.back());
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = o;
+}
+
+void validate_gemm(const Graph& g, const Node& n) { allow_attrs(g, n, {"alpha", "beta", "transA", "transB"}); }
+
+void infer_gemm(Graph& g, const Node& n) {
+  const Shape& a = in(g, n, 0).shape;
+  const Shape& b = in(g, n, 1).shape;
+  if (a.size() != 2 || b.size() != 2) unsupported(g, n, "Gemm operands must be 2-D");
+  int64_t m = attr_int(n, "transA", 0) ? a[1] : a[0];
+  int64_t nn = attr_int(n, "transB", 0) ? b[0] : b[1];
+  out(g, n).dtype = in(g, n, 0).dtype;
+  out(g, n).shape = {m, nn};
+}
+
+const OpSchema kSchemas[] = {
+    // elementwise
+    {"Sigmoid", 1, 1, validate_unary, same_as_input},
+    {"Relu", 1, 1, validate_unary, same_as_input},
+    {"LeakyRelu", 1, 1, validate_unary, same_as_input},
+    {"Tanh", 1, 1, validate_unary, same_as_input},
+    {"Exp", 1, 1, validate_unary, same_as_input},
+    {"Log", 1, 1, validate_unary, same_as_input},
+    {"Neg", 1, 1, validate_unary, same_as_input},
+    {"Sqrt", 1, 1, validate_unary, same_as_input},
+    {"Abs", 1, 1, validate_unary, same_as_input},
+    {"Reciprocal", 1, 1, validate_unary, same_as_input},
+    {"Floor", 1, 1, validate_unary, same_as_input},
+    {"Ceil", 1, 1, validate_unary, same_as_input},
+    {"Erf", 1, 1, validate_unary, same_as_input},
+    {"HardSigmoid", 1, 1, validate_unary, same_as_input},
+    {"HardSwish", 1, 1, validate_unary, same_as_input},
+    {"Softplus", 1, 1, validate_unary, same_as_input},
+    {"Clip", 1, 3, validate_unary, same_as_input},
+    {"Identity", 1, 1, validate_unary, same_as_input},
+    {"Add", 2, 2, validate_binary, infer_binary},
+    {"Sub", 2, 2, validate_binary, infer_binary},
+    {"Mul", 2, 2, validate_binary, infer_binary},
+    {"Div", 2, 2, validate_binary, infer_binary},
+    {"Pow", 2, 2, validate_binary, infer_binary},
+    {"Max", 2, 2, validate_binary, infer_binary},
+    {"Min", 2, 2, validate_binary, infer_binary},
+    {"Equal", 2, 2, validate_binary, infer_binary},
+    {"Less", 2, 2, validate_binary, infer_binary},
+    {"Greater", 2, 2, validate_binary, infer_binary},
+    {"Where", 3, 3, no_validate, infer_where},
+    // shape and data movement
+    {"Shape", 1, 1, no_validate, infer_shape_op},
+    {"Cast", 1, 1, validate_cast, infer_cast},
+    {"Gather", 2, 2, no_validate, infer_gather},
+    {"Unsqueeze", 1, 2, no_validate, infer_unsqueeze},
+    {"Squeeze", 1, 2, no_validate, infer_squeeze},
+    {"Concat", 1, 64, no_validate, infer_concat},
+    {"Split", 1, 2, validate_split, infer_split},
+    {"Slice", 1, 5, validate_slice, infer_slice},
+    {"Reshape", 2, 2, validate_reshape, infer_reshape},
+    {"Flatten", 1, 1, no_validate, infer_flatten},
+    {"Transpose", 1, 1, no_validate, infer_transpose},
+    {"Expand", 2, 2, no_validate, infer_expand},
+    {"Tile", 2, 2, no_validate, infer_tile},
+    {"ConstantOfShape", 1, 1, no_validate, infer_constant_of_shape},
+    {"Range", 3, 3, no_validate, infer_range},
+    {"Constant", 0, 0, no_validate, infer_constant},
+    // neural network
+    {"Conv", 2, 3, validate_conv, infer_conv},
+    {"MaxPool", 1, 1, validate_pool, infer_pool},
+    {"AveragePool", 1, 1, validate_pool, infer_pool},
+    {"GlobalAveragePool", 1, 1, no_validate, infer_global_pool},
+    {"Resize", 1, 4, validate_resize, infer_resize},
+    {"Softmax", 1, 1, validate_softmax, same_as_input},
+    {"MatMul", 2, 2, no_validate, infer_matmul},
+    {"Gemm", 2, 3, validate_gemm, infer_gemm},
+};
+
+}  // namespace
+
+const OpSchema* find_op_schema(const std::string& op) {
+  for (const OpSchema& s : kSchemas) {
+    if (op == s.op) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> supported_ops() {
+  std::vector<std::string> ops;
+  for (const OpSchema& s : kSchemas) ops.emplace_back(s.op);
+  return ops;
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  size_t r = std::max(a.size(), b.size());
+  Shape o(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      fail(ErrorKind::kBadModel, "shapes ", shape_str(a), " and ", shape_str(b), " do not broadcast");
+    }
+    o[i] = da == 1 ? db : da;
+  }
+  return o;
+}
+
+int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank) {
+  int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) fail(ErrorKind::kBadModel, describe(n), ": axis ", axis, " out of range for rank ", rank);
+  return a;
+}
+
+std::vector<int64_t> split_sizes(const Graph& g, const Node& n) {
+  const Shape& s = g.input_value(n, 0).shape;
+  int64_t axis = normalize_axis(n, attr_int(n, "axis", 0), static_cast<int64_t>(s.size()));
+  int64_t dim = s[static_cast<size_t>(axis)];
+  std::vector<int64_t> sizes;
+  if (g.opset < 13) {
+    sizes = attr_ints(n, "split");
+  } else if (g.has_input(n, 1)) {
+    sizes = to_int_vector(g.input_value(n, 1).data);
+  }
+  if (sizes.empty()) {
+    int64_t parts = static_cast<int64_t>(n.outputs.size());
+    int64_t chunk = (dim + parts - 1) / parts;  // opset 18: the last chunk may be smaller
+    for (int64_t i = 0; i < parts; ++i) sizes.push_back(std::min(chunk, dim - i * chunk));
+  }
+  int64_t total = 0;
+  for (int64_t v : sizes) total += v;
+  if (total != dim || sizes.size() != n.outputs.size()) {
+    fail(ErrorKind::kBadModel, describe(n), ": split sizes do not add up to ", dim, " or do not match the outputs");
+  }
+  return sizes;
+}
+
+SliceParams slice_params(const Graph& g, const Node& n) {
+  const Shape& s = g.input_value(n, 0).shape;
+  int64_t r = static_cast<int64_t>(s.size());
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (g.opset < 10) {
+    starts = attr_ints(n, "starts");
+    ends = attr_ints(n, "ends");
+    axes = attr_ints(n, "axes");
+  } else {
+    starts = to_int_vector(g.input_value(n, 1).data);
+    ends = to_int_vector(g.input_value(n, 2).data);
+    if (g.has_input(n, 3)) axes = to_int_vector(g.input_value(n, 3).data);
+    if (g.has_input(n, 4)) steps = to_int_vector(g.input_value(n, 4).data);
+  }
+  if (axes.empty()) {
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  }
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size()) {
+    fail(ErrorKind::kBadModel, describe(n), ": starts, ends, axes and steps differ in length");
+  }
+  SliceParams p;
+  for (size_t k = 0; k < starts.size(); ++k) {
+    int64_t axis = normalize_axis(n, axes[k], r);
+    int64_t dim = s[static_cast<size_t>(axis)];
+    int64_t step = steps[k];
+    if (step == 0) fail(ErrorKind::kBadModel, describe(n), ": step is zero");
+    int64_t start = starts[k], end = ends[k];
+    if (start < 0) start += dim;
+    if (end < 0) end += dim;
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+    } else {
+      start = std::clamp<int64_t>(start, 0, dim - 1);
+      end = std::clamp<int64_t>(end, -1, dim - 1);
+    }
+    p.starts.push_back(start);
+    p.ends.push_back(end);
+    p.axes.push_back(axis);
+    p.steps.push_back(step);
+  }
+  return p;
+}
+
+std::vector<int64_t> squeeze_axes(const Graph& g, const Node& n) {
+  if (g.opset < 13 || has_attr(n, "axes")) return attr_ints(n, "axes");
+  if (!g.has_input(n, 1)) return {};
+  if (!g.input_value(n, 1).is_constant()) {
+    fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset, "): axes computed at run time");
+  }
+  return to_int_vector(g.input_value(n, 1).data);
+}
+
+std::vector<float> resize_scales(const Graph& g, const Node& n) {
+  const Shape& x = g.input_value(n, 0).shape;
+  const Shape& o = g.output_value(n, 0).shape;
+  std::vector<float> scales(x.size(), 1.f);
+  bool has_sizes = g.has_input(n, 3) && g.input_value(n, 3).data.numel() > 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!has_sizes) {
+      scales[i] = static_cast<float>(element_as_double(g.input_value(n, 2).data, static_cast<int64_t>(i)));
+    } else {
+      scales[i] = static_cast<float>(o[i]) / static_cast<float>(x[i]);
+    }
+  }
+  return scales;
+}
+
+std::vector<int64_t> conv_pads(const Node& n, const Shape& in_shape, const std::vector<int64_t>& kernel,
+                               const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
+  std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+  size_t sp = kernel.size();
+  if (auto_pad == "NOTSET") {
+    std::vector<int64_t> pads = attr_ints(n, "pads");
+    if (pads.empty()) pads.assign(2 * sp, 0);
+    if (pads.size() != 2 * sp) fail(ErrorKind::kBadModel, describe(n), ": pads has the wrong length");
+    return pads;
+  }
+  std::vector<int64_t> pads(2 * sp, 0);
+  if (auto_pad == "VALID") return pads;
+  if (auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER") {
+    fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), ": auto_pad '", auto_pad, "'");
+  }
+  for (size_t i = 0; i < sp; ++i) {
+    int64_t in = in_shape[2 + i];
+    int64_t outlen = (in + strides[i] - 1) / strides[i];
+    int64_t eff = dilations[i] * (kernel[i] - 1) + 1;
+    int64_t total = std::max<int64_t>(0, (outlen - 1) * strides[i] + eff - in);
+    int64_t small = total / 2, big = total - small;
+    pads[i] = auto_pad == "SAME_UPPER" ? small : big;
+    pads[sp + i] = auto_pad == "SAME_UPPER" ? big : small;
+  }
+  return pads;
+}
+
+Shape reshape_target(const Graph& g, const Node& n) {
+  const Value& shape_v = g.input_value(n, 1);
+  if (!shape_v.is_constant()) {
+    fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset,
+         "): target shape computed at run time");
+  }
+  const Shape& s = g.input_value(n, 0).shape;
+  std::vector<int64_t> t = to_int_vector(shape_v.data);
+  bool allowzero = attr_int(n, "allowzero", 0) != 0;
+  int64_t known = 1;
+  int infer_at = -1;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == 0 && !allowzero) {
+      if (i >= s.size()) fail(ErrorKind::kBadModel, describe(n), ": 0 in target shape beyond input rank");
+      t[i] = s[i];
+    }
+    if (t[i] == -1) {
+      if (infer_at >= 0) fail(ErrorKind::kBadModel, describe(n), ": more than one -1 in target shape");
+      infer_at = static_cast<int>(i);
+    } else {
+      known *= t[i];
+    }
+  }
+  int64_t total = numel(s);
+  if (infer_at >= 0) {
+    if (known == 0 || total % known != 0) {
+      fail(ErrorKind::kBadModel, describe(n), ": cannot reshape ", shape_str(s), " to ", shape_str(t));
+    }
+    t[static_cast<size_t>(infer_at)] = total / known;
+  }
+  if (numel(t) != total) fail(ErrorKind::kBadModel, describe(n), ": cannot reshape ", shape_str(s), " to ", shape_str(t));
+  return t;
+}
+
+std::vector<int64_t> transpose_perm(const Node& n, size_t rank) {
+  std::vector<int64_t> perm = attr_ints(n, "perm");
+  if (perm.empty()) {
+    for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
+  }
+  if (perm.size() != rank) fail(ErrorKind::kBadModel, describe(n), ": perm has the wrong length");
+  std::vector<bool> seen(rank, false);
+  for (int64_t& p : perm) {
+    p = normalize_axis(n, p, static_cast<int64_t>(rank));
+    if (seen[static_cast<size_t>(p)]) fail(ErrorKind::kBadModel, describe(n), ": perm repeats an axis");
+    seen[static_cast<size_t>(p)] = true;
+  }
+  return perm;
+}
+
+}  // namespace ys

@@ -1,0 +1,44 @@
+// The registry of supported operators, in the spirit of ncnn's layer registry: one entry per ONNX
+// op with its attribute validation and its shape inference. An op or attribute that is missing
+// here is refused at load time with the node name, op type, opset and what is missing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/graph.h"
+
+namespace ys {
+
+struct OpSchema {
+  const char* op;
+  int min_inputs;
+  int max_inputs;
+  // Throws ErrorKind::kUnsupported naming the attribute or input form we do not handle.
+  void (*validate)(const Graph& g, const Node& n);
+  // Sets dtype and shape of every output; input shapes are known, constant inputs carry data.
+  void (*infer)(Graph& g, const Node& n);
+};
+
+const OpSchema* find_op_schema(const std::string& op);
+std::vector<std::string> supported_ops();
+
+// Numpy-style broadcast of two shapes; throws on mismatch.
+Shape broadcast_shapes(const Shape& a, const Shape& b);
+// Normalises a possibly negative axis against a rank; throws naming the node when out of range.
+int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank);
+
+// Resolved forms of ops whose inputs moved between attributes and inputs across opsets.
+std::vector<int64_t> split_sizes(const Graph& g, const Node& n);  // Split
+struct SliceParams {
+  std::vector<int64_t> starts, ends, axes, steps;  // normalised and clamped, one per sliced axis
+};
+SliceParams slice_params(const Graph& g, const Node& n);
+std::vector<int64_t> squeeze_axes(const Graph& g, const Node& n);  // Squeeze / Unsqueeze
+std::vector<float> resize_scales(const Graph& g, const Node& n);   // per-axis output/input ratio
+std::vector<int64_t> conv_pads(const Node& n, const Shape& in, const std::vector<int64_t>& kernel,
+                               const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations);
+Shape reshape_target(const Graph& g, const Node& n);
+std::vector<int64_t> transpose_perm(const Node& n, size_t rank);
+
+}  // namespace ys
