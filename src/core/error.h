@@ -10,7 +10,16 @@
 
 namespace ys {
 
-enum class ErrorKind { kInvalidArgument, kNotFound, kUnsupported, kBadModel, kBadInput, kIo, kInternal, kOutOfMemory };
+enum class ErrorKind {
+  kInvalidArgument,
+  kNotFound,
+  kUnsupported,
+  kBadModel,
+  kBadInput,
+  kIo,
+  kInternal,
+  kOutOfMemory
+};
 
 class Error : public std::runtime_error {
  public:
@@ -35,10 +44,11 @@ template <typename... Args>
 }
 
 // Internal invariants: a broken one is our bug, not the user's.
-#define YS_CHECK(cond, ...)                                                               \
-  do {                                                                                    \
-    if (!(cond)) ::ys::fail(::ys::ErrorKind::kInternal, __FILE__, ":", __LINE__, ": ", \
-                            "check failed: " #cond " " __VA_OPT__(, ) __VA_ARGS__);       \
+#define YS_CHECK(cond, ...)                                                 \
+  do {                                                                      \
+    if (!(cond))                                                            \
+      ::ys::fail(::ys::ErrorKind::kInternal, __FILE__, ":", __LINE__, ": ", \
+                 "check failed: " #cond " " __VA_OPT__(, ) __VA_ARGS__);    \
   } while (0)
 
 }  // namespace ys

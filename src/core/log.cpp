@@ -26,8 +26,12 @@ std::atomic<LogLevel>& level_ref() {
 
 }  // namespace
 
-void set_log_level(LogLevel level) { level_ref() = level; }
-LogLevel log_level() { return level_ref(); }
+void set_log_level(LogLevel level) {
+  level_ref() = level;
+}
+LogLevel log_level() {
+  return level_ref();
+}
 
 void log_message(LogLevel level, const std::string& message) {
   static std::mutex mu;

@@ -23,14 +23,22 @@ DType dtype_from_descr(const std::string& d, const std::string& path) {
 
 const char* descr_of(DType t) {
   switch (t) {
-    case DType::kFloat32: return "<f4";
-    case DType::kFloat16: return "<f2";
-    case DType::kFloat64: return "<f8";
-    case DType::kInt64: return "<i8";
-    case DType::kInt32: return "<i4";
-    case DType::kUInt8: return "|u1";
-    case DType::kInt8: return "|i1";
-    case DType::kBool: return "|b1";
+    case DType::kFloat32:
+      return "<f4";
+    case DType::kFloat16:
+      return "<f2";
+    case DType::kFloat64:
+      return "<f8";
+    case DType::kInt64:
+      return "<i8";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kInt8:
+      return "|i1";
+    case DType::kBool:
+      return "|b1";
   }
   return "";
 }
@@ -60,7 +68,8 @@ Tensor load_npy(const std::string& path) {
     f.read(reinterpret_cast<char*>(&header_len), 4);
   }
   std::string header(header_len, '\0');
-  if (!f.read(header.data(), header_len)) fail(ErrorKind::kBadInput, "npy file '", path, "': truncated header");
+  if (!f.read(header.data(), header_len))
+    fail(ErrorKind::kBadInput, "npy file '", path, "': truncated header");
   std::string descr = header_field(header, "descr");
   size_t q1 = descr.find('\''), q2 = descr.find('\'', q1 + 1);
   DType dt = dtype_from_descr(descr.substr(q1 + 1, q2 - q1 - 1), path);
@@ -86,8 +95,10 @@ void save_npy(const std::string& path, const Tensor& t) {
   std::ofstream f(path, std::ios::binary);
   if (!f) fail(ErrorKind::kIo, "npy file '", path, "': cannot create");
   std::string shape;
-  for (size_t i = 0; i < t.rank(); ++i) shape += std::to_string(t.dim(i)) + (t.rank() == 1 || i + 1 < t.rank() ? "," : "");
-  std::string header = cat("{'descr': '", descr_of(t.dtype()), "', 'fortran_order': False, 'shape': (", shape, "), }");
+  for (size_t i = 0; i < t.rank(); ++i)
+    shape += std::to_string(t.dim(i)) + (t.rank() == 1 || i + 1 < t.rank() ? "," : "");
+  std::string header = cat("{'descr': '", descr_of(t.dtype()),
+                           "', 'fortran_order': False, 'shape': (", shape, "), }");
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';

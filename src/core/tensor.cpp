@@ -9,28 +9,44 @@ namespace ys {
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::kFloat32: return 4;
-    case DType::kFloat16: return 2;
-    case DType::kInt64: return 8;
-    case DType::kInt32: return 4;
-    case DType::kInt8: return 1;
-    case DType::kUInt8: return 1;
-    case DType::kBool: return 1;
-    case DType::kFloat64: return 8;
+    case DType::kFloat32:
+      return 4;
+    case DType::kFloat16:
+      return 2;
+    case DType::kInt64:
+      return 8;
+    case DType::kInt32:
+      return 4;
+    case DType::kInt8:
+      return 1;
+    case DType::kUInt8:
+      return 1;
+    case DType::kBool:
+      return 1;
+    case DType::kFloat64:
+      return 8;
   }
   return 0;
 }
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::kFloat32: return "float32";
-    case DType::kFloat16: return "float16";
-    case DType::kInt64: return "int64";
-    case DType::kInt32: return "int32";
-    case DType::kInt8: return "int8";
-    case DType::kUInt8: return "uint8";
-    case DType::kBool: return "bool";
-    case DType::kFloat64: return "float64";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kFloat16:
+      return "float16";
+    case DType::kInt64:
+      return "int64";
+    case DType::kInt32:
+      return "int32";
+    case DType::kInt8:
+      return "int8";
+    case DType::kUInt8:
+      return "uint8";
+    case DType::kBool:
+      return "bool";
+    case DType::kFloat64:
+      return "float64";
   }
   return "?";
 }
@@ -82,23 +98,34 @@ Tensor Tensor::clone() const {
 
 double element_as_double(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kFloat32: return t.ptr<float>()[i];
-    case DType::kFloat16: return half_to_float(t.ptr<uint16_t>()[i]);
-    case DType::kFloat64: return t.ptr<double>()[i];
-    case DType::kInt64: return static_cast<double>(t.ptr<int64_t>()[i]);
-    case DType::kInt32: return t.ptr<int32_t>()[i];
-    case DType::kInt8: return t.ptr<int8_t>()[i];
-    case DType::kUInt8: return t.ptr<uint8_t>()[i];
-    case DType::kBool: return t.ptr<uint8_t>()[i] ? 1.0 : 0.0;
+    case DType::kFloat32:
+      return t.ptr<float>()[i];
+    case DType::kFloat16:
+      return half_to_float(t.ptr<uint16_t>()[i]);
+    case DType::kFloat64:
+      return t.ptr<double>()[i];
+    case DType::kInt64:
+      return static_cast<double>(t.ptr<int64_t>()[i]);
+    case DType::kInt32:
+      return t.ptr<int32_t>()[i];
+    case DType::kInt8:
+      return t.ptr<int8_t>()[i];
+    case DType::kUInt8:
+      return t.ptr<uint8_t>()[i];
+    case DType::kBool:
+      return t.ptr<uint8_t>()[i] ? 1.0 : 0.0;
   }
   return 0;
 }
 
 int64_t element_as_int(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kInt64: return t.ptr<int64_t>()[i];
-    case DType::kInt32: return t.ptr<int32_t>()[i];
-    default: return static_cast<int64_t>(element_as_double(t, i));
+    case DType::kInt64:
+      return t.ptr<int64_t>()[i];
+    case DType::kInt32:
+      return t.ptr<int32_t>()[i];
+    default:
+      return static_cast<int64_t>(element_as_double(t, i));
   }
 }
 

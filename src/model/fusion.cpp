@@ -46,8 +46,9 @@ int fuse_conv_activations(Graph& g) {
     if (uses[static_cast<size_t>(x)] != 2 || uses[static_cast<size_t>(s)] != 1) continue;
     int mul_k = consumers[static_cast<size_t>(s)][0];
     Node& mul = g.nodes[static_cast<size_t>(mul_k)];
-    bool is_silu = mul.op == "Mul" && mul.inputs.size() == 2 &&
-                   ((mul.inputs[0] == x && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == x));
+    bool is_silu =
+        mul.op == "Mul" && mul.inputs.size() == 2 &&
+        ((mul.inputs[0] == x && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == x));
     if (!is_silu) continue;
     conv.activation = Activation::kSiLU;
     conv.outputs[0] = mul.outputs[0];

@@ -8,10 +8,14 @@ namespace ys {
 
 const char* stage_name(Stage s) {
   switch (s) {
-    case Stage::kBackbone: return "backbone";
-    case Stage::kNeck: return "neck";
-    case Stage::kHead: return "head";
-    case Stage::kUnknown: return "unknown";
+    case Stage::kBackbone:
+      return "backbone";
+    case Stage::kNeck:
+      return "neck";
+    case Stage::kHead:
+      return "head";
+    case Stage::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -64,7 +68,8 @@ int64_t Graph::parameter_count() const {
   int64_t count = 0;
   for (const Node& n : nodes) {
     for (int i : n.inputs) {
-      if (i < 0 || !values[static_cast<size_t>(i)].is_constant() || !seen.insert(i).second) continue;
+      if (i < 0 || !values[static_cast<size_t>(i)].is_constant() || !seen.insert(i).second)
+        continue;
       const Value& v = values[static_cast<size_t>(i)];
       if (v.dtype == DType::kFloat32 || v.dtype == DType::kFloat16) count += v.data.numel();
     }
@@ -98,13 +103,18 @@ std::string attr_string(const Node& n, const std::string& key, const std::string
   return v ? *v : fallback;
 }
 
-std::vector<int64_t> attr_ints(const Node& n, const std::string& key, std::vector<int64_t> fallback) {
+std::vector<int64_t> attr_ints(const Node& n, const std::string& key,
+                               std::vector<int64_t> fallback) {
   const auto* v = find_attr<std::vector<int64_t>>(n, key);
   return v ? *v : fallback;
 }
 
-bool has_attr(const Node& n, const std::string& key) { return n.attrs.count(key) != 0; }
+bool has_attr(const Node& n, const std::string& key) {
+  return n.attrs.count(key) != 0;
+}
 
-std::string describe(const Node& n) { return cat(n.op, " '", n.name, "'"); }
+std::string describe(const Node& n) {
+  return cat(n.op, " '", n.name, "'");
+}
 
 }  // namespace ys

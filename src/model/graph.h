@@ -24,14 +24,15 @@ enum class Layout : uint8_t { kPlain, kNHWC };
 // Activation folded into a producing op by the fusion pass.
 enum class Activation : uint8_t { kNone, kSigmoid, kSiLU };
 
-using Attribute = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>, Tensor>;
+using Attribute =
+    std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>, Tensor>;
 
 struct Value {
   std::string name;
   DType dtype = DType::kFloat32;
-  Shape shape;               // fully static after shape inference
-  Tensor data;               // non-empty for initializers and folded constants
-  int producer = -1;         // node index, -1 for graph inputs and constants
+  Shape shape;        // fully static after shape inference
+  Tensor data;        // non-empty for initializers and folded constants
+  int producer = -1;  // node index, -1 for graph inputs and constants
   Layout layout = Layout::kPlain;
   bool is_constant() const { return !data.empty(); }
 };
@@ -39,13 +40,13 @@ struct Value {
 struct Node {
   std::string name;
   std::string op;
-  std::string domain;             // "" for the default ONNX domain
-  std::vector<int> inputs;        // value indices; -1 marks an omitted optional input
+  std::string domain;       // "" for the default ONNX domain
+  std::vector<int> inputs;  // value indices; -1 marks an omitted optional input
   std::vector<int> outputs;
   std::map<std::string, Attribute> attrs;
   Activation activation = Activation::kNone;
-  int module = -1;                // Ultralytics module index (model.<i>), -1 when unknown
-  std::string module_type;        // "C2f", "Conv", "Detect", ...; empty when unknown
+  int module = -1;          // Ultralytics module index (model.<i>), -1 when unknown
+  std::string module_type;  // "C2f", "Conv", "Detect", ...; empty when unknown
   Stage stage = Stage::kUnknown;
 };
 
@@ -57,13 +58,17 @@ struct Graph {
   std::vector<int> outputs;
   int64_t opset = 0;
   std::map<std::string, std::string> metadata;
-  std::string family;            // "yolov8", "yolo11", "yolov5u", "yolov9", or ""
+  std::string family;              // "yolov8", "yolo11", "yolov5u", "yolov9", or ""
   bool synthetic_weights = false;  // built-in architecture with generated weights
 
   int add_value(Value v);
   int find_value(const std::string& name) const;  // -1 when absent
-  const Value& input_value(const Node& n, size_t i) const { return values[static_cast<size_t>(n.inputs[i])]; }
-  const Value& output_value(const Node& n, size_t i) const { return values[static_cast<size_t>(n.outputs[i])]; }
+  const Value& input_value(const Node& n, size_t i) const {
+    return values[static_cast<size_t>(n.inputs[i])];
+  }
+  const Value& output_value(const Node& n, size_t i) const {
+    return values[static_cast<size_t>(n.outputs[i])];
+  }
   bool has_input(const Node& n, size_t i) const { return i < n.inputs.size() && n.inputs[i] >= 0; }
   // Recomputes producers, drops nodes whose outputs nobody needs, and drops unused values'
   // data (keeps indices stable).
@@ -74,7 +79,8 @@ struct Graph {
 int64_t attr_int(const Node& n, const std::string& key, int64_t fallback);
 float attr_float(const Node& n, const std::string& key, float fallback);
 std::string attr_string(const Node& n, const std::string& key, const std::string& fallback);
-std::vector<int64_t> attr_ints(const Node& n, const std::string& key, std::vector<int64_t> fallback = {});
+std::vector<int64_t> attr_ints(const Node& n, const std::string& key,
+                               std::vector<int64_t> fallback = {});
 bool has_attr(const Node& n, const std::string& key);
 
 // "Conv '/model.0/conv/Conv'": how every message names a node.

@@ -14,15 +14,24 @@ namespace {
 
 DType dtype_from_onnx(int32_t t, const std::string& what) {
   switch (t) {
-    case onnx::TensorProto::FLOAT: return DType::kFloat32;
-    case onnx::TensorProto::FLOAT16: return DType::kFloat16;
-    case onnx::TensorProto::INT64: return DType::kInt64;
-    case onnx::TensorProto::INT32: return DType::kInt32;
-    case onnx::TensorProto::INT8: return DType::kInt8;
-    case onnx::TensorProto::UINT8: return DType::kUInt8;
-    case onnx::TensorProto::BOOL: return DType::kBool;
-    case onnx::TensorProto::DOUBLE: return DType::kFloat64;
-    default: fail(ErrorKind::kUnsupported, "unsupported: ", what, " has ONNX element type ", t);
+    case onnx::TensorProto::FLOAT:
+      return DType::kFloat32;
+    case onnx::TensorProto::FLOAT16:
+      return DType::kFloat16;
+    case onnx::TensorProto::INT64:
+      return DType::kInt64;
+    case onnx::TensorProto::INT32:
+      return DType::kInt32;
+    case onnx::TensorProto::INT8:
+      return DType::kInt8;
+    case onnx::TensorProto::UINT8:
+      return DType::kUInt8;
+    case onnx::TensorProto::BOOL:
+      return DType::kBool;
+    case onnx::TensorProto::DOUBLE:
+      return DType::kFloat64;
+    default:
+      fail(ErrorKind::kUnsupported, "unsupported: ", what, " has ONNX element type ", t);
   }
 }
 
@@ -38,7 +47,8 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
   Tensor t(dt, shape);
   const size_t n = static_cast<size_t>(t.numel());
   auto bad_count = [&](size_t got) {
-    fail(ErrorKind::kBadModel, what, " should hold ", n, " elements of ", dtype_name(dt), " but holds ", got);
+    fail(ErrorKind::kBadModel, what, " should hold ", n, " elements of ", dtype_name(dt),
+         " but holds ", got);
   };
   if (p.has_raw_data()) {
     if (p.raw_data().size() != t.nbytes()) bad_count(p.raw_data().size() / dtype_size(dt));
@@ -47,26 +57,38 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
   }
   switch (dt) {
     case DType::kFloat32:
-      if (static_cast<size_t>(p.float_data_size()) != n) bad_count(static_cast<size_t>(p.float_data_size()));
+      if (static_cast<size_t>(p.float_data_size()) != n)
+        bad_count(static_cast<size_t>(p.float_data_size()));
       for (size_t i = 0; i < n; ++i) t.ptr<float>()[i] = p.float_data(static_cast<int>(i));
       break;
     case DType::kFloat64:
-      if (static_cast<size_t>(p.double_data_size()) != n) bad_count(static_cast<size_t>(p.double_data_size()));
+      if (static_cast<size_t>(p.double_data_size()) != n)
+        bad_count(static_cast<size_t>(p.double_data_size()));
       for (size_t i = 0; i < n; ++i) t.ptr<double>()[i] = p.double_data(static_cast<int>(i));
       break;
     case DType::kInt64:
-      if (static_cast<size_t>(p.int64_data_size()) != n) bad_count(static_cast<size_t>(p.int64_data_size()));
+      if (static_cast<size_t>(p.int64_data_size()) != n)
+        bad_count(static_cast<size_t>(p.int64_data_size()));
       for (size_t i = 0; i < n; ++i) t.ptr<int64_t>()[i] = p.int64_data(static_cast<int>(i));
       break;
     default:  // int32, int8, uint8, bool and float16 travel in int32_data
-      if (static_cast<size_t>(p.int32_data_size()) != n) bad_count(static_cast<size_t>(p.int32_data_size()));
+      if (static_cast<size_t>(p.int32_data_size()) != n)
+        bad_count(static_cast<size_t>(p.int32_data_size()));
       for (size_t i = 0; i < n; ++i) {
         int32_t v = p.int32_data(static_cast<int>(i));
         switch (dt) {
-          case DType::kInt32: t.ptr<int32_t>()[i] = v; break;
-          case DType::kInt8: t.ptr<int8_t>()[i] = static_cast<int8_t>(v); break;
-          case DType::kFloat16: t.ptr<uint16_t>()[i] = static_cast<uint16_t>(v); break;
-          default: t.ptr<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+          case DType::kInt32:
+            t.ptr<int32_t>()[i] = v;
+            break;
+          case DType::kInt8:
+            t.ptr<int8_t>()[i] = static_cast<int8_t>(v);
+            break;
+          case DType::kFloat16:
+            t.ptr<uint16_t>()[i] = static_cast<uint16_t>(v);
+            break;
+          default:
+            t.ptr<uint8_t>()[i] = static_cast<uint8_t>(v);
+            break;
         }
       }
   }
@@ -75,12 +97,18 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
 
 Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::string& where) {
   switch (a.type()) {
-    case onnx::AttributeProto::INT: return a.i();
-    case onnx::AttributeProto::FLOAT: return a.f();
-    case onnx::AttributeProto::STRING: return a.s();
-    case onnx::AttributeProto::INTS: return std::vector<int64_t>(a.ints().begin(), a.ints().end());
-    case onnx::AttributeProto::FLOATS: return std::vector<float>(a.floats().begin(), a.floats().end());
-    case onnx::AttributeProto::TENSOR: return tensor_from_proto(a.t(), cat(where, " attribute '", a.name(), "'"));
+    case onnx::AttributeProto::INT:
+      return a.i();
+    case onnx::AttributeProto::FLOAT:
+      return a.f();
+    case onnx::AttributeProto::STRING:
+      return a.s();
+    case onnx::AttributeProto::INTS:
+      return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+    case onnx::AttributeProto::FLOATS:
+      return std::vector<float>(a.floats().begin(), a.floats().end());
+    case onnx::AttributeProto::TENSOR:
+      return tensor_from_proto(a.t(), cat(where, " attribute '", a.name(), "'"));
     default:
       fail(ErrorKind::kUnsupported, "unsupported: ", where, ": attribute '", a.name(), "' of kind ",
            onnx::AttributeProto::AttributeType_Name(a.type()));
@@ -122,7 +150,8 @@ Tensor constant_node_value(const onnx::NodeProto& node, const std::string& where
       return t;
     }
   }
-  fail(ErrorKind::kUnsupported, "unsupported: ", where, ": no value attribute we understand (sparse or string)");
+  fail(ErrorKind::kUnsupported, "unsupported: ", where,
+       ": no value attribute we understand (sparse or string)");
 }
 
 Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin) {
@@ -130,7 +159,8 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
   for (const auto& op : model.opset_import()) {
     if (op.domain().empty() || op.domain() == "ai.onnx") g.opset = op.version();
   }
-  if (g.opset == 0) fail(ErrorKind::kBadModel, origin, ": the model imports no default-domain opset");
+  if (g.opset == 0)
+    fail(ErrorKind::kBadModel, origin, ": the model imports no default-domain opset");
   for (const auto& m : model.metadata_props()) g.metadata[m.key()] = m.value();
   const onnx::GraphProto& gp = model.graph();
   g.name = gp.name();
@@ -164,9 +194,11 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
     Value& val = g.values[static_cast<size_t>(v)];
     if (val.is_constant()) continue;  // older exports list initializers as inputs too
     if (!input.type().has_tensor_type()) {
-      fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": input '", input.name(), "' is not a tensor");
+      fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": input '", input.name(),
+           "' is not a tensor");
     }
-    val.dtype = dtype_from_onnx(input.type().tensor_type().elem_type(), cat("input '", input.name(), "'"));
+    val.dtype =
+        dtype_from_onnx(input.type().tensor_type().elem_type(), cat("input '", input.name(), "'"));
     val.shape = shape_from_type(input.type());
     g.inputs.push_back(v);
   }
@@ -176,11 +208,12 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
     ++index_in_graph;
     std::string where = cat(np.op_type(), " '", nname, "'");
     if (!np.domain().empty() && np.domain() != "ai.onnx") {
-      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): operator domain '",
-           np.domain(), "'");
+      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset,
+           "): operator domain '", np.domain(), "'");
     }
     if (np.op_type() == "Constant") {
-      if (np.output_size() != 1) fail(ErrorKind::kBadModel, where, ": a Constant must have one output");
+      if (np.output_size() != 1)
+        fail(ErrorKind::kBadModel, where, ": a Constant must have one output");
       int v = lookup(np.output(0));
       Value& val = g.values[static_cast<size_t>(v)];
       val.data = constant_node_value(np, where);
@@ -190,8 +223,8 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
     }
     const OpSchema* schema = find_op_schema(np.op_type());
     if (!schema) {
-      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): operator '", np.op_type(),
-           "' is not implemented");
+      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): operator '",
+           np.op_type(), "' is not implemented");
     }
     Node n;
     n.name = nname;
@@ -205,12 +238,14 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
     }
     for (const auto& a : np.attribute()) n.attrs[a.name()] = attribute_from_proto(a, where);
     for (int i : n.inputs) {
-      if (i >= 0 && g.values[static_cast<size_t>(i)].producer < 0 && !g.values[static_cast<size_t>(i)].is_constant()) {
+      if (i >= 0 && g.values[static_cast<size_t>(i)].producer < 0 &&
+          !g.values[static_cast<size_t>(i)].is_constant()) {
         bool is_input = false;
         for (int gi : g.inputs) is_input = is_input || gi == i;
         if (!is_input) {
           fail(ErrorKind::kBadModel, where, ": input '", g.values[static_cast<size_t>(i)].name,
-               "' is produced by no node, initializer or graph input (graph not topologically sorted?)");
+               "' is produced by no node, initializer or graph input (graph not topologically "
+               "sorted?)");
         }
       }
     }
@@ -222,7 +257,8 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
   }
   for (const auto& o : gp.output()) {
     auto it = index.find(o.name());
-    if (it == index.end()) fail(ErrorKind::kBadModel, origin, ": output '", o.name(), "' is produced by nothing");
+    if (it == index.end())
+      fail(ErrorKind::kBadModel, origin, ": output '", o.name(), "' is produced by nothing");
     g.outputs.push_back(it->second);
   }
   if (g.outputs.empty()) fail(ErrorKind::kBadModel, origin, ": the graph has no outputs");
@@ -235,7 +271,8 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& origin) {
   onnx::ModelProto model;
   if (bytes.empty()) fail(ErrorKind::kBadModel, origin, ": the file is empty");
   if (!model.ParseFromString(bytes)) {
-    fail(ErrorKind::kBadModel, origin, ": not a valid ONNX model (protobuf parsing failed; truncated or not ONNX)");
+    fail(ErrorKind::kBadModel, origin,
+         ": not a valid ONNX model (protobuf parsing failed; truncated or not ONNX)");
   }
   if (!model.has_graph() || model.graph().node_size() == 0) {
     fail(ErrorKind::kBadModel, origin, ": not a valid ONNX model (no graph or no nodes)");
@@ -245,7 +282,8 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& origin) {
 
 Graph load_onnx_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) fail(ErrorKind::kNotFound, "model '", path, "': cannot open (", std::strerror(errno), ")");
+  if (!f)
+    fail(ErrorKind::kNotFound, "model '", path, "': cannot open (", std::strerror(errno), ")");
   std::ostringstream ss;
   ss << f.rdbuf();
   return load_onnx_bytes(ss.str(), cat("model '", path, "'"));
@@ -257,7 +295,8 @@ Tensor load_tensor_proto_file(const std::string& path, std::string* name) {
   std::ostringstream ss;
   ss << f.rdbuf();
   onnx::TensorProto p;
-  if (!p.ParseFromString(ss.str())) fail(ErrorKind::kBadModel, "tensor file '", path, "': not a TensorProto");
+  if (!p.ParseFromString(ss.str()))
+    fail(ErrorKind::kBadModel, "tensor file '", path, "': not a TensorProto");
   if (name) *name = p.name();
   return tensor_from_proto(p, cat("tensor file '", path, "'"));
 }

@@ -10,8 +10,12 @@
 namespace ys {
 namespace {
 
-Value& out(Graph& g, const Node& n, size_t i = 0) { return g.values[static_cast<size_t>(n.outputs[i])]; }
-const Value& in(const Graph& g, const Node& n, size_t i) { return g.input_value(n, i); }
+Value& out(Graph& g, const Node& n, size_t i = 0) {
+  return g.values[static_cast<size_t>(n.outputs[i])];
+}
+const Value& in(const Graph& g, const Node& n, size_t i) {
+  return g.input_value(n, i);
+}
 
 [[noreturn]] void unsupported(const Graph& g, const Node& n, const std::string& what) {
   fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset, "): ", what);
@@ -64,7 +68,8 @@ void validate_binary(const Graph& g, const Node& n) {
 }
 
 void infer_where(Graph& g, const Node& n) {
-  Shape s = broadcast_shapes(broadcast_shapes(in(g, n, 0).shape, in(g, n, 1).shape), in(g, n, 2).shape);
+  Shape s =
+      broadcast_shapes(broadcast_shapes(in(g, n, 0).shape, in(g, n, 1).shape), in(g, n, 2).shape);
   out(g, n).dtype = in(g, n, 1).dtype;
   out(g, n).shape = s;
 }
@@ -91,15 +96,24 @@ void validate_cast(const Graph& g, const Node& n) {
 
 DType onnx_dtype(int64_t t) {
   switch (t) {
-    case 1: return DType::kFloat32;
-    case 2: return DType::kUInt8;
-    case 3: return DType::kInt8;
-    case 6: return DType::kInt32;
-    case 7: return DType::kInt64;
-    case 9: return DType::kBool;
-    case 10: return DType::kFloat16;
-    case 11: return DType::kFloat64;
-    default: return DType::kFloat32;
+    case 1:
+      return DType::kFloat32;
+    case 2:
+      return DType::kUInt8;
+    case 3:
+      return DType::kInt8;
+    case 6:
+      return DType::kInt32;
+    case 7:
+      return DType::kInt64;
+    case 9:
+      return DType::kBool;
+    case 10:
+      return DType::kFloat16;
+    case 11:
+      return DType::kFloat64;
+    default:
+      return DType::kFloat32;
   }
 }
 
@@ -272,7 +286,8 @@ void infer_constant(Graph& g, const Node& n) {
 void infer_tile(Graph& g, const Node& n) {
   std::vector<int64_t> reps = to_int_vector(const_input(g, n, 1, "Tile's repeats"));
   Shape s = in(g, n, 0).shape;
-  if (reps.size() != s.size()) fail(ErrorKind::kBadModel, describe(n), ": repeats has wrong length");
+  if (reps.size() != s.size())
+    fail(ErrorKind::kBadModel, describe(n), ": repeats has wrong length");
   for (size_t i = 0; i < s.size(); ++i) s[i] *= reps[i];
   out(g, n).dtype = in(g, n, 0).dtype;
   out(g, n).shape = s;
@@ -285,8 +300,8 @@ std::vector<int64_t> spatial_attr(const Node& n, const char* key, size_t count, 
   return v;
 }
 
-Shape pooled_shape(const Graph& g, const Node& n, const Shape& x, const std::vector<int64_t>& kernel,
-                   int64_t out_channels) {
+Shape pooled_shape(const Graph& g, const Node& n, const Shape& x,
+                   const std::vector<int64_t>& kernel, int64_t out_channels) {
   if (x.size() != 4) unsupported(g, n, cat("only 2-D spatial inputs (rank 4), got ", shape_str(x)));
   std::vector<int64_t> strides = spatial_attr(n, "strides", 2, 1);
   std::vector<int64_t> dil = spatial_attr(n, "dilations", 2, 1);
@@ -299,7 +314,8 @@ Shape pooled_shape(const Graph& g, const Node& n, const Shape& x, const std::vec
     int64_t len = ceil_mode ? (span + strides[i] - 1) / strides[i] + 1 : span / strides[i] + 1;
     // With ceil_mode the last window must start inside the input or the left padding.
     if (ceil_mode && (len - 1) * strides[i] >= x[2 + i] + pads[i]) --len;
-    if (len <= 0) fail(ErrorKind::kBadModel, describe(n), ": output would be empty for input ", shape_str(x));
+    if (len <= 0)
+      fail(ErrorKind::kBadModel, describe(n), ": output would be empty for input ", shape_str(x));
     o[2 + i] = len;
   }
   return o;
@@ -308,9 +324,11 @@ Shape pooled_shape(const Graph& g, const Node& n, const Shape& x, const std::vec
 void validate_conv(const Graph& g, const Node& n) {
   allow_attrs(g, n, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
   const Shape& w = in(g, n, 1).shape;
-  if (w.size() != 4) unsupported(g, n, cat("only 2-D convolution (weights of rank 4), got ", shape_str(w)));
+  if (w.size() != 4)
+    unsupported(g, n, cat("only 2-D convolution (weights of rank 4), got ", shape_str(w)));
   if (!in(g, n, 1).is_constant()) unsupported(g, n, "weights computed at run time");
-  if (g.has_input(n, 2) && !in(g, n, 2).is_constant()) unsupported(g, n, "bias computed at run time");
+  if (g.has_input(n, 2) && !in(g, n, 2).is_constant())
+    unsupported(g, n, "bias computed at run time");
 }
 
 void infer_conv(Graph& g, const Node& n) {
@@ -319,7 +337,8 @@ void infer_conv(Graph& g, const Node& n) {
   int64_t group = attr_int(n, "group", 1);
   if (x.size() != 4) unsupported(g, n, cat("only rank-4 input, got ", shape_str(x)));
   if (x[1] != w[1] * group) {
-    fail(ErrorKind::kBadModel, describe(n), ": input has ", x[1], " channels but weights expect ", w[1] * group);
+    fail(ErrorKind::kBadModel, describe(n), ": input has ", x[1], " channels but weights expect ",
+         w[1] * group);
   }
   std::vector<int64_t> kernel = {w[2], w[3]};
   out(g, n).dtype = in(g, n, 0).dtype;
@@ -328,11 +347,15 @@ void infer_conv(Graph& g, const Node& n) {
 
 void validate_pool(const Graph& g, const Node& n) {
   if (n.op == "MaxPool") {
-    allow_attrs(g, n, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
+    allow_attrs(
+        g, n,
+        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
     if (attr_int(n, "storage_order", 0) != 0) unsupported(g, n, "storage_order=1");
     if (n.outputs.size() > 1) unsupported(g, n, "the Indices output");
   } else {
-    allow_attrs(g, n, {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"});
+    allow_attrs(g, n,
+                {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads",
+                 "strides"});
     for (int64_t d : attr_ints(n, "dilations")) {
       if (d != 1) unsupported(g, n, "dilated average pooling");
     }
@@ -354,14 +377,16 @@ void infer_global_pool(Graph& g, const Node& n) {
 }
 
 void validate_resize(const Graph& g, const Node& n) {
-  allow_attrs(g, n, {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
-                     "exclude_outside", "extrapolation_value", "antialias", "keep_aspect_ratio_policy"});
+  allow_attrs(g, n,
+              {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
+               "exclude_outside", "extrapolation_value", "antialias", "keep_aspect_ratio_policy"});
   if (g.opset < 11) unsupported(g, n, "Resize/Upsample before opset 11");
   std::string mode = attr_string(n, "mode", "nearest");
   if (mode != "nearest") unsupported(g, n, cat("mode '", mode, "' (only nearest)"));
   if (attr_int(n, "antialias", 0) != 0) unsupported(g, n, "antialias=1");
   std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
-  static const std::set<std::string> modes = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn"};
+  static const std::set<std::string> modes = {"asymmetric", "half_pixel", "pytorch_half_pixel",
+                                              "align_corners", "tf_half_pixel_for_nn"};
   if (!modes.count(ctm)) unsupported(g, n, cat("coordinate_transformation_mode '", ctm, "'"));
   std::string policy = attr_string(n, "keep_aspect_ratio_policy", "stretch");
   if (policy != "stretch") unsupported(g, n, cat("keep_aspect_ratio_policy '", policy, "'"));
@@ -380,16 +405,20 @@ void infer_resize(Graph& g, const Node& n) {
     o = to_int_vector(in(g, n, 3).data);
   } else {
     const Tensor& sc = in(g, n, 2).data;
-    if (sc.numel() != static_cast<int64_t>(x.size())) unsupported(g, n, "scales of the wrong length");
+    if (sc.numel() != static_cast<int64_t>(x.size()))
+      unsupported(g, n, "scales of the wrong length");
     for (size_t i = 0; i < x.size(); ++i) {
-      o[i] = static_cast<int64_t>(std::floor(static_cast<double>(x[i]) * element_as_double(sc, static_cast<int64_t>(i))));
+      o[i] = static_cast<int64_t>(
+          std::floor(static_cast<double>(x[i]) * element_as_double(sc, static_cast<int64_t>(i))));
     }
   }
   out(g, n).dtype = in(g, n, 0).dtype;
   out(g, n).shape = o;
 }
 
-void validate_softmax(const Graph& g, const Node& n) { allow_attrs(g, n, {"axis"}); }
+void validate_softmax(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"axis"});
+}
 
 void infer_matmul(Graph& g, const Node& n) {
   Shape a = in(g, n, 0).shape, b = in(g, n, 1).shape;
@@ -398,8 +427,8 @@ void infer_matmul(Graph& g, const Node& n) {
   if (a1) a.insert(a.begin(), 1);
   if (b1) b.push_back(1);
   if (a.back() != b[b.size() - 2]) {
-    fail(ErrorKind::kBadModel, describe(n), ": inner dimensions differ, ", shape_str(in(g, n, 0).shape),
-         " x ", shape_str(in(g, n, 1).shape));
+    fail(ErrorKind::kBadModel, describe(n), ": inner dimensions differ, ",
+         shape_str(in(g, n, 0).shape), " x ", shape_str(in(g, n, 1).shape));
   }
   Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
   Shape o = broadcast_shapes(ba, bb);
@@ -409,7 +438,9 @@ void infer_matmul(Graph& g, const Node& n) {
   out(g, n).shape = o;
 }
 
-void validate_gemm(const Graph& g, const Node& n) { allow_attrs(g, n, {"alpha", "beta", "transA", "transB"}); }
+void validate_gemm(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"alpha", "beta", "transA", "transB"});
+}
 
 void infer_gemm(Graph& g, const Node& n) {
   const Shape& a = in(g, n, 0).shape;
@@ -502,7 +533,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
     int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
     int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
     if (da != db && da != 1 && db != 1) {
-      fail(ErrorKind::kBadModel, "shapes ", shape_str(a), " and ", shape_str(b), " do not broadcast");
+      fail(ErrorKind::kBadModel, "shapes ", shape_str(a), " and ", shape_str(b),
+           " do not broadcast");
     }
     o[i] = da == 1 ? db : da;
   }
@@ -511,7 +543,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
 
 int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank) {
   int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) fail(ErrorKind::kBadModel, describe(n), ": axis ", axis, " out of range for rank ", rank);
+  if (a < 0 || a >= rank)
+    fail(ErrorKind::kBadModel, describe(n), ": axis ", axis, " out of range for rank ", rank);
   return a;
 }
 
@@ -533,7 +566,8 @@ std::vector<int64_t> split_sizes(const Graph& g, const Node& n) {
   int64_t total = 0;
   for (int64_t v : sizes) total += v;
   if (total != dim || sizes.size() != n.outputs.size()) {
-    fail(ErrorKind::kBadModel, describe(n), ": split sizes do not add up to ", dim, " or do not match the outputs");
+    fail(ErrorKind::kBadModel, describe(n), ": split sizes do not add up to ", dim,
+         " or do not match the outputs");
   }
   return sizes;
 }
@@ -556,7 +590,8 @@ SliceParams slice_params(const Graph& g, const Node& n) {
     for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   }
   if (steps.empty()) steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size()) {
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size()) {
     fail(ErrorKind::kBadModel, describe(n), ": starts, ends, axes and steps differ in length");
   }
   SliceParams p;
@@ -587,7 +622,8 @@ std::vector<int64_t> squeeze_axes(const Graph& g, const Node& n) {
   if (g.opset < 13 || has_attr(n, "axes")) return attr_ints(n, "axes");
   if (!g.has_input(n, 1)) return {};
   if (!g.input_value(n, 1).is_constant()) {
-    fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset, "): axes computed at run time");
+    fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset,
+         "): axes computed at run time");
   }
   return to_int_vector(g.input_value(n, 1).data);
 }
@@ -599,7 +635,8 @@ std::vector<float> resize_scales(const Graph& g, const Node& n) {
   bool has_sizes = g.has_input(n, 3) && g.input_value(n, 3).data.numel() > 0;
   for (size_t i = 0; i < x.size(); ++i) {
     if (!has_sizes) {
-      scales[i] = static_cast<float>(element_as_double(g.input_value(n, 2).data, static_cast<int64_t>(i)));
+      scales[i] =
+          static_cast<float>(element_as_double(g.input_value(n, 2).data, static_cast<int64_t>(i)));
     } else {
       scales[i] = static_cast<float>(o[i]) / static_cast<float>(x[i]);
     }
@@ -607,14 +644,17 @@ std::vector<float> resize_scales(const Graph& g, const Node& n) {
   return scales;
 }
 
-std::vector<int64_t> conv_pads(const Node& n, const Shape& in_shape, const std::vector<int64_t>& kernel,
-                               const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations) {
+std::vector<int64_t> conv_pads(const Node& n, const Shape& in_shape,
+                               const std::vector<int64_t>& kernel,
+                               const std::vector<int64_t>& strides,
+                               const std::vector<int64_t>& dilations) {
   std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
   size_t sp = kernel.size();
   if (auto_pad == "NOTSET") {
     std::vector<int64_t> pads = attr_ints(n, "pads");
     if (pads.empty()) pads.assign(2 * sp, 0);
-    if (pads.size() != 2 * sp) fail(ErrorKind::kBadModel, describe(n), ": pads has the wrong length");
+    if (pads.size() != 2 * sp)
+      fail(ErrorKind::kBadModel, describe(n), ": pads has the wrong length");
     return pads;
   }
   std::vector<int64_t> pads(2 * sp, 0);
@@ -647,11 +687,13 @@ Shape reshape_target(const Graph& g, const Node& n) {
   int infer_at = -1;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i] == 0 && !allowzero) {
-      if (i >= s.size()) fail(ErrorKind::kBadModel, describe(n), ": 0 in target shape beyond input rank");
+      if (i >= s.size())
+        fail(ErrorKind::kBadModel, describe(n), ": 0 in target shape beyond input rank");
       t[i] = s[i];
     }
     if (t[i] == -1) {
-      if (infer_at >= 0) fail(ErrorKind::kBadModel, describe(n), ": more than one -1 in target shape");
+      if (infer_at >= 0)
+        fail(ErrorKind::kBadModel, describe(n), ": more than one -1 in target shape");
       infer_at = static_cast<int>(i);
     } else {
       known *= t[i];
@@ -660,11 +702,14 @@ Shape reshape_target(const Graph& g, const Node& n) {
   int64_t total = numel(s);
   if (infer_at >= 0) {
     if (known == 0 || total % known != 0) {
-      fail(ErrorKind::kBadModel, describe(n), ": cannot reshape ", shape_str(s), " to ", shape_str(t));
+      fail(ErrorKind::kBadModel, describe(n), ": cannot reshape ", shape_str(s), " to ",
+           shape_str(t));
     }
     t[static_cast<size_t>(infer_at)] = total / known;
   }
-  if (numel(t) != total) fail(ErrorKind::kBadModel, describe(n), ": cannot reshape ", shape_str(s), " to ", shape_str(t));
+  if (numel(t) != total)
+    fail(ErrorKind::kBadModel, describe(n), ": cannot reshape ", shape_str(s), " to ",
+         shape_str(t));
   return t;
 }
 
@@ -677,7 +722,8 @@ std::vector<int64_t> transpose_perm(const Node& n, size_t rank) {
   std::vector<bool> seen(rank, false);
   for (int64_t& p : perm) {
     p = normalize_axis(n, p, static_cast<int64_t>(rank));
-    if (seen[static_cast<size_t>(p)]) fail(ErrorKind::kBadModel, describe(n), ": perm repeats an axis");
+    if (seen[static_cast<size_t>(p)])
+      fail(ErrorKind::kBadModel, describe(n), ": perm repeats an axis");
     seen[static_cast<size_t>(p)] = true;
   }
   return perm;

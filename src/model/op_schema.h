@@ -37,7 +37,8 @@ SliceParams slice_params(const Graph& g, const Node& n);
 std::vector<int64_t> squeeze_axes(const Graph& g, const Node& n);  // Squeeze / Unsqueeze
 std::vector<float> resize_scales(const Graph& g, const Node& n);   // per-axis output/input ratio
 std::vector<int64_t> conv_pads(const Node& n, const Shape& in, const std::vector<int64_t>& kernel,
-                               const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations);
+                               const std::vector<int64_t>& strides,
+                               const std::vector<int64_t>& dilations);
 Shape reshape_target(const Graph& g, const Node& n);
 std::vector<int64_t> transpose_perm(const Node& n, size_t rank);
 

@@ -21,12 +21,14 @@ void fix_input_shapes(Graph& g, const Shape& requested) {
     if (i == 0 && !requested.empty()) {
       if (!v.shape.empty() && v.shape.size() != requested.size()) {
         fail(ErrorKind::kInvalidArgument, "input '", v.name, "' has rank ", v.shape.size(), " (",
-             shape_str(v.shape), "), but an input of shape ", shape_str(requested), " was asked for");
+             shape_str(v.shape), "), but an input of shape ", shape_str(requested),
+             " was asked for");
       }
       for (size_t d = 0; d < v.shape.size(); ++d) {
         if (v.shape[d] > 0 && v.shape[d] != requested[d]) {
-          fail(ErrorKind::kInvalidArgument, "input '", v.name, "' has the fixed shape ", shape_str(v.shape),
-               "; it cannot take ", shape_str(requested), " (export the model with dynamic=True or use its size)");
+          fail(ErrorKind::kInvalidArgument, "input '", v.name, "' has the fixed shape ",
+               shape_str(v.shape), "; it cannot take ", shape_str(requested),
+               " (export the model with dynamic=True or use its size)");
         }
       }
       v.shape = requested;
@@ -37,8 +39,8 @@ void fix_input_shapes(Graph& g, const Shape& requested) {
       if (v.shape.size() == 4 && d != 1) {
         v.shape[d] = d == 0 ? 1 : 640;  // batch 1, Ultralytics' default image size
       } else {
-        fail(ErrorKind::kInvalidArgument, "input '", v.name, "' has a dynamic dimension ", d, " in ",
-             shape_str(v.shape), ": give the input shape explicitly");
+        fail(ErrorKind::kInvalidArgument, "input '", v.name, "' has a dynamic dimension ", d,
+             " in ", shape_str(v.shape), ": give the input shape explicitly");
       }
     }
   }
@@ -59,8 +61,8 @@ void infer_and_fold(Graph& g) {
     Node& n = g.nodes[k];
     const OpSchema* schema = find_op_schema(n.op);
     if (!schema) {
-      fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset, "): operator '", n.op,
-           "' is not implemented");
+      fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), " (opset ", g.opset,
+           "): operator '", n.op, "' is not implemented");
     }
     schema->validate(g, n);
     schema->infer(g, n);
@@ -72,7 +74,8 @@ void infer_and_fold(Graph& g) {
       int64_t start = attr_int(n, "start", 0);
       if (start < 0) start += rank;
       start = std::clamp<int64_t>(start, 0, rank);
-      for (int64_t i = 0; i < o.shape[0]; ++i) t.ptr<int64_t>()[i] = s[static_cast<size_t>(start + i)];
+      for (int64_t i = 0; i < o.shape[0]; ++i)
+        t.ptr<int64_t>()[i] = s[static_cast<size_t>(start + i)];
       o.data = t;
       folded[k] = true;
       continue;
@@ -86,7 +89,9 @@ void infer_and_fold(Graph& g) {
     std::vector<Tensor> ins, outs;
     for (int v : n.inputs) ins.push_back(v < 0 ? Tensor() : g.values[static_cast<size_t>(v)].data);
     for (int o : n.outputs) {
-      outs.push_back(o < 0 ? Tensor() : Tensor(g.values[static_cast<size_t>(o)].dtype, g.values[static_cast<size_t>(o)].shape));
+      outs.push_back(o < 0 ? Tensor()
+                           : Tensor(g.values[static_cast<size_t>(o)].dtype,
+                                    g.values[static_cast<size_t>(o)].shape));
     }
     reference_eval(g, n, ins, outs);
     for (size_t i = 0; i < n.outputs.size(); ++i) {

@@ -13,18 +13,36 @@ namespace {
 
 void store(const Tensor& t, int64_t i, double v) {
   switch (t.dtype()) {
-    case DType::kFloat32: t.ptr<float>()[i] = static_cast<float>(v); break;
-    case DType::kFloat16: t.ptr<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
-    case DType::kFloat64: t.ptr<double>()[i] = v; break;
-    case DType::kInt64: t.ptr<int64_t>()[i] = static_cast<int64_t>(v); break;
-    case DType::kInt32: t.ptr<int32_t>()[i] = static_cast<int32_t>(v); break;
-    case DType::kInt8: t.ptr<int8_t>()[i] = static_cast<int8_t>(v); break;
-    case DType::kUInt8: t.ptr<uint8_t>()[i] = static_cast<uint8_t>(v); break;
-    case DType::kBool: t.ptr<uint8_t>()[i] = v != 0 ? 1 : 0; break;
+    case DType::kFloat32:
+      t.ptr<float>()[i] = static_cast<float>(v);
+      break;
+    case DType::kFloat16:
+      t.ptr<uint16_t>()[i] = float_to_half(static_cast<float>(v));
+      break;
+    case DType::kFloat64:
+      t.ptr<double>()[i] = v;
+      break;
+    case DType::kInt64:
+      t.ptr<int64_t>()[i] = static_cast<int64_t>(v);
+      break;
+    case DType::kInt32:
+      t.ptr<int32_t>()[i] = static_cast<int32_t>(v);
+      break;
+    case DType::kInt8:
+      t.ptr<int8_t>()[i] = static_cast<int8_t>(v);
+      break;
+    case DType::kUInt8:
+      t.ptr<uint8_t>()[i] = static_cast<uint8_t>(v);
+      break;
+    case DType::kBool:
+      t.ptr<uint8_t>()[i] = v != 0 ? 1 : 0;
+      break;
   }
 }
 
-bool is_float(DType t) { return t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kFloat64; }
+bool is_float(DType t) {
+  return t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kFloat64;
+}
 
 // Row-major strides, with stride 0 on broadcast dimensions when `s` is aligned right to `out`.
 std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out) {
@@ -78,7 +96,8 @@ double unary(const Node& n, double x, const std::vector<Tensor>& in, const Graph
   }
   if (op == "HardSwish") return x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0);
   if (op == "Clip") {
-    double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+    double lo = -std::numeric_limits<double>::infinity(),
+           hi = std::numeric_limits<double>::infinity();
     if (g.opset < 11) {
       lo = attr_float(n, "min", -std::numeric_limits<float>::infinity());
       hi = attr_float(n, "max", std::numeric_limits<float>::infinity());
@@ -127,55 +146,73 @@ void eval_binary(const Node& n, const std::vector<Tensor>& in, const Tensor& out
   const Tensor& a = in[0];
   const Tensor& b = in[1];
   const bool integer = !is_float(a.dtype());
-  if (a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32 && out.dtype() == DType::kFloat32 &&
+  if (a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32 &&
+      out.dtype() == DType::kFloat32 &&
       (n.op == "Add" || n.op == "Sub" || n.op == "Mul" || n.op == "Div")) {
     const float* pa = a.ptr<float>();
     const float* pb = b.ptr<float>();
     float* po = out.ptr<float>();
     const char op = n.op[0] == 'A' ? '+' : n.op[0] == 'S' ? '-' : n.op[0] == 'M' ? '*' : '/';
-    for_each_broadcast(out.shape(), {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape())},
-                       [&](int64_t e, const std::vector<int64_t>& off) {
-                         float x = pa[off[0]], y = pb[off[1]];
-                         po[e] = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y;
-                       });
+    for_each_broadcast(
+        out.shape(),
+        {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape())},
+        [&](int64_t e, const std::vector<int64_t>& off) {
+          float x = pa[off[0]], y = pb[off[1]];
+          po[e] = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y;
+        });
     return;
   }
-  for_each_broadcast(out.shape(), {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape())},
-                     [&](int64_t e, const std::vector<int64_t>& off) {
-                       if (!integer || a.dtype() != DType::kInt64) {
-                         store(out, e, binary(n.op, element_as_double(a, off[0]), element_as_double(b, off[1]), integer));
-                         return;
-                       }
-                       // int64 through double loses precision above 2^53 (INT64_MAX sentinels of Slice ends).
-                       int64_t x = a.ptr<int64_t>()[off[0]], y = element_as_int(b, off[1]);
-                       int64_t r = 0;
-                       const std::string& op = n.op;
-                       if (op == "Add") r = x + y;
-                       else if (op == "Sub") r = x - y;
-                       else if (op == "Mul") r = x * y;
-                       else if (op == "Div") r = y == 0 ? 0 : x / y;
-                       else if (op == "Max") r = std::max(x, y);
-                       else if (op == "Min") r = std::min(x, y);
-                       else {
-                         store(out, e, binary(op, static_cast<double>(x), static_cast<double>(y), true));
-                         return;
-                       }
-                       if (out.dtype() == DType::kInt64) out.ptr<int64_t>()[e] = r;
-                       else store(out, e, static_cast<double>(r));
-                     });
+  for_each_broadcast(
+      out.shape(),
+      {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape())},
+      [&](int64_t e, const std::vector<int64_t>& off) {
+        if (!integer || a.dtype() != DType::kInt64) {
+          store(out, e,
+                binary(n.op, element_as_double(a, off[0]), element_as_double(b, off[1]), integer));
+          return;
+        }
+        // int64 through double loses precision above 2^53 (INT64_MAX sentinels of Slice ends).
+        int64_t x = a.ptr<int64_t>()[off[0]], y = element_as_int(b, off[1]);
+        int64_t r = 0;
+        const std::string& op = n.op;
+        if (op == "Add")
+          r = x + y;
+        else if (op == "Sub")
+          r = x - y;
+        else if (op == "Mul")
+          r = x * y;
+        else if (op == "Div")
+          r = y == 0 ? 0 : x / y;
+        else if (op == "Max")
+          r = std::max(x, y);
+        else if (op == "Min")
+          r = std::min(x, y);
+        else {
+          store(out, e, binary(op, static_cast<double>(x), static_cast<double>(y), true));
+          return;
+        }
+        if (out.dtype() == DType::kInt64)
+          out.ptr<int64_t>()[e] = r;
+        else
+          store(out, e, static_cast<double>(r));
+      });
 }
 
 void eval_where(const std::vector<Tensor>& in, const Tensor& out) {
   const size_t es = dtype_size(out.dtype());
   auto* o = static_cast<std::byte*>(out.data());
-  for_each_broadcast(out.shape(),
-                     {broadcast_strides(in[0].shape(), out.shape()), broadcast_strides(in[1].shape(), out.shape()),
-                      broadcast_strides(in[2].shape(), out.shape())},
-                     [&](int64_t e, const std::vector<int64_t>& off) {
-                       bool c = element_as_double(in[0], off[0]) != 0;
-                       const Tensor& src = c ? in[1] : in[2];
-                       std::memcpy(o + e * static_cast<int64_t>(es), static_cast<const std::byte*>(src.data()) + (c ? off[1] : off[2]) * static_cast<int64_t>(es), es);
-                     });
+  for_each_broadcast(
+      out.shape(),
+      {broadcast_strides(in[0].shape(), out.shape()), broadcast_strides(in[1].shape(), out.shape()),
+       broadcast_strides(in[2].shape(), out.shape())},
+      [&](int64_t e, const std::vector<int64_t>& off) {
+        bool c = element_as_double(in[0], off[0]) != 0;
+        const Tensor& src = c ? in[1] : in[2];
+        std::memcpy(o + e * static_cast<int64_t>(es),
+                    static_cast<const std::byte*>(src.data()) +
+                        (c ? off[1] : off[2]) * static_cast<int64_t>(es),
+                    es);
+      });
 }
 
 void eval_cast(const std::vector<Tensor>& in, const Tensor& out) {
@@ -185,7 +222,8 @@ void eval_cast(const std::vector<Tensor>& in, const Tensor& out) {
     return;
   }
   if (x.dtype() == DType::kInt64 && out.dtype() == DType::kInt32) {
-    for (int64_t i = 0; i < x.numel(); ++i) out.ptr<int32_t>()[i] = static_cast<int32_t>(x.ptr<int64_t>()[i]);
+    for (int64_t i = 0; i < x.numel(); ++i)
+      out.ptr<int32_t>()[i] = static_cast<int32_t>(x.ptr<int64_t>()[i]);
     return;
   }
   if (out.dtype() == DType::kInt64 && !is_float(x.dtype())) {
@@ -200,12 +238,14 @@ void eval_cast(const std::vector<Tensor>& in, const Tensor& out) {
 }
 
 // Copies elements between tensors of the same dtype with arbitrary input strides per output axis.
-void strided_copy(const Tensor& src, const Tensor& dst, const std::vector<int64_t>& src_strides, int64_t src_offset) {
+void strided_copy(const Tensor& src, const Tensor& dst, const std::vector<int64_t>& src_strides,
+                  int64_t src_offset) {
   const size_t es = dtype_size(src.dtype());
   const auto* s = static_cast<const std::byte*>(src.data());
   auto* d = static_cast<std::byte*>(dst.data());
   for_each_broadcast(dst.shape(), {src_strides}, [&](int64_t e, const std::vector<int64_t>& off) {
-    std::memcpy(d + e * static_cast<int64_t>(es), s + (src_offset + off[0]) * static_cast<int64_t>(es), es);
+    std::memcpy(d + e * static_cast<int64_t>(es),
+                s + (src_offset + off[0]) * static_cast<int64_t>(es), es);
   });
 }
 
@@ -227,15 +267,17 @@ void eval_concat(const Graph& g, const Node& n, const std::vector<Tensor>& in, c
   for (const Tensor& t : in) {
     const int64_t row = t.dim(static_cast<size_t>(axis)) * inner;
     for (int64_t o = 0; o < outer; ++o) {
-      std::memcpy(static_cast<std::byte*>(out.data()) + (o * out_row + at) * static_cast<int64_t>(es),
-                  static_cast<const std::byte*>(t.data()) + o * row * static_cast<int64_t>(es),
-                  static_cast<size_t>(row) * es);
+      std::memcpy(
+          static_cast<std::byte*>(out.data()) + (o * out_row + at) * static_cast<int64_t>(es),
+          static_cast<const std::byte*>(t.data()) + o * row * static_cast<int64_t>(es),
+          static_cast<size_t>(row) * es);
     }
     at += row;
   }
 }
 
-void eval_split(const Graph& g, const Node& n, const std::vector<Tensor>& in, const std::vector<Tensor>& outs) {
+void eval_split(const Graph& g, const Node& n, const std::vector<Tensor>& in,
+                const std::vector<Tensor>& outs) {
   const Tensor& x = in[0];
   int64_t axis = normalize_axis(n, attr_int(n, "axis", 0), static_cast<int64_t>(x.rank()));
   std::vector<int64_t> sizes = split_sizes(g, n);
@@ -249,9 +291,10 @@ void eval_split(const Graph& g, const Node& n, const std::vector<Tensor>& in, co
     const int64_t row = sizes[k] * inner;
     if (!outs[k].empty()) {
       for (int64_t o = 0; o < outer; ++o) {
-        std::memcpy(static_cast<std::byte*>(outs[k].data()) + o * row * static_cast<int64_t>(es),
-                    static_cast<const std::byte*>(x.data()) + (o * in_row + at) * static_cast<int64_t>(es),
-                    static_cast<size_t>(row) * es);
+        std::memcpy(
+            static_cast<std::byte*>(outs[k].data()) + o * row * static_cast<int64_t>(es),
+            static_cast<const std::byte*>(x.data()) + (o * in_row + at) * static_cast<int64_t>(es),
+            static_cast<size_t>(row) * es);
       }
     }
     at += row;
@@ -294,9 +337,12 @@ void eval_gather(const Node& n, const std::vector<Tensor>& in, const Tensor& out
     for (int64_t j = 0; j < count; ++j) {
       int64_t k = element_as_int(idx, j);
       if (k < 0) k += dim;
-      if (k < 0 || k >= dim) fail(ErrorKind::kBadInput, describe(n), ": index ", k, " out of range [0, ", dim, ")");
-      std::memcpy(static_cast<std::byte*>(out.data()) + ((o * count + j) * inner) * static_cast<int64_t>(es),
-                  static_cast<const std::byte*>(data.data()) + ((o * dim + k) * inner) * static_cast<int64_t>(es),
+      if (k < 0 || k >= dim)
+        fail(ErrorKind::kBadInput, describe(n), ": index ", k, " out of range [0, ", dim, ")");
+      std::memcpy(static_cast<std::byte*>(out.data()) +
+                      ((o * count + j) * inner) * static_cast<int64_t>(es),
+                  static_cast<const std::byte*>(data.data()) +
+                      ((o * dim + k) * inner) * static_cast<int64_t>(es),
                   static_cast<size_t>(inner) * es);
     }
   }
@@ -401,7 +447,8 @@ void eval_pool(const Node& n, const std::vector<Tensor>& in, const Tensor& out) 
           }
           o[oh * OW + ow] = best;
         } else {
-          const int64_t h1 = std::min(h0 + k[0], H + pads[2]), w1 = std::min(w0 + k[1], W + pads[3]);
+          const int64_t h1 = std::min(h0 + k[0], H + pads[2]),
+                        w1 = std::min(w0 + k[1], W + pads[3]);
           const int64_t padded_count = (h1 - h0) * (w1 - w0);
           double sum = 0;
           int64_t count = 0;
@@ -434,16 +481,26 @@ int64_t nearest_index(const Node& n, int64_t o, float scale, int64_t in_len, int
   const std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
   const std::string nm = attr_string(n, "nearest_mode", "round_prefer_floor");
   double x;
-  if (ctm == "asymmetric") x = o / static_cast<double>(scale);
-  else if (ctm == "align_corners") x = out_len > 1 ? o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1) : 0;
-  else if (ctm == "tf_half_pixel_for_nn") x = (o + 0.5) / scale;
-  else if (ctm == "pytorch_half_pixel") x = out_len > 1 ? (o + 0.5) / scale - 0.5 : 0;
-  else x = (o + 0.5) / scale - 0.5;
+  if (ctm == "asymmetric")
+    x = o / static_cast<double>(scale);
+  else if (ctm == "align_corners")
+    x = out_len > 1 ? o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1) : 0;
+  else if (ctm == "tf_half_pixel_for_nn")
+    x = (o + 0.5) / scale;
+  else if (ctm == "pytorch_half_pixel")
+    x = out_len > 1 ? (o + 0.5) / scale - 0.5 : 0;
+  else
+    x = (o + 0.5) / scale - 0.5;
   int64_t i;
-  if (nm == "floor") i = static_cast<int64_t>(std::floor(x));
-  else if (nm == "ceil") i = static_cast<int64_t>(std::ceil(x));
-  else if (nm == "round_prefer_ceil") i = static_cast<int64_t>(std::floor(x + 0.5));
-  else i = (x - std::floor(x) == 0.5) ? static_cast<int64_t>(std::floor(x)) : static_cast<int64_t>(std::round(x));
+  if (nm == "floor")
+    i = static_cast<int64_t>(std::floor(x));
+  else if (nm == "ceil")
+    i = static_cast<int64_t>(std::ceil(x));
+  else if (nm == "round_prefer_ceil")
+    i = static_cast<int64_t>(std::floor(x + 0.5));
+  else
+    i = (x - std::floor(x) == 0.5) ? static_cast<int64_t>(std::floor(x))
+                                   : static_cast<int64_t>(std::round(x));
   return std::clamp<int64_t>(i, 0, in_len - 1);
 }
 
@@ -453,7 +510,8 @@ void eval_resize(const Graph& g, const Node& n, const std::vector<Tensor>& in, c
   const size_t r = x.rank();
   std::vector<std::vector<int64_t>> maps(r);
   for (size_t d = 0; d < r; ++d) {
-    for (int64_t o = 0; o < out.dim(d); ++o) maps[d].push_back(nearest_index(n, o, scales[d], x.dim(d), out.dim(d)));
+    for (int64_t o = 0; o < out.dim(d); ++o)
+      maps[d].push_back(nearest_index(n, o, scales[d], x.dim(d), out.dim(d)));
   }
   std::vector<int64_t> st = row_major_strides(x.shape());
   const size_t es = dtype_size(x.dtype());
@@ -491,9 +549,11 @@ void eval_softmax(const Graph& g, const Node& n, const std::vector<Tensor>& in, 
       float mx = -std::numeric_limits<float>::infinity();
       for (int64_t k = 0; k < len; ++k) mx = std::max(mx, px[base + k * inner]);
       double sum = 0;
-      for (int64_t k = 0; k < len; ++k) sum += std::exp(static_cast<double>(px[base + k * inner] - mx));
+      for (int64_t k = 0; k < len; ++k)
+        sum += std::exp(static_cast<double>(px[base + k * inner] - mx));
       for (int64_t k = 0; k < len; ++k) {
-        po[base + k * inner] = static_cast<float>(std::exp(static_cast<double>(px[base + k * inner] - mx)) / sum);
+        po[base + k * inner] =
+            static_cast<float>(std::exp(static_cast<double>(px[base + k * inner] - mx)) / sum);
       }
     }
   }
@@ -551,23 +611,26 @@ void eval_gemm(const Node& n, const std::vector<Tensor>& in, const Tensor& out) 
 
 void require_float(const Node& n, const Tensor& t) {
   if (t.dtype() != DType::kFloat32) {
-    fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), ": ", dtype_name(t.dtype()), " inputs (float32 only)");
+    fail(ErrorKind::kUnsupported, "unsupported: ", describe(n), ": ", dtype_name(t.dtype()),
+         " inputs (float32 only)");
   }
 }
 
 }  // namespace
 
-void reference_eval(const Graph& g, const Node& n, const std::vector<Tensor>& in, const std::vector<Tensor>& outs) {
+void reference_eval(const Graph& g, const Node& n, const std::vector<Tensor>& in,
+                    const std::vector<Tensor>& outs) {
   const std::string& op = n.op;
   const Tensor& out = outs.empty() ? Tensor() : outs[0];
-  static const char* const kUnary[] = {"Sigmoid", "Relu", "LeakyRelu", "Tanh", "Exp", "Log", "Neg", "Sqrt",
-                                       "Abs", "Reciprocal", "Floor", "Ceil", "Erf", "HardSigmoid", "HardSwish",
+  static const char* const kUnary[] = {"Sigmoid",  "Relu", "LeakyRelu", "Tanh",        "Exp",
+                                       "Log",      "Neg",  "Sqrt",      "Abs",         "Reciprocal",
+                                       "Floor",    "Ceil", "Erf",       "HardSigmoid", "HardSwish",
                                        "Softplus", "Clip", "Identity"};
   for (const char* u : kUnary) {
     if (op == u) return eval_unary(g, n, in, out);
   }
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Max" || op == "Min" ||
-      op == "Equal" || op == "Less" || op == "Greater") {
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Max" ||
+      op == "Min" || op == "Equal" || op == "Less" || op == "Greater") {
     return eval_binary(n, in, out);
   }
   if (op == "Where") return eval_where(in, out);
@@ -582,7 +645,8 @@ void reference_eval(const Graph& g, const Node& n, const std::vector<Tensor>& in
     int64_t start = attr_int(n, "start", 0);
     if (start < 0) start += r;
     start = std::clamp<int64_t>(start, 0, r);
-    for (int64_t i = 0; i < out.numel(); ++i) out.ptr<int64_t>()[i] = full[static_cast<size_t>(start + i)];
+    for (int64_t i = 0; i < out.numel(); ++i)
+      out.ptr<int64_t>()[i] = full[static_cast<size_t>(start + i)];
     return;
   }
   if (op == "Concat") return eval_concat(g, n, in, out);

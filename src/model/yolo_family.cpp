@@ -17,31 +17,38 @@ FamilyLayout make(std::string family, std::vector<std::string> types, int backbo
 }
 
 // The layer lists of Ultralytics' model YAMLs (cfg/models/*/yolo*.yaml).
-const FamilyLayout kV8 = make("yolov8",
-    {"Conv", "Conv", "C2f", "Conv", "C2f", "Conv", "C2f", "Conv", "C2f", "SPPF", "Upsample", "Concat", "C2f",
-     "Upsample", "Concat", "C2f", "Conv", "Concat", "C2f", "Conv", "Concat", "C2f", "Detect"},
+const FamilyLayout kV8 =
+    make("yolov8", {"Conv", "Conv",   "C2f",      "Conv",   "C2f",    "Conv",     "C2f",    "Conv",
+                    "C2f",  "SPPF",   "Upsample", "Concat", "C2f",    "Upsample", "Concat", "C2f",
+                    "Conv", "Concat", "C2f",      "Conv",   "Concat", "C2f",      "Detect"},
+         10);
+const FamilyLayout k11 =
+    make("yolo11", {"Conv", "Conv", "C3k2",   "Conv",     "C3k2",   "Conv",   "C3k2",     "Conv",
+                    "C3k2", "SPPF", "C2PSA",  "Upsample", "Concat", "C3k2",   "Upsample", "Concat",
+                    "C3k2", "Conv", "Concat", "C3k2",     "Conv",   "Concat", "C3k2",     "Detect"},
+         11);
+const FamilyLayout kV5u =
+    make("yolov5u",
+         {"Conv", "Conv",   "C3",       "Conv",   "C3",     "Conv", "C3",       "Conv",   "C3",
+          "SPPF", "Conv",   "Upsample", "Concat", "C3",     "Conv", "Upsample", "Concat", "C3",
+          "Conv", "Concat", "C3",       "Conv",   "Concat", "C3",   "Detect"},
+         10);
+const FamilyLayout kV9ts = make(
+    "yolov9", {"Conv",         "Conv",     "ELAN1",        "AConv",        "RepNCSPELAN4", "AConv",
+               "RepNCSPELAN4", "AConv",    "RepNCSPELAN4", "SPPELAN",      "Upsample",     "Concat",
+               "RepNCSPELAN4", "Upsample", "Concat",       "RepNCSPELAN4", "AConv",        "Concat",
+               "RepNCSPELAN4", "AConv",    "Concat",       "RepNCSPELAN4", "Detect"},
     10);
-const FamilyLayout k11 = make("yolo11",
-    {"Conv", "Conv", "C3k2", "Conv", "C3k2", "Conv", "C3k2", "Conv", "C3k2", "SPPF", "C2PSA", "Upsample",
-     "Concat", "C3k2", "Upsample", "Concat", "C3k2", "Conv", "Concat", "C3k2", "Conv", "Concat", "C3k2", "Detect"},
-    11);
-const FamilyLayout kV5u = make("yolov5u",
-    {"Conv", "Conv", "C3", "Conv", "C3", "Conv", "C3", "Conv", "C3", "SPPF", "Conv", "Upsample", "Concat", "C3",
-     "Conv", "Upsample", "Concat", "C3", "Conv", "Concat", "C3", "Conv", "Concat", "C3", "Detect"},
-    10);
-const FamilyLayout kV9ts = make("yolov9",
-    {"Conv", "Conv", "ELAN1", "AConv", "RepNCSPELAN4", "AConv", "RepNCSPELAN4", "AConv", "RepNCSPELAN4",
-     "SPPELAN", "Upsample", "Concat", "RepNCSPELAN4", "Upsample", "Concat", "RepNCSPELAN4", "AConv", "Concat",
-     "RepNCSPELAN4", "AConv", "Concat", "RepNCSPELAN4", "Detect"},
-    10);
-const FamilyLayout kV9ce = make("yolov9",
-    {"Conv", "Conv", "RepNCSPELAN4", "ADown", "RepNCSPELAN4", "ADown", "RepNCSPELAN4", "ADown", "RepNCSPELAN4",
-     "SPPELAN", "Upsample", "Concat", "RepNCSPELAN4", "Upsample", "Concat", "RepNCSPELAN4", "ADown", "Concat",
-     "RepNCSPELAN4", "ADown", "Concat", "RepNCSPELAN4", "Detect"},
+const FamilyLayout kV9ce = make(
+    "yolov9", {"Conv",         "Conv",     "RepNCSPELAN4", "ADown",        "RepNCSPELAN4", "ADown",
+               "RepNCSPELAN4", "ADown",    "RepNCSPELAN4", "SPPELAN",      "Upsample",     "Concat",
+               "RepNCSPELAN4", "Upsample", "Concat",       "RepNCSPELAN4", "ADown",        "Concat",
+               "RepNCSPELAN4", "ADown",    "Concat",       "RepNCSPELAN4", "Detect"},
     10);
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -86,7 +93,8 @@ void map_yolo_modules(Graph& g) {
     n.module = module_index_from_name(n.name);
     if (n.module < 0) {
       for (int o : n.outputs) {
-        if (o >= 0 && n.module < 0) n.module = module_index_from_name(g.values[static_cast<size_t>(o)].name);
+        if (o >= 0 && n.module < 0)
+          n.module = module_index_from_name(g.values[static_cast<size_t>(o)].name);
       }
     }
     max_index = std::max(max_index, n.module);
@@ -108,10 +116,14 @@ void map_yolo_modules(Graph& g) {
   }
   std::string family = family_from_metadata(g);
   if (family.empty() && max_index >= 0) {
-    if (max_index == 23 && has_matmul) family = "yolo11";
-    else if (max_index == 24) family = "yolov5u";
-    else if (max_index == 22 && has_cv4) family = "yolov9";
-    else if (max_index == 22) family = "yolov8";
+    if (max_index == 23 && has_matmul)
+      family = "yolo11";
+    else if (max_index == 24)
+      family = "yolov5u";
+    else if (max_index == 22 && has_cv4)
+      family = "yolov9";
+    else if (max_index == 22)
+      family = "yolov8";
   }
   const FamilyLayout* layout = family_layout(family, has_adown_pool ? "ce" : "ts");
   if (layout && max_index != layout->head_index) layout = nullptr;  // not the layout we know

@@ -11,10 +11,10 @@
 namespace ys {
 
 struct FamilyLayout {
-  std::string family;                    // "yolov8", "yolo11", "yolov5u", "yolov9"
+  std::string family;                     // "yolov8", "yolo11", "yolov5u", "yolov9"
   std::vector<std::string> module_types;  // per module index
-  int backbone_end = 0;                  // modules [0, backbone_end) are the backbone
-  int head_index = 0;                    // the Detect module; between them: the neck
+  int backbone_end = 0;                   // modules [0, backbone_end) are the backbone
+  int head_index = 0;                     // the Detect module; between them: the neck
 };
 
 // The layer list of a known family; nullptr when unknown. `variant` distinguishes YOLOv9's t/s

@@ -44,7 +44,8 @@ Tensor Executor::arena_view(int value) const {
   int slot = memory_.slot_of_value[static_cast<size_t>(value)];
   YS_CHECK(slot >= 0, "value '", v.name, "' has no memory");
   auto* base = static_cast<std::byte*>(arena_);
-  return Tensor::view(v.dtype, v.shape, base + memory_.allocations[static_cast<size_t>(slot)].offset);
+  return Tensor::view(v.dtype, v.shape,
+                      base + memory_.allocations[static_cast<size_t>(slot)].offset);
 }
 
 Tensor Executor::input(size_t i) const {

@@ -16,7 +16,8 @@ MemoryPlan plan_memory(const Graph& graph, size_t alignment) {
     const Value& val = graph.values[static_cast<size_t>(v)];
     TensorAllocation a;
     a.value = v;
-    a.bytes = (static_cast<size_t>(numel(val.shape)) * dtype_size(val.dtype) + alignment - 1) / alignment * alignment;
+    a.bytes = (static_cast<size_t>(numel(val.shape)) * dtype_size(val.dtype) + alignment - 1) /
+              alignment * alignment;
     if (a.bytes == 0) a.bytes = alignment;
     a.first_step = first;
     a.last_step = first;
@@ -29,7 +30,8 @@ MemoryPlan plan_memory(const Graph& graph, size_t alignment) {
     for (int v : n.inputs) {
       if (v < 0 || graph.values[static_cast<size_t>(v)].is_constant()) continue;
       int slot = plan.slot_of_value[static_cast<size_t>(v)];
-      YS_CHECK(slot >= 0, "value '", graph.values[static_cast<size_t>(v)].name, "' read before it is produced");
+      YS_CHECK(slot >= 0, "value '", graph.values[static_cast<size_t>(v)].name,
+               "' read before it is produced");
       plan.allocations[static_cast<size_t>(slot)].last_step = s;
     }
     for (int v : n.outputs) {

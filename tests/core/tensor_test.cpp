@@ -27,7 +27,9 @@ TEST(Tensor, ReshapeSharesBytesAndChecksCount) {
   EXPECT_THROW(t.reshaped({4, 2}), Error);
 }
 
-TEST(Tensor, NegativeDimensionIsAnError) { EXPECT_THROW(Tensor(DType::kFloat32, {-1, 2}), Error); }
+TEST(Tensor, NegativeDimensionIsAnError) {
+  EXPECT_THROW(Tensor(DType::kFloat32, {-1, 2}), Error);
+}
 
 TEST(Half, RoundTripsRepresentableValuesAndRoundsToNearestEven) {
   for (float f : {0.f, 1.f, -2.5f, 65504.f, 6.1035156e-05f, 5.9604645e-08f}) {

@@ -132,7 +132,8 @@ TEST(OnnxLoader, FixedInputShapeCannotChange) {
 TEST(OnnxLoader, DynamicDimensionsAreFixedAtPrepare) {
   onnx::ModelProto m;
   ASSERT_TRUE(m.ParseFromString(tiny_model("Relu")));
-  auto* shape = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  auto* shape =
+      m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
   shape->mutable_dim(0)->set_dim_param("batch");
   shape->mutable_dim(2)->set_dim_param("h");
   Graph g = load_onnx_bytes(m.SerializeAsString(), "dynamic");
@@ -185,11 +186,11 @@ TEST_P(RealExport, LoadsFoldsFusesAndMapsStages) {
   EXPECT_EQ(g.values[static_cast<size_t>(g.outputs[0])].shape, (Shape{1, 84, 8400}));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Models, RealExport,
-    ::testing::Values(RealModel{"yolov8n-coco.onnx", "yolov8", 22, 57}, RealModel{"yolov5nu-random.onnx", "yolov5u", 24, 69},
-                      RealModel{"yolo11n-random.onnx", "yolo11", 23, 77}),
-    [](const auto& info) { return std::string(info.param.family); });
+INSTANTIATE_TEST_SUITE_P(Models, RealExport,
+                         ::testing::Values(RealModel{"yolov8n-coco.onnx", "yolov8", 22, 57},
+                                           RealModel{"yolov5nu-random.onnx", "yolov5u", 24, 69},
+                                           RealModel{"yolo11n-random.onnx", "yolo11", 23, 77}),
+                         [](const auto& info) { return std::string(info.param.family); });
 
 }  // namespace
 }  // namespace ys

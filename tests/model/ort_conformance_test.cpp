@@ -54,7 +54,8 @@ TEST_P(YoloV8nConformance, MatchesOnnxRuntime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, YoloV8nConformance,
-                         ::testing::Values(CocoCase{"messi5"}, CocoCase{"fruits"}, CocoCase{"noise"}),
+                         ::testing::Values(CocoCase{"messi5"}, CocoCase{"fruits"},
+                                           CocoCase{"noise"}),
                          [](const auto& info) { return std::string(info.param.image); });
 
 class RandomWeightConformance : public ::testing::TestWithParam<const char*> {};
@@ -69,13 +70,16 @@ TEST_P(RandomWeightConformance, MatchesOnnxRuntimeRelativeToMax) {
   double max_abs = 0, max_err = 0;
   for (int64_t i = 0; i < ref.numel(); ++i) {
     max_abs = std::max(max_abs, static_cast<double>(std::fabs(ref.ptr<float>()[i])));
-    max_err = std::max(max_err, static_cast<double>(std::fabs(ours.ptr<float>()[i] - ref.ptr<float>()[i])));
+    max_err = std::max(max_err,
+                       static_cast<double>(std::fabs(ours.ptr<float>()[i] - ref.ptr<float>()[i])));
   }
   ASSERT_GT(max_abs, 0);
-  EXPECT_LE(max_err / max_abs, 1e-3) << "max error " << max_err << " against max |value| " << max_abs;
+  EXPECT_LE(max_err / max_abs, 1e-3)
+      << "max error " << max_err << " against max |value| " << max_abs;
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, RandomWeightConformance, ::testing::Values("yolov5nu-random", "yolo11n-random"),
+INSTANTIATE_TEST_SUITE_P(Models, RandomWeightConformance,
+                         ::testing::Values("yolov5nu-random", "yolo11n-random"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

@@ -57,7 +57,8 @@ TEST(Executor, RunsOpsInOrderAndCallsObserverAroundEach) {
   Tensor out = ex.read_output(0);
   const float expected[6] = {0, 3, 2, 4, 1, 8};
   for (int i = 0; i < 6; ++i) EXPECT_EQ(out.ptr<float>()[i], expected[i]) << i;
-  EXPECT_EQ(obs.events, (std::vector<std::pair<char, size_t>>{{'b', 0}, {'e', 0}, {'b', 1}, {'e', 1}}));
+  EXPECT_EQ(obs.events,
+            (std::vector<std::pair<char, size_t>>{{'b', 0}, {'e', 0}, {'b', 1}, {'e', 1}}));
 }
 
 TEST(Executor, InputOfWrongShapeOrTypeIsRefused) {

@@ -1,0 +1,210 @@
+#include "analysis/profile_analysis.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "model/flops.h"
+
+namespace ys {
+namespace {
+
+double ms_between(int64_t a, int64_t b) {
+  return static_cast<double>(b - a) / 1e6;
+}
+
+int64_t value_bytes(const Value& v) {
+  return numel(v.shape) * static_cast<int64_t>(dtype_size(v.dtype));
+}
+
+}  // namespace
+
+std::vector<LayerResult> group_layers(const Graph& g) {
+  std::vector<LayerResult> layers;
+  std::map<std::string, size_t> by_id;
+  std::vector<std::set<int>> weights;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    std::string id = n.module >= 0 ? std::to_string(n.module) : n.name;
+    auto it = by_id.find(id);
+    if (it == by_id.end()) {
+      LayerResult l;
+      l.id = id;
+      l.module = n.module;
+      l.type = n.module >= 0 ? (n.module_type.empty() ? "module" : n.module_type) : n.op;
+      l.label = n.module >= 0 ? cat(l.type, " #", n.module) : n.name;
+      l.stage = n.stage;
+      it = by_id.emplace(id, layers.size()).first;
+      layers.push_back(l);
+      weights.emplace_back();
+    }
+    LayerResult& l = layers[it->second];
+    l.steps.push_back(k);
+    l.flops += node_flops(g, n);
+    l.bytes_moved += node_bytes(g, n);
+    for (int v : n.inputs) {
+      if (v >= 0 && g.values[static_cast<size_t>(v)].is_constant() &&
+          weights[it->second].insert(v).second) {
+        const Value& w = g.values[static_cast<size_t>(v)];
+        if (w.dtype == DType::kFloat32 || w.dtype == DType::kFloat16) l.params += w.data.numel();
+      }
+    }
+    for (int v : n.outputs) {
+      if (v >= 0) l.activation_bytes += value_bytes(g.values[static_cast<size_t>(v)]);
+    }
+    if (!n.outputs.empty() && n.outputs[0] >= 0)
+      l.output_shape = g.values[static_cast<size_t>(n.outputs[0])].shape;
+  }
+  return layers;
+}
+
+ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& executor,
+                                const std::vector<ResourceSample>& samples) {
+  ProfileAnalysis a;
+  const Graph& g = executor.graph();
+  const auto& frames = profiler.frames();
+  const auto& times = profiler.op_times();
+  const size_t n_ops = profiler.ops_per_frame();
+  a.frames_measured = static_cast<int64_t>(frames.size());
+
+  // Frames and stages.
+  std::vector<std::vector<double>> stage_ms(kPipelineStageCount);
+  std::vector<double> traced_inf, untraced_inf;
+  for (const FrameRecord& f : frames) {
+    int64_t first = 0, last = 0;
+    for (size_t s = 0; s < kPipelineStageCount; ++s) {
+      if (f.begin_ns[s] == 0 || f.end_ns[s] < f.begin_ns[s]) continue;
+      stage_ms[s].push_back(ms_between(f.begin_ns[s], f.end_ns[s]));
+      if (first == 0 || f.begin_ns[s] < first) first = f.begin_ns[s];
+      last = std::max(last, f.end_ns[s]);
+    }
+    const size_t inf = static_cast<size_t>(PipelineStage::kInference);
+    const double inf_ms = f.begin_ns[inf] ? ms_between(f.begin_ns[inf], f.end_ns[inf]) : 0;
+    a.frame_index.push_back(f.index);
+    a.latency_ms.push_back(first ? ms_between(first, last) : 0);
+    a.inference_ms.push_back(inf_ms);
+    (f.ops_traced ? traced_inf : untraced_inf).push_back(inf_ms);
+  }
+  a.latency = compute_stats(a.latency_ms);
+  a.latency_histogram = make_histogram(a.latency_ms);
+  static const char* const kHow[] = {
+      "host steady clock around frame read and decode",
+      "host steady clock around letterbox, normalisation and copy-in",
+      "host steady clock around the whole forward pass (after the device finished)",
+      "host steady clock around candidate extraction",
+      "host steady clock around NMS and box scaling",
+      "host steady clock around sinks (labels, images, JSON)"};
+  double stage_total = 0;
+  for (size_t s = 0; s < kPipelineStageCount; ++s) {
+    if (stage_ms[s].empty()) continue;
+    StageResult r;
+    r.name = pipeline_stage_name(static_cast<PipelineStage>(s));
+    r.ms = compute_stats(stage_ms[s]);
+    r.how = kHow[s];
+    stage_total += r.ms.median;
+    a.stages.push_back(r);
+  }
+  for (auto& s : a.stages) s.share_pct = stage_total > 0 ? 100.0 * s.ms.median / stage_total : 0;
+
+  // Ops and layers, from the frames whose ops were traced.
+  std::vector<std::vector<double>> op_ms(n_ops);
+  for (const FrameRecord& f : frames) {
+    if (!f.ops_traced) continue;
+    for (size_t k = 0; k < n_ops; ++k) {
+      op_ms[k].push_back(ms_between(times[f.op_offset + 2 * k], times[f.op_offset + 2 * k + 1]));
+    }
+  }
+  a.layers = group_layers(g);
+  std::vector<std::string> layer_of_step(n_ops);
+  for (const auto& l : a.layers) {
+    for (size_t k : l.steps) layer_of_step[k] = l.id;
+  }
+  for (size_t k = 0; k < n_ops; ++k) {
+    const ExecutionStep& step = executor.steps()[k];
+    const Node& n = g.nodes[static_cast<size_t>(step.node)];
+    OpResult r;
+    r.name = n.name;
+    r.op = n.op;
+    r.layer_id = layer_of_step[k];
+    r.implementation = step.kernel->implementation();
+    r.stage = n.stage;
+    r.ms = compute_stats(op_ms[k]);
+    r.flops = node_flops(g, n);
+    a.ops.push_back(r);
+  }
+  const size_t traced = op_ms.empty() ? 0 : op_ms[0].size();
+  double layer_total = 0;
+  std::map<Stage, std::vector<double>> stage_frames;
+  std::map<Stage, int> stage_layers;
+  const MemoryPlan& plan = executor.memory_plan();
+  for (auto& l : a.layers) {
+    std::vector<double> per_frame(traced, 0.0);
+    for (size_t k : l.steps) {
+      for (size_t f = 0; f < traced; ++f) per_frame[f] += op_ms[k][f];
+    }
+    l.ms = compute_stats(per_frame);
+    layer_total += l.ms.median;
+    if (l.ms.median > 0) {
+      l.gflops_per_s = static_cast<double>(l.flops) / (l.ms.median * 1e-3) / 1e9;
+      l.gb_per_s = static_cast<double>(l.bytes_moved) / (l.ms.median * 1e-3) / 1e9;
+    }
+    if (!l.steps.empty() && l.steps.back() < plan.live_bytes_after_step.size()) {
+      l.live_bytes_after = static_cast<int64_t>(plan.live_bytes_after_step[l.steps.back()]);
+    }
+    auto& sf = stage_frames[l.stage];
+    if (sf.empty()) sf.assign(traced, 0.0);
+    for (size_t f = 0; f < traced; ++f) sf[f] += per_frame[f];
+    ++stage_layers[l.stage];
+  }
+  for (auto& l : a.layers) l.share_pct = layer_total > 0 ? 100.0 * l.ms.median / layer_total : 0;
+  double model_total = 0;
+  for (auto& [stage, series] : stage_frames) {
+    ModelStageResult r;
+    r.stage = stage;
+    r.ms = compute_stats(series);
+    r.layers = stage_layers[stage];
+    model_total += r.ms.median;
+    a.model_stages.push_back(r);
+  }
+  for (auto& r : a.model_stages)
+    r.share_pct = model_total > 0 ? 100.0 * r.ms.median / model_total : 0;
+  std::vector<const LayerResult*> sorted;
+  for (const auto& l : a.layers) sorted.push_back(&l);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](auto* x, auto* y) { return x->ms.median > y->ms.median; });
+  for (size_t i = 0; i < sorted.size() && i < 10; ++i) a.top_layers.push_back(sorted[i]->id);
+
+  // Overhead: traced against untraced frames of the same window.
+  a.overhead.method =
+      "median inference time of frames with op tracing against interleaved frames without it";
+  a.overhead.frames = static_cast<int64_t>(frames.size());
+  if (traced_inf.size() >= 2 && untraced_inf.size() >= 2) {
+    a.overhead.measured = true;
+    a.overhead.profiled_ms = compute_stats(traced_inf).median;
+    a.overhead.unprofiled_ms = compute_stats(untraced_inf).median;
+    a.overhead.pct =
+        a.overhead.unprofiled_ms > 0
+            ? 100.0 * (a.overhead.profiled_ms - a.overhead.unprofiled_ms) / a.overhead.unprofiled_ms
+            : 0;
+  }
+
+  // Memory and CPU.
+  a.arena_bytes = static_cast<int64_t>(plan.arena_bytes);
+  a.naive_bytes = static_cast<int64_t>(plan.naive_bytes);
+  for (const Value& v : g.values) {
+    if (v.is_constant()) a.weights_bytes += static_cast<int64_t>(v.data.nbytes());
+  }
+  double cpu_sum = 0;
+  for (const ResourceSample& s : samples) {
+    const double t = ms_between(profiler.start_ns(), s.t_ns);
+    a.rss_series.emplace_back(t, static_cast<double>(s.rss_bytes));
+    a.cpu_series.emplace_back(t, s.cpu_percent);
+    a.rss_peak_bytes = std::max(a.rss_peak_bytes, s.rss_bytes);
+    cpu_sum += s.cpu_percent;
+  }
+  a.cpu_mean_pct = samples.empty() ? 0 : cpu_sum / static_cast<double>(samples.size());
+  return a;
+}
+
+}  // namespace ys

@@ -1,0 +1,84 @@
+// Aggregation of a recorded profile: per-stage, per-layer (Ultralytics module) and per-op
+// statistics, shares, achieved throughput, memory by layer, frame series and the profiler's
+// measured overhead. Plain data: the report layer decides how to show it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/statistics.h"
+#include "model/graph.h"
+#include "profiler/profiler.h"
+#include "profiler/resource_sampler.h"
+#include "runtime/executor.h"
+
+namespace ys {
+
+struct StageResult {
+  std::string name;
+  Stats ms;
+  double share_pct = 0;
+  std::string how;
+};
+
+struct LayerResult {
+  std::string id;     // "15", or the node name for graphs without module indices
+  std::string label;  // "C2f #15"
+  std::string type;
+  int module = -1;
+  Stage stage = Stage::kUnknown;
+  std::vector<size_t> steps;  // execution steps of its ops
+  Stats ms;
+  double share_pct = 0;  // of inference
+  int64_t flops = 0, params = 0, activation_bytes = 0, bytes_moved = 0;
+  Shape output_shape;
+  double gflops_per_s = 0, gb_per_s = 0;
+  int64_t live_bytes_after = 0;
+};
+
+struct OpResult {
+  std::string name, op, layer_id, implementation;
+  Stage stage = Stage::kUnknown;
+  Stats ms;
+  int64_t flops = 0;
+};
+
+struct ModelStageResult {
+  Stage stage = Stage::kUnknown;
+  Stats ms;
+  double share_pct = 0;
+  int layers = 0;
+};
+
+struct OverheadResult {
+  bool measured = false;
+  double profiled_ms = 0, unprofiled_ms = 0, pct = 0;
+  int64_t frames = 0;
+  std::string method;
+};
+
+struct ProfileAnalysis {
+  std::vector<StageResult> stages;
+  std::vector<ModelStageResult> model_stages;
+  std::vector<LayerResult> layers;
+  std::vector<OpResult> ops;
+  std::vector<std::string> top_layers;
+  std::vector<int64_t> frame_index;
+  std::vector<double> latency_ms, inference_ms;
+  Stats latency;
+  Histogram latency_histogram;
+  OverheadResult overhead;
+  int64_t arena_bytes = 0, naive_bytes = 0, weights_bytes = 0, rss_peak_bytes = 0;
+  std::vector<std::pair<double, double>> rss_series;  // t_ms, bytes
+  std::vector<std::pair<double, double>> cpu_series;  // t_ms, percent
+  double cpu_mean_pct = 0;
+  int64_t frames_measured = 0;
+};
+
+// Layers of a prepared graph in execution order (grouping consecutive steps by module).
+std::vector<LayerResult> group_layers(const Graph& g);
+
+ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& executor,
+                                const std::vector<ResourceSample>& samples);
+
+}  // namespace ys

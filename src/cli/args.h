@@ -1,0 +1,156 @@
+// The argument layer of the `yolo` command: `yolo [TASK] MODE key=value ...`, parsed the way
+// Ultralytics' CLI parses it (values as Python literals, `key = value` joined, bare bool keys set
+// True, unknown keys answered with the closest valid ones). kArgSpecs is the one table of
+// arguments: defaults, types, validation, `yolo help` and docs/CLI.md all come from it.
+// parse_command_line returns a complete, validated command or throws ys::Error(kInvalidArgument)
+// naming every bad argument, so nothing ever runs half-configured.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace ys {
+
+// Each type is also its validation rule; type_name() says it in `yolo help`.
+enum class ArgType {
+  kBool,            // True/False, true/false, 1/0
+  kPositiveInt,     // int >= 1
+  kNonNegativeInt,  // int >= 0
+  kPositiveFloat,   // int or float > 0
+  kFraction,        // int or float in [0, 1]
+  kString,          // any text; numbers keep the text as typed
+  kChoice,          // one of ArgSpec::choices ('|'-separated)
+  kImgsz,           // int or [h, w]; stored as [h, w], rounded up to a multiple of 32
+  kClassList,       // int or list of ints >= 0; stored as a list
+  kDevice,          // cpu, cuda, cuda:N, N or N,M; stored as "cpu" or "0" / "0,1"
+  kSchedule,        // wait,warmup,active,repeat; stored as 4 ints
+  kFrameSize,       // WxH or ''; stored as [W, H] or []
+  kPort,            // int in [0, 65535]
+};
+
+struct ArgSpec {
+  std::string_view key;
+  // As typed on the command line; "None" makes the key nullable.
+  std::string_view default_value;
+  ArgType type;
+  std::string_view help;
+  std::string_view choices = {};  // kChoice only
+};
+
+inline constexpr std::array kArgSpecs = {
+    ArgSpec{"model", "yolov8n.yaml", ArgType::kString,
+            "ONNX file (yolov8n.onnx) or built-in architecture with synthetic weights "
+            "(yolov8n.yaml)"},
+    ArgSpec{"source", "synthetic", ArgType::kString,
+            "image, directory, glob, video, RTSP URL, '-' for raw BGR frames on stdin, or "
+            "'synthetic' for generated frames"},
+    ArgSpec{"imgsz", "640", ArgType::kImgsz,
+            "inference size as int or [h, w]; rounded up to a multiple of 32"},
+    ArgSpec{"batch", "1", ArgType::kPositiveInt, "images per inference batch"},
+    ArgSpec{"conf", "0.25", ArgType::kFraction, "confidence threshold for detections"},
+    ArgSpec{"iou", "0.7", ArgType::kFraction, "IoU threshold for NMS"},
+    ArgSpec{"max_det", "300", ArgType::kPositiveInt, "maximum detections per image"},
+    ArgSpec{"classes", "None", ArgType::kClassList,
+            "keep only these class ids, i.e. classes=0 or classes=[0,2]; None keeps all"},
+    ArgSpec{"agnostic_nms", "False", ArgType::kBool, "class-agnostic NMS"},
+    ArgSpec{"device", "cpu", ArgType::kDevice,
+            "'cpu', or CUDA device '0' / 'cuda:0', or '0,1' for several GPUs"},
+    ArgSpec{"half", "False", ArgType::kBool, "FP16 inference (CUDA only)"},
+    ArgSpec{"cuda_graph", "True", ArgType::kBool,
+            "capture the model in a CUDA Graph and replay it (CUDA only)"},
+    ArgSpec{"threads", "0", ArgType::kNonNegativeInt, "CPU threads; 0 uses all cores"},
+    ArgSpec{"save", "True", ArgType::kBool,
+            "save annotated images and videos (on by default, as in Ultralytics' CLI)"},
+    ArgSpec{"save_txt", "False", ArgType::kBool, "save results as YOLO-format .txt labels"},
+    ArgSpec{"save_conf", "False", ArgType::kBool, "add confidences to save_txt labels"},
+    ArgSpec{"save_json", "False", ArgType::kBool, "write predictions.json in the run directory"},
+    ArgSpec{"project", "runs/detect", ArgType::kString, "directory that holds the runs"},
+    ArgSpec{"name", "predict", ArgType::kString,
+            "run directory under project; numbered (predict2, ...) unless exist_ok"},
+    ArgSpec{"exist_ok", "False", ArgType::kBool, "reuse an existing project/name directory"},
+    ArgSpec{"verbose", "True", ArgType::kBool, "print per-image results"},
+    ArgSpec{"show_labels", "True", ArgType::kBool, "draw class labels on saved images"},
+    ArgSpec{"show_conf", "True", ArgType::kBool, "draw confidences on saved images"},
+    ArgSpec{"line_width", "None", ArgType::kPositiveInt,
+            "box line width in pixels; None scales with the image"},
+    ArgSpec{"vid_stride", "1", ArgType::kPositiveInt, "process every n-th video frame"},
+    ArgSpec{"frames", "100", ArgType::kPositiveInt, "number of frames for source=synthetic"},
+    ArgSpec{"raw_size", "", ArgType::kFrameSize,
+            "'WxH' of the raw BGR frames read with source=-, i.e. raw_size=1280x720"},
+    ArgSpec{"raw_fps", "30", ArgType::kPositiveFloat,
+            "frame rate of source=- (timestamps and saved video)"},
+    ArgSpec{"format", "onnx", ArgType::kChoice, "export format", "onnx"},
+    ArgSpec{"opset", "17", ArgType::kPositiveInt, "ONNX opset of the exported model"},
+    ArgSpec{"simplify", "True", ArgType::kBool, "fold constants in the exported model"},
+    ArgSpec{"profile", "False", ArgType::kBool,
+            "profile the run; the PROFILING_ENABLED environment variable overrides it"},
+    ArgSpec{"profile_schedule", "5,10,100,1", ArgType::kSchedule,
+            "profiler schedule 'wait,warmup,active,repeat' in frames; repeat=0 repeats to the end"},
+    ArgSpec{"profile_detail", "default", ArgType::kChoice,
+            "'detailed' also records per-kernel GPU activity and per-layer memory",
+            "default|detailed"},
+    ArgSpec{"profile_whatif", "False", ArgType::kBool,
+            "re-run with the advisor's suggestions to measure their gain"},
+    ArgSpec{"serve", "False", ArgType::kBool, "serve the report over HTTP after the run"},
+    ArgSpec{"host", "127.0.0.1", ArgType::kString, "address the report server listens on"},
+    ArgSpec{"port", "8080", ArgType::kPort, "port of the report server; 0 picks a free one"},
+    ArgSpec{"dir", "", ArgType::kString,
+            "profile directory for 'yolo report serve', i.e. runs/detect/predict/profile"},
+};
+
+// None, bool, int, float, text, or a list of ints (imgsz, classes, profile_schedule, raw_size).
+using ArgValue = std::variant<std::monostate, bool, int, double, std::string, std::vector<int>>;
+
+// Every key of kArgSpecs with a typed value; a default-constructed Config holds the defaults.
+// Getters check the type: asking for the wrong one is a bug in the caller (kInternal).
+struct Config {
+  Config();
+
+  bool get_bool(std::string_view key) const;
+  int get_int(std::string_view key) const;
+  double get_float(std::string_view key) const;  // int values widen
+  const std::string& get_string(std::string_view key) const;
+  std::vector<int> get_int_list(std::string_view key) const;  // None gives {}
+  bool is_none(std::string_view key) const;
+  // True when the user gave the key (command line or environment), even at its default value.
+  bool is_set(std::string_view key) const;
+
+  // Parses and validates `text` as the command line would and marks the key set; throws
+  // ys::Error(kInvalidArgument) on an unknown key or a bad value and then changes nothing.
+  void set(std::string_view key, std::string_view text);
+
+  std::map<std::string, ArgValue, std::less<>> values;
+  std::set<std::string, std::less<>> given;
+};
+
+struct CliCommand {
+  std::string task;  // "detect"
+  std::string mode;  // predict, export, info, report, help, version, checks
+  std::string sub;   // report's verb: "serve"
+  Config config;
+};
+
+// args excludes the program name. No arguments means help.
+CliCommand parse_command_line(const std::vector<std::string>& args);
+
+// PROFILING_ENABLED=true|false (also 1/0, any case) wins over profile=. `getenv` is std::getenv
+// in the binary and a stub in tests.
+void apply_environment(Config& config, const std::function<const char*(const char*)>& getenv);
+
+// Up to three valid arguments (keys, tasks, modes, commands) closest to `word`, best first, by
+// difflib's similarity ratio with cutoff 0.6, as Ultralytics suggests them.
+std::vector<std::string> similar_keys(const std::string& word);
+
+// Usage, examples and the argument table, for `yolo help`.
+std::string help_text();
+
+// The argument table as markdown; docs/CLI.md holds it between markers and a test compares them.
+std::string args_markdown_table();
+
+}  // namespace ys

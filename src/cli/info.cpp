@@ -1,0 +1,65 @@
+// `yolo info model=...`: what a model is made of, without running it.
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "analysis/profile_analysis.h"
+#include "cli/commands.h"
+#include "model/flops.h"
+#include "pipeline/detector.h"
+
+namespace ys {
+
+int run_info(const Config& c) {
+  DetectorOptions o;
+  o.model = c.get_string("model");
+  std::vector<int> imgsz = c.get_int_list("imgsz");
+  o.imgsz_h = imgsz.at(0);
+  o.imgsz_w = imgsz.size() > 1 ? imgsz[1] : imgsz[0];
+  o.batch = c.get_int("batch");
+  o.threads = 1;
+  Detector det(o);
+  const Graph& g = det.executor().graph();
+  const ModelDescription& m = det.model();
+  std::vector<LayerResult> layers = group_layers(g);
+  int64_t flops = 0;
+  for (const Node& n : g.nodes) flops += node_flops(g, n);
+
+  std::printf("%-6s %-14s %-9s %5s %10s %9s  %s\n", "layer", "type", "stage", "ops", "params",
+              "GFLOPs", "output");
+  std::map<Stage, std::pair<int64_t, int64_t>> by_stage;  // flops, params
+  for (const LayerResult& l : layers) {
+    std::printf("%-6s %-14s %-9s %5zu %10lld %9.3f  %s\n", l.id.substr(0, 6).c_str(),
+                l.type.substr(0, 14).c_str(), stage_name(l.stage), l.steps.size(),
+                static_cast<long long>(l.params), static_cast<double>(l.flops) / 1e9,
+                shape_str(l.output_shape).c_str());
+    by_stage[l.stage].first += l.flops;
+    by_stage[l.stage].second += l.params;
+  }
+  std::cout << "\n"
+            << m.name << (m.synthetic_weights ? " (built-in architecture, SYNTHETIC weights)" : "")
+            << "\n";
+  std::cout << "  family: " << (m.family.empty() ? "not recognised as a YOLO export" : m.family)
+            << "\n";
+  std::cout << "  opset: " << g.opset << ", layers: " << layers.size()
+            << ", ops after fusion: " << g.nodes.size() << "\n";
+  std::printf("  parameters: %lld, GFLOPs: %.2f per forward (batch %lld)\n",
+              static_cast<long long>(g.parameter_count()), static_cast<double>(flops) / 1e9,
+              static_cast<long long>(m.input_shape[0]));
+  for (int v : g.inputs) {
+    std::cout << "  input  " << g.values[static_cast<size_t>(v)].name << " "
+              << shape_str(g.values[static_cast<size_t>(v)].shape) << "\n";
+  }
+  for (int v : g.outputs) {
+    std::cout << "  output " << g.values[static_cast<size_t>(v)].name << " "
+              << shape_str(g.values[static_cast<size_t>(v)].shape) << "\n";
+  }
+  for (const auto& [stage, fp] : by_stage) {
+    std::printf("  %-9s %6.1f%% of FLOPs, %lld parameters\n", stage_name(stage),
+                flops ? 100.0 * static_cast<double>(fp.first) / static_cast<double>(flops) : 0.0,
+                static_cast<long long>(fp.second));
+  }
+  return kExitOk;
+}
+
+}  // namespace ys

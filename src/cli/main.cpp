@@ -1,0 +1,65 @@
+// The `yolo` command: parses Ultralytics-style arguments and dispatches to a mode.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "pipeline/build_info.h"
+
+namespace ys {
+
+std::atomic<bool> g_stop_requested{false};
+
+namespace {
+
+void on_signal(int) {
+  g_stop_requested = true;
+}
+
+int dispatch(const CliCommand& cmd) {
+  if (cmd.mode == "help") {
+    std::cout << help_text();
+    return kExitOk;
+  }
+  if (cmd.mode == "version") {
+    std::cout << "YoloScope " << kYoloScopeVersion << "\n";
+    for (const auto& b : available_backends()) std::cout << "backend: " << b << "\n";
+    return kExitOk;
+  }
+  if (cmd.mode == "checks") return run_checks();
+  if (cmd.mode == "predict") return run_predict(cmd.config);
+  if (cmd.mode == "info") return run_info(cmd.config);
+  if (cmd.mode == "export") return run_export(cmd.config);
+  if (cmd.mode == "report") return run_report_serve(cmd.config);
+  std::cerr << "yolo: mode '" << cmd.mode << "' is not implemented\n";
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace ys
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  ys::CliCommand cmd;
+  try {
+    cmd = ys::parse_command_line(args);
+    ys::apply_environment(cmd.config, [](const char* k) { return std::getenv(k); });
+  } catch (const ys::Error& e) {
+    std::cerr << "yolo: " << e.what() << "\nRun 'yolo help' for the arguments.\n";
+    return ys::kExitUsage;
+  }
+  std::signal(SIGINT, ys::on_signal);
+  std::signal(SIGTERM, ys::on_signal);
+  try {
+    return ys::dispatch(cmd);
+  } catch (const ys::Error& e) {
+    std::cerr << "yolo: error: " << e.what() << "\n";
+    return e.kind() == ys::ErrorKind::kInvalidArgument ? ys::kExitUsage : ys::kExitError;
+  } catch (const std::exception& e) {
+    std::cerr << "yolo: internal error: " << e.what() << "\n";
+    return ys::kExitError;
+  }
+}

@@ -1,0 +1,266 @@
+// `yolo detect predict`: source -> detector -> sinks, with the Ultralytics console output, and
+// the profiler attached when profile=True.
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "pipeline/class_names.h"
+#include "pipeline/detector.h"
+#include "pipeline/sink.h"
+#include "pipeline/source.h"
+#include "report/profile_session.h"
+
+namespace ys {
+namespace {
+
+DetectorOptions detector_options(const Config& c) {
+  DetectorOptions o;
+  o.model = c.get_string("model");
+  std::vector<int> imgsz = c.get_int_list("imgsz");
+  o.imgsz_h = imgsz.at(0);
+  o.imgsz_w = imgsz.size() > 1 ? imgsz[1] : imgsz[0];
+  o.batch = c.get_int("batch");
+  o.device = c.get_string("device");
+  o.threads = c.get_int("threads");
+  o.nms.conf = static_cast<float>(c.get_float("conf"));
+  o.nms.iou = c.get_float("iou");
+  o.nms.max_det = c.get_int("max_det");
+  o.nms.agnostic = c.get_bool("agnostic_nms");
+  o.nms.classes = c.get_int_list("classes");
+  return o;
+}
+
+ProfileSchedule schedule_from(const Config& c) {
+  std::vector<int> s = c.get_int_list("profile_schedule");
+  ProfileSchedule p;
+  p.wait = s.at(0);
+  p.warmup = s.at(1);
+  p.active = s.at(2);
+  p.repeat = s.size() > 3 ? s[3] : 1;
+  return p;
+}
+
+// A short source (three images, say) cannot fill the default schedule; measure what it has
+// rather than nothing, keeping one warm-up frame when there are at least two.
+ProfileSchedule fit_schedule(ProfileSchedule s, std::optional<int64_t> frames,
+                             bool explicit_schedule) {
+  if (!frames || *frames <= 0) return s;
+  const int64_t needed = s.wait + s.warmup + 1;
+  if (*frames >= needed) return s;
+  ProfileSchedule f;
+  f.wait = 0;
+  f.warmup = *frames >= 2 ? 1 : 0;
+  f.active = *frames - f.warmup;
+  f.repeat = 1;
+  log_warn("the source has only ", *frames, " frame(s), fewer than profile_schedule=", s.str(),
+           explicit_schedule ? " asks for" : " (the default) needs", "; measuring ", f.active,
+           " frame(s) after ", f.warmup,
+           " warm-up frame(s) instead. Figures from so few frames are rough: ",
+           "profile a video or use more images.");
+  return f;
+}
+
+std::string describe_frame(const Frame& f, int64_t n, std::optional<int64_t> total) {
+  std::ostringstream os;
+  const std::string of = total ? "/" + std::to_string(*total) : "";
+  switch (f.kind) {
+    case FrameKind::kImage:
+      os << "image " << n << of << " " << f.source;
+      break;
+    case FrameKind::kVideo:
+      os << "video 1/1 (frame " << f.index + 1 << of << ") " << f.source;
+      break;
+    case FrameKind::kStream:
+      os << f.source << " (frame " << f.index + 1 << ")";
+      break;
+  }
+  return os.str();
+}
+
+// An argument's value as the user would type it, for the report's record of the run.
+std::string format_arg(const Config& c, const std::string& key) {
+  const ArgValue& v = c.values.at(key);
+  if (std::holds_alternative<std::monostate>(v)) return "None";
+  if (const bool* b = std::get_if<bool>(&v)) return *b ? "True" : "False";
+  if (const int* i = std::get_if<int>(&v)) return std::to_string(*i);
+  if (const double* d = std::get_if<double>(&v)) return cat(*d);
+  if (const std::string* s = std::get_if<std::string>(&v)) return *s;
+  // Built with a stream: g++ 12 flags string concatenation here with a false -Wrestrict.
+  std::ostringstream list;
+  list << '[';
+  const auto& items = std::get<std::vector<int>>(v);
+  for (size_t i = 0; i < items.size(); ++i) list << (i ? "," : "") << items[i];
+  list << ']';
+  return list.str();
+}
+
+std::string fmt_ms(double v, int digits = 1) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+int run_predict(const Config& c) {
+  DetectorOptions opts = detector_options(c);
+  Detector det(opts);
+  const ModelDescription& model = det.model();
+  const bool verbose = c.get_bool("verbose");
+  std::cout << "YoloScope: model " << model.name << " ("
+            << (model.family.empty() ? "unknown family" : model.family) << ", input "
+            << shape_str(model.input_shape) << ", " << det.executor().graph().nodes.size()
+            << " ops on " << det.executor().backend().name() << ")\n";
+  if (model.synthetic_weights) {
+    std::cout << "WARNING: " << model.name
+              << " is a built-in architecture with SYNTHETIC weights (deterministic, "
+              << "not trained): its detections are meaningless. Pass model=<file>.onnx for real "
+                 "results.\n";
+  }
+
+  const bool profile = c.get_bool("profile");
+  ProfileSchedule schedule = schedule_from(c);
+  SourceSpec spec;
+  spec.source = c.get_string("source");
+  std::vector<int> raw = c.get_int_list("raw_size");
+  if (raw.size() == 2) {
+    spec.raw_width = raw[0];
+    spec.raw_height = raw[1];
+  }
+  spec.raw_fps = c.get_float("raw_fps");
+  spec.synthetic_frames = c.get_int("frames");
+  if (profile && spec.source == "synthetic" && !c.is_set("frames") && schedule.repeat > 0) {
+    spec.synthetic_frames =
+        static_cast<int>(schedule.wait + schedule.warmup + schedule.active * schedule.repeat);
+  }
+  std::unique_ptr<Source> source = open_source(spec);
+  std::cout << "Source: " << source->describe() << "\n";
+  const int stride = c.get_int("vid_stride");
+  std::optional<int64_t> total = source->size();
+  std::optional<int64_t> frames_to_run =
+      total ? std::optional<int64_t>((*total + stride - 1) / stride) : std::nullopt;
+  if (profile) schedule = fit_schedule(schedule, frames_to_run, c.is_set("profile_schedule"));
+
+  SinkOptions so;
+  so.project = c.get_string("project");
+  so.name = c.get_string("name");
+  so.exist_ok = c.get_bool("exist_ok");
+  so.save = c.get_bool("save");
+  so.save_txt = c.get_bool("save_txt");
+  so.save_conf = c.get_bool("save_conf");
+  so.save_json = c.get_bool("save_json");
+  so.names = model.names;
+  so.video_fps = spec.source == "-" ? spec.raw_fps : 30;
+  ResultSink sink(so);
+
+  std::unique_ptr<ProfileSession> prof;
+  if (profile) prof = std::make_unique<ProfileSession>(det, schedule);
+
+  double pre_ms = 0, inf_ms = 0, post_ms = 0, out_ms = 0;
+  int64_t images = 0, batches = 0, frames_read = 0;
+  const int batch = det.batch();
+  std::vector<Frame> frames(static_cast<size_t>(batch));
+  bool more = true;
+  while (more && !g_stop_requested) {
+    if (prof) {
+      prof->begin_frame(images);
+      prof->stage_begin(PipelineStage::kRead);
+    }
+    int n = 0;
+    while (n < batch) {
+      Frame f;
+      if (!source->next(f)) {
+        more = false;
+        break;
+      }
+      if (frames_read++ % stride != 0) continue;
+      frames[static_cast<size_t>(n++)] = std::move(f);
+    }
+    if (prof) prof->stage_end(PipelineStage::kRead);
+    if (n == 0) {
+      if (prof) prof->end_frame();
+      break;
+    }
+    std::vector<const Tensor*> ptrs;
+    for (int i = 0; i < n; ++i) ptrs.push_back(&frames[static_cast<size_t>(i)].image);
+    std::vector<std::vector<Detection>> dets = det.detect_batch(ptrs);
+    const auto& ms = det.last_stage_ms();
+    pre_ms += ms[static_cast<size_t>(PipelineStage::kPreprocess)];
+    inf_ms += ms[static_cast<size_t>(PipelineStage::kInference)];
+    post_ms += ms[static_cast<size_t>(PipelineStage::kBoxDecode)] +
+               ms[static_cast<size_t>(PipelineStage::kNms)];
+
+    if (prof) prof->stage_begin(PipelineStage::kOutput);
+    const int64_t t_out = now_ns();
+    for (int i = 0; i < n; ++i) {
+      const Frame& f = frames[static_cast<size_t>(i)];
+      ++images;
+      try {
+        sink.write(f, dets[static_cast<size_t>(i)]);
+      } catch (const Error& e) {
+        // An output that cannot be written will not be writable for the next frame either.
+        std::cerr << "yolo: error: " << e.what() << "\n";
+        if (prof) prof->end_frame();
+        return kExitError;
+      }
+      if (verbose) {
+        std::cout << describe_frame(f, images, total) << ": " << model.input_shape[2] << "x"
+                  << model.input_shape[3] << " "
+                  << detection_summary(dets[static_cast<size_t>(i)], model.names) << ", "
+                  << fmt_ms(ms[static_cast<size_t>(PipelineStage::kInference)]) << "ms\n";
+      }
+    }
+    out_ms += static_cast<double>(now_ns() - t_out) / 1e6;
+    if (prof) {
+      prof->stage_end(PipelineStage::kOutput);
+      prof->end_frame();
+    }
+    ++batches;
+  }
+  sink.close();
+  if (g_stop_requested)
+    std::cerr << "yolo: interrupted after " << images << " images; finished work is kept\n";
+  if (images > 0) {
+    std::cout << "Speed: " << fmt_ms(pre_ms / static_cast<double>(images)) << "ms preprocess, "
+              << fmt_ms(inf_ms / static_cast<double>(images)) << "ms inference, "
+              << fmt_ms(post_ms / static_cast<double>(images))
+              << "ms postprocess per image at shape (" << model.input_shape[0] << ", "
+              << model.input_shape[1] << ", " << model.input_shape[2] << ", "
+              << model.input_shape[3] << ")\n";
+  } else {
+    std::cout << "No image could be read from " << spec.source << ".\n";
+  }
+  if (!sink.dir().empty()) std::cout << "Results saved to " << sink.dir().string() << "\n";
+
+  int code = g_stop_requested ? kExitInterrupted : kExitOk;
+  if (!source->errors().empty()) {
+    std::cerr << source->errors().size() << " input(s) skipped:\n";
+    for (const auto& e : source->errors()) std::cerr << "  " << e << "\n";
+    if (code == kExitOk) code = kExitPartial;
+  }
+  if (images == 0 && code != kExitInterrupted) code = kExitError;
+
+  if (prof) {
+    std::filesystem::path run_dir =
+        sink.dir().empty() ? make_run_dir(so.project, so.name, so.exist_ok) : sink.dir();
+    RunInfo run;
+    run.source = source->describe();
+    run.frames_total = images;
+    run.schedule = schedule;
+    run.batch = batch;
+    run.device = opts.device;
+    run.backend = det.executor().backend().name();
+    run.threads = opts.threads;
+    for (const auto& key : c.given) run.args.emplace_back(key, format_arg(c, key));
+    ProfileResult r = prof->finish((run_dir / "profile").string(), run);
+    std::cout << r.console;
+    if (c.get_bool("serve")) return run_report_serve_dir(r.dir, c) == kExitOk ? code : kExitError;
+  }
+  return code;
+}
+
+}  // namespace ys

@@ -1,0 +1,149 @@
+#include "pipeline/detector.h"
+
+#include <filesystem>
+
+#include "backends/cpu/cpu_backend.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "model/builtin_models.h"
+#include "model/onnx_loader.h"
+#include "model/prepare.h"
+#include "pipeline/class_names.h"
+#include "pipeline/letterbox.h"
+
+namespace ys {
+namespace {
+
+std::shared_ptr<Backend> make_backend(const DetectorOptions& o) {
+  if (o.device.empty() || o.device == "cpu") return make_cpu_backend({.threads = o.threads});
+  fail(ErrorKind::kUnsupported, "device=", o.device,
+       ": this build of YoloScope has no CUDA backend (",
+       "it is compiled when nvcc and cuDNN are found); use device=cpu");
+}
+
+Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
+  Graph g;
+  const Shape wanted = {o.batch, 3, o.imgsz_h, o.imgsz_w};
+  if (is_builtin_model(o.model)) {
+    g = build_builtin_model(o.model, o.imgsz_h == o.imgsz_w ? o.imgsz_h : o.imgsz_h, o.batch);
+    desc.path = "built-in";
+    desc.name = o.model;
+    prepare_graph(g);
+  } else {
+    if (!std::filesystem::exists(o.model)) {
+      fail(
+          ErrorKind::kNotFound, "model '", o.model, "' does not exist (built-in architectures: ",
+          [] {
+            std::string s;
+            for (const auto& n : builtin_model_names()) s += (s.empty() ? "" : ", ") + n;
+            return s;
+          }(),
+          ")");
+    }
+    g = load_onnx_file(o.model);
+    desc.path = o.model;
+    desc.name = std::filesystem::path(o.model).filename().string();
+    const Value& in = g.values[static_cast<size_t>(g.inputs.at(0))];
+    bool is_static = !in.shape.empty();
+    for (int64_t d : in.shape) is_static = is_static && d > 0;
+    if (is_static && in.shape != wanted) {
+      log_warn("model '", o.model, "' has the fixed input shape ", shape_str(in.shape),
+               "; using it instead of ", shape_str(wanted),
+               " (export with dynamic=True for other sizes)");
+      prepare_graph(g);
+    } else {
+      prepare_graph(g, {.input_shape = is_static ? Shape{} : wanted});
+    }
+  }
+  desc.family = g.family;
+  desc.synthetic_weights = g.synthetic_weights;
+  desc.input_shape = g.values[static_cast<size_t>(g.inputs.at(0))].shape;
+  auto names = g.metadata.find("names");
+  desc.names = names != g.metadata.end() ? parse_names(names->second) : coco80_names();
+  if (desc.input_shape.size() != 4 || desc.input_shape[1] != 3) {
+    fail(ErrorKind::kBadModel, "model '", o.model, "' takes ", shape_str(desc.input_shape),
+         "; a detection model takes [batch, 3, height, width]");
+  }
+  return g;
+}
+
+}  // namespace
+
+Detector::Detector(const DetectorOptions& options) : options_(options) {
+  if (options_.batch < 1)
+    fail(ErrorKind::kInvalidArgument, "batch=", options_.batch, " must be at least 1");
+  Graph g = load_model(options_, model_);
+  executor_ = std::make_unique<Executor>(std::move(g), make_backend(options_));
+  const Shape& out =
+      executor_->graph().values[static_cast<size_t>(executor_->graph().outputs.at(0))].shape;
+  if (out.size() != 3 || out[1] < 5) {
+    fail(ErrorKind::kBadModel, "model '", options_.model, "' outputs ", shape_str(out),
+         "; a YOLO detection head outputs [batch, 4 + classes, anchors]");
+  }
+}
+
+Detector::~Detector() = default;
+
+void Detector::begin(PipelineStage s) {
+  began_[static_cast<size_t>(s)] = now_ns();
+  if (stage_observer_) stage_observer_->stage_begin(s);
+}
+
+void Detector::end(PipelineStage s) {
+  if (stage_observer_) stage_observer_->stage_end(s);
+  last_ms_[static_cast<size_t>(s)] =
+      static_cast<double>(now_ns() - began_[static_cast<size_t>(s)]) / 1e6;
+}
+
+std::vector<Detection> Detector::detect(const Tensor& bgr) {
+  return detect_batch({&bgr}).at(0);
+}
+
+std::vector<std::vector<Detection>> Detector::detect_batch(
+    const std::vector<const Tensor*>& images) {
+  const int b = batch();
+  if (images.empty() || static_cast<int>(images.size()) > b) {
+    fail(ErrorKind::kInvalidArgument, "detect_batch takes 1 to ", b, " images, got ",
+         images.size());
+  }
+  last_ms_.fill(0);
+  const int h = static_cast<int>(model_.input_shape[2]),
+            w = static_cast<int>(model_.input_shape[3]);
+  std::vector<LetterboxInfo> info(images.size());
+
+  begin(PipelineStage::kPreprocess);
+  const bool host_arena = executor_->backend().device() == DeviceKind::kCpu;
+  Tensor staging = host_arena ? executor_->input(0) : Tensor(DType::kFloat32, model_.input_shape);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const Tensor& img = *images[i];
+    if (img.dtype() != DType::kUInt8 || img.rank() != 3 || img.dim(2) != 3 || img.dim(0) < 1 ||
+        img.dim(1) < 1) {
+      fail(ErrorKind::kBadInput, "image ", i, " is ", dtype_name(img.dtype()), " ",
+           shape_str(img.shape()), "; expected a uint8 BGR image [height, width, 3]");
+    }
+    info[i] = letterbox(img, w, h, staging.ptr<float>(), static_cast<int>(i));
+  }
+  if (!host_arena) executor_->set_input(0, staging);
+  end(PipelineStage::kPreprocess);
+
+  begin(PipelineStage::kInference);
+  executor_->run();
+  executor_->backend().synchronize();
+  end(PipelineStage::kInference);
+
+  begin(PipelineStage::kNms);
+  Tensor out = host_arena ? executor_->output(0) : executor_->read_output(0);
+  const int channels = static_cast<int>(out.dim(1)), anchors = static_cast<int>(out.dim(2));
+  std::vector<std::vector<Detection>> result(images.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    result[i] = non_max_suppression(
+        out.ptr<float>() + i * static_cast<size_t>(channels) * static_cast<size_t>(anchors),
+        channels, anchors, options_.nms);
+    scale_boxes(result[i], info[i]);
+  }
+  end(PipelineStage::kNms);
+  return result;
+}
+
+}  // namespace ys

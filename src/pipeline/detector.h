@@ -1,0 +1,70 @@
+// The library API for programs that embed detection: a Detector loads a model (an ONNX file or a
+// built-in architecture), prepares it for one input size, and turns BGR images into detections
+// with Ultralytics' preprocessing and NMS. Stage and op observers can be attached for profiling.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/frame.h"
+#include "pipeline/postprocess.h"
+#include "pipeline/stages.h"
+#include "runtime/executor.h"
+
+namespace ys {
+
+struct DetectorOptions {
+  std::string model = "yolov8n.yaml";  // ONNX file, or a built-in architecture (synthetic weights)
+  int imgsz_w = 640, imgsz_h = 640;    // model input, for models with dynamic shapes and built-ins
+  int batch = 1;
+  std::string device = "cpu";  // "cpu"; "0" or "cuda:0" for a GPU
+  int threads = 0;             // CPU threads, 0: all cores
+  NmsOptions nms;
+};
+
+struct ModelDescription {
+  std::string name;    // file name or built-in name
+  std::string path;    // file path, or "built-in"
+  std::string family;  // "yolov8", ...
+  bool synthetic_weights = false;
+  Shape input_shape;               // [B, 3, H, W]
+  std::vector<std::string> names;  // class names
+};
+
+class Detector {
+ public:
+  explicit Detector(const DetectorOptions& options);
+  ~Detector();
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  // One BGR uint8 [H, W, 3] image; detections in its pixels, best first.
+  std::vector<Detection> detect(const Tensor& bgr);
+  // Up to batch() images at once; one list per image.
+  std::vector<std::vector<Detection>> detect_batch(const std::vector<const Tensor*>& images);
+
+  int batch() const { return static_cast<int>(model_.input_shape[0]); }
+  const ModelDescription& model() const { return model_; }
+  const Executor& executor() const { return *executor_; }
+  const DetectorOptions& options() const { return options_; }
+  // Milliseconds of each stage in the last detect call (0 for stages it does not run).
+  const std::array<double, kPipelineStageCount>& last_stage_ms() const { return last_ms_; }
+
+  void set_stage_observer(StageObserver* observer) { stage_observer_ = observer; }
+  void set_op_observer(OpObserver* observer) { executor_->set_observer(observer); }
+
+ private:
+  void begin(PipelineStage s);
+  void end(PipelineStage s);
+
+  DetectorOptions options_;
+  ModelDescription model_;
+  std::unique_ptr<Executor> executor_;
+  StageObserver* stage_observer_ = nullptr;
+  std::array<double, kPipelineStageCount> last_ms_{};
+  std::array<int64_t, kPipelineStageCount> began_{};
+};
+
+}  // namespace ys

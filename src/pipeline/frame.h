@@ -1,0 +1,26 @@
+// One decoded picture on its way through the pipeline. The pixels live in an ys::Tensor (uint8,
+// [H, W, 3], BGR like OpenCV's images) so that builds without OpenCV carry frames the same way.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/tensor.h"
+
+namespace ys {
+
+// Sinks name their outputs after it: a still image keeps its file name, video frames get a
+// frame number (Ultralytics' `<stem>_<frame>.txt`).
+enum class FrameKind { kImage, kVideo, kStream };
+
+struct Frame {
+  Tensor image;        // uint8 [H, W, 3], BGR
+  std::string source;  // file path, URL, "stdin" or "synthetic"
+  FrameKind kind = FrameKind::kImage;
+  int64_t index = 0;       // 0-based position within its source
+  double timestamp_s = 0;  // media time: position in a video, index / fps otherwise
+  int height() const { return image.empty() ? 0 : static_cast<int>(image.dim(0)); }
+  int width() const { return image.empty() ? 0 : static_cast<int>(image.dim(1)); }
+};
+
+}  // namespace ys

@@ -1,0 +1,201 @@
+#include "pipeline/sink.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "pipeline/class_names.h"
+#include "pipeline/draw.h"
+#include "pipeline/image_io.h"
+
+#ifdef YS_HAVE_OPENCV
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+#endif
+
+namespace fs = std::filesystem;
+
+namespace ys {
+namespace {
+
+void create_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    fail(ErrorKind::kIo, "output folder ", dir.string(),
+         " cannot be created: ", ec ? ec.message() : "a file of that name is in the way");
+  if (::access(dir.c_str(), W_OK) != 0)
+    fail(ErrorKind::kIo, "output folder ", dir.string(),
+         " is not writable: ", std::strerror(errno));
+}
+
+std::string stem_of(const std::string& source) {
+  const std::string s = fs::path(source).stem().string();
+  return s.empty() ? std::string("frame") : s;
+}
+
+double round_to(double v, int decimals) {
+  const double k = std::pow(10.0, decimals);
+  return std::nearbyint(v * k) / k;
+}
+
+}  // namespace
+
+fs::path make_run_dir(const std::string& project, const std::string& name, bool exist_ok) {
+  fs::path dir = fs::path(project) / name;
+  std::error_code ec;
+  if (!exist_ok && fs::exists(dir, ec)) {
+    for (int n = 2;; ++n) {
+      fs::path candidate = fs::path(project) / cat(name, n);
+      if (!fs::exists(candidate, ec)) {
+        dir = candidate;
+        break;
+      }
+    }
+  }
+  create_dir(dir);
+  return dir;
+}
+
+std::vector<std::string> yolo_label_lines(const std::vector<Detection>& dets, int width, int height,
+                                          bool with_conf) {
+  std::vector<std::string> lines;
+  const float w = static_cast<float>(width), h = static_cast<float>(height);
+  for (const Detection& d : dets) {
+    // float32 steps as Ultralytics' xyxy2xywh followed by the division by the image size.
+    const float cx = (d.x1 + d.x2) / 2 / w, cy = (d.y1 + d.y2) / 2 / h;
+    const float bw = (d.x2 - d.x1) / w, bh = (d.y2 - d.y1) / h;
+    char buf[160];
+    int n = std::snprintf(buf, sizeof(buf), "%d %g %g %g %g", d.cls, cx, cy, bw, bh);
+    if (with_conf) std::snprintf(buf + n, sizeof(buf) - n, " %g", d.conf);
+    lines.emplace_back(buf);
+  }
+  return lines;
+}
+
+struct ResultSink::Video {
+  std::string source;
+#ifdef YS_HAVE_OPENCV
+  cv::VideoWriter writer;
+#endif
+};
+
+ResultSink::ResultSink(SinkOptions options) : opt_(std::move(options)) {
+  if (opt_.save || opt_.save_txt || opt_.save_json)
+    dir_ = make_run_dir(opt_.project, opt_.name, opt_.exist_ok);
+}
+
+ResultSink::~ResultSink() {
+  try {
+    close();
+  } catch (const Error& e) {
+    log_error(e.what());
+  }
+}
+
+void ResultSink::write(const Frame& frame, const std::vector<Detection>& dets) {
+  YS_CHECK(!closed_, "write after close");
+  if (opt_.save) {
+    if (frame.kind == FrameKind::kImage)
+      write_image(frame, dets);
+    else
+      write_video_frame(frame, dets);
+  }
+  if (opt_.save_txt && !dets.empty()) write_labels(frame, dets);
+  if (opt_.save_json) {
+    nlohmann::json r;
+    r["source"] = frame.source;
+    r["frame"] = frame.index;
+    r["orig_shape"] = {frame.height(), frame.width()};
+    r["detections"] = nlohmann::json::array();
+    for (const Detection& d : dets)
+      r["detections"].push_back({{"name", class_name(opt_.names, d.cls)},
+                                 {"class", d.cls},
+                                 {"confidence", round_to(d.conf, 5)},
+                                 {"box",
+                                  {{"x1", round_to(d.x1, 5)},
+                                   {"y1", round_to(d.y1, 5)},
+                                   {"x2", round_to(d.x2, 5)},
+                                   {"y2", round_to(d.y2, 5)}}}});
+    if (!json_.empty()) json_ += ",\n";
+    json_ += r.dump();
+  }
+}
+
+void ResultSink::write_image(const Frame& frame, const std::vector<Detection>& dets) {
+  Tensor img = frame.image.clone();
+  draw_detections(img, dets, opt_.names);
+#ifdef YS_HAVE_OPENCV
+  const fs::path out = dir_ / fs::path(frame.source).filename();
+  const cv::Mat m(frame.height(), frame.width(), CV_8UC3, img.data());
+  bool ok = false;
+  try {
+    ok = cv::imwrite(out.string(), m);
+  } catch (const cv::Exception& e) {
+    fail(ErrorKind::kIo, out.string(), ": cannot write image: ", e.what());
+  }
+  if (!ok) fail(ErrorKind::kIo, out.string(), ": cannot write image");
+#else
+  write_png((dir_ / (stem_of(frame.source) + ".png")).string(), img);
+#endif
+}
+
+void ResultSink::write_video_frame(const Frame& frame, const std::vector<Detection>& dets) {
+#ifdef YS_HAVE_OPENCV
+  if (video_ && video_->source != frame.source) video_.reset();
+  if (!video_) {
+    auto v = std::make_unique<Video>();
+    v->source = frame.source;
+    const fs::path out = dir_ / (stem_of(frame.source) + ".avi");
+    if (!v->writer.open(out.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'),
+                        opt_.video_fps > 0 ? opt_.video_fps : 30,
+                        cv::Size(frame.width(), frame.height())))
+      fail(ErrorKind::kIo, out.string(), ": cannot open video writer (MJPG)");
+    video_ = std::move(v);
+  }
+  Tensor img = frame.image.clone();
+  draw_detections(img, dets, opt_.names);
+  video_->writer.write(cv::Mat(frame.height(), frame.width(), CV_8UC3, img.data()));
+#else
+  (void)dets;
+  if (!warned_no_video_)
+    log_warn("save=True: ", frame.source,
+             ": annotated video needs OpenCV, which this build lacks; labels and JSON are still "
+             "written");
+  warned_no_video_ = true;
+#endif
+}
+
+void ResultSink::write_labels(const Frame& frame, const std::vector<Detection>& dets) {
+  const fs::path labels = dir_ / "labels";
+  create_dir(labels);
+  std::string stem = stem_of(frame.source);
+  if (frame.kind != FrameKind::kImage) stem += cat("_", frame.index + 1);
+  const fs::path out = labels / (stem + ".txt");
+  // Appending, as Ultralytics does, keeps labels of a source listed twice.
+  std::ofstream f(out, std::ios::app);
+  for (const std::string& line :
+       yolo_label_lines(dets, frame.width(), frame.height(), opt_.save_conf))
+    f << line << '\n';
+  if (!f) fail(ErrorKind::kIo, out.string(), ": cannot write labels: ", std::strerror(errno));
+}
+
+void ResultSink::close() {
+  if (closed_) return;
+  closed_ = true;
+  video_.reset();
+  if (opt_.save_json) {
+    const fs::path out = dir_ / "predictions.json";
+    std::ofstream f(out);
+    f << "[\n" << json_ << "\n]\n";
+    if (!f) fail(ErrorKind::kIo, out.string(), ": cannot write: ", std::strerror(errno));
+  }
+}
+
+}  // namespace ys

@@ -1,0 +1,68 @@
+// Where frames come from: image files, directories and globs of them, video files, RTSP/HTTP
+// streams and cameras (through OpenCV), raw BGR frames on standard input (the way
+// `ffmpeg -f rawvideo -pix_fmt bgr24 -` feeds video tools; works without OpenCV) and a built-in
+// synthetic scene. A file or frame that cannot be decoded is recorded by name with the reason and
+// skipped, so one bad image never ends a run; a source that cannot be opened at all is an
+// ys::Error naming it.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/frame.h"
+
+namespace ys {
+
+struct SourceSpec {
+  // A path (image, video, directory), a glob ("imgs/*.jpg"), a URL (rtsp://, http://, ...), a
+  // camera index ("0"), "-" for raw BGR frames on stdin, or "synthetic".
+  std::string source;
+  int raw_width = 0, raw_height = 0;  // frame size for "-"; required there
+  double raw_fps = 30;                // for the timestamps of raw frames
+  int synthetic_frames = 100;
+  int synthetic_width = 640, synthetic_height = 480;
+  double synthetic_fps = 30;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Fills frame with the next decodable frame; false at the end.
+  virtual bool next(Frame& frame) = 0;
+  // "3 images in data/images", "video vtest.avi (795 frames, 768x576, 10 fps)", ...
+  virtual std::string describe() const = 0;
+  // Frames (or files, for lists of images) when known in advance.
+  virtual std::optional<int64_t> size() const { return std::nullopt; }
+  // "<name>: <reason>" for everything skipped so far, in order.
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ protected:
+  // Records a skipped file or frame and logs it as a warning.
+  void report(std::string message);
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+std::unique_ptr<Source> open_source(const SourceSpec& spec);
+
+// The kinds open_source picks from, for callers and tests that know which they want.
+// Files are visited in the given order; videos among them are read frame by frame.
+std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description);
+// Raw bgr24 frames of width x height from `in`, which must outlive the source.
+std::unique_ptr<Source> open_raw_source(std::istream& in, int width, int height,
+                                        std::string name = "stdin", double fps = 30);
+std::unique_ptr<Source> open_synthetic_source(int frames, int width, int height, double fps);
+// A video file, stream URL or camera index through cv::VideoCapture; without OpenCV an
+// ys::Error (kUnsupported) that says how to feed video instead.
+std::unique_ptr<Source> open_capture_source(const std::string& target, FrameKind kind);
+
+// By extension, as Ultralytics' IMG_FORMATS / VID_FORMATS (case-insensitive).
+bool is_image_path(const std::string& path);
+bool is_video_path(const std::string& path);
+
+}  // namespace ys

@@ -1,0 +1,159 @@
+// Sources backed by files and cv::VideoCapture: lists of images and videos, single videos,
+// streams and cameras.
+#include <filesystem>
+#include <utility>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "pipeline/image_io.h"
+#include "pipeline/source.h"
+
+#ifdef YS_HAVE_OPENCV
+#include <opencv2/videoio.hpp>
+#endif
+
+namespace ys {
+namespace {
+
+#ifdef YS_HAVE_OPENCV
+class CaptureSource : public Source {
+ public:
+  CaptureSource(const std::string& target, FrameKind kind) : target_(target), kind_(kind) {
+    const bool camera = kind == FrameKind::kStream && !target.empty() &&
+                        target.find_first_not_of("0123456789") == std::string::npos;
+    const bool opened = camera ? cap_.open(std::stoi(target)) : cap_.open(target);
+    if (!opened || !cap_.isOpened())
+      fail(ErrorKind::kIo,
+           camera                      ? "camera "
+           : kind == FrameKind::kVideo ? "video "
+                                       : "stream ",
+           target, " cannot be opened");
+    const double n = cap_.get(cv::CAP_PROP_FRAME_COUNT);
+    if (kind == FrameKind::kVideo && n > 0) frames_ = static_cast<int64_t>(n);
+    fps_ = cap_.get(cv::CAP_PROP_FPS);
+    start_ns_ = now_ns();
+  }
+
+  bool next(Frame& frame) override {
+    cv::Mat m;
+    while (true) {
+      if (!cap_.read(m) || m.empty()) {
+        // A file that ends before the frame count its header promises is damaged; a stream
+        // ending is simply its end.
+        if (frames_ && index_ < *frames_ && !reported_end_) {
+          reported_end_ = true;
+          report(cat(target_, ": stream ends at frame ", index_, " of ", *frames_,
+                     " (file truncated or corrupt)"));
+        }
+        return false;
+      }
+      if (m.type() == CV_8UC3) break;
+      report(cat(target_, ": frame ", index_, ": unexpected pixel format, skipped"));
+      ++index_;
+    }
+    frame.image = Tensor(DType::kUInt8, {m.rows, m.cols, 3});
+    cv::Mat dst(m.rows, m.cols, CV_8UC3, frame.image.data());
+    m.copyTo(dst);
+    frame.source = target_;
+    frame.kind = kind_;
+    frame.index = index_++;
+    frame.timestamp_s = kind_ == FrameKind::kVideo ? cap_.get(cv::CAP_PROP_POS_MSEC) / 1000.0
+                                                   : (now_ns() - start_ns_) * 1e-9;
+    return true;
+  }
+
+  std::string describe() const override {
+    const int w = static_cast<int>(cap_.get(cv::CAP_PROP_FRAME_WIDTH));
+    const int h = static_cast<int>(cap_.get(cv::CAP_PROP_FRAME_HEIGHT));
+    return cat(kind_ == FrameKind::kVideo ? "video " : "stream ", target_, " (",
+               frames_ ? cat(*frames_, " frames, ") : std::string(), w, "x", h, ", ", fps_,
+               " fps)");
+  }
+
+  std::optional<int64_t> size() const override { return frames_; }
+
+ private:
+  cv::VideoCapture cap_;
+  std::string target_;
+  FrameKind kind_;
+  std::optional<int64_t> frames_;
+  double fps_ = 0;
+  int64_t index_ = 0;
+  int64_t start_ns_ = 0;
+  bool reported_end_ = false;
+};
+#endif
+
+class MediaListSource : public Source {
+ public:
+  MediaListSource(std::vector<std::string> files, std::string description)
+      : files_(std::move(files)), description_(std::move(description)) {
+    for (const std::string& f : files_) has_video_ = has_video_ || is_video_path(f);
+  }
+
+  bool next(Frame& frame) override {
+    while (true) {
+      if (video_) {
+        const bool got = video_->next(frame);
+        for (size_t i = video_errors_; i < video_->errors().size(); ++i)
+          report(video_->errors()[i]);
+        video_errors_ = video_->errors().size();
+        if (got) return true;
+        video_.reset();
+      }
+      if (pos_ >= files_.size()) return false;
+      const std::string& path = files_[pos_++];
+      try {
+        if (is_video_path(path)) {
+          video_ = open_capture_source(path, FrameKind::kVideo);
+          video_errors_ = 0;
+          continue;
+        }
+        frame.image = read_image(path);
+      } catch (const Error& e) {
+        report(e.what());
+        continue;
+      }
+      frame.source = path;
+      frame.kind = FrameKind::kImage;
+      frame.index = 0;
+      frame.timestamp_s = 0;
+      return true;
+    }
+  }
+
+  std::string describe() const override { return description_; }
+  // A video's frame count is only known once it is opened.
+  std::optional<int64_t> size() const override {
+    if (has_video_) return std::nullopt;
+    return static_cast<int64_t>(files_.size());
+  }
+
+ private:
+  std::vector<std::string> files_;
+  std::string description_;
+  bool has_video_ = false;
+  size_t pos_ = 0;
+  std::unique_ptr<Source> video_;
+  size_t video_errors_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description) {
+  return std::make_unique<MediaListSource>(std::move(files), std::move(description));
+}
+
+std::unique_ptr<Source> open_capture_source(const std::string& target, FrameKind kind) {
+#ifdef YS_HAVE_OPENCV
+  return std::make_unique<CaptureSource>(target, kind);
+#else
+  (void)kind;
+  fail(ErrorKind::kUnsupported, target,
+       ": video, streams and cameras need OpenCV, which this build lacks; decode elsewhere and "
+       "pipe raw bgr24 frames in with source=- and the frame size (e.g. ffmpeg -i in.mp4 -f "
+       "rawvideo -pix_fmt bgr24 -)");
+#endif
+}
+
+}  // namespace ys

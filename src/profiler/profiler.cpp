@@ -1,0 +1,43 @@
+#include "profiler/profiler.h"
+
+#include <algorithm>
+
+namespace ys {
+
+Profiler::Profiler(ProfileSchedule schedule, size_t ops_per_frame, int64_t max_frames)
+    : schedule_(schedule), ops_per_frame_(ops_per_frame), start_ns_(now_ns()) {
+  const int64_t bounded = schedule_.active_frames();
+  max_frames_ = bounded >= 0 ? std::min(bounded, max_frames) : max_frames;
+  frames_.reserve(static_cast<size_t>(max_frames_));
+  // Half the active frames trace ops (see the class comment); round up for odd counts.
+  op_times_.resize(static_cast<size_t>((max_frames_ + 1) / 2) * ops_per_frame_ * 2);
+  scratch_.resize(ops_per_frame_ * 2);
+  op_cursor_ = scratch_.data();
+}
+
+bool Profiler::begin_frame(int64_t index) {
+  const int64_t n = frames_seen_++;
+  current_ = nullptr;
+  op_cursor_ = scratch_.data();
+  if (finished_) return false;
+  const ProfileSchedule::Phase phase = schedule_.phase(n);
+  if (phase == ProfileSchedule::Phase::kDone ||
+      static_cast<int64_t>(frames_.size()) >= max_frames_) {
+    finished_ = true;
+    return false;
+  }
+  if (phase != ProfileSchedule::Phase::kActive) return false;
+  FrameRecord rec;
+  rec.index = index;
+  // With a single active frame there is nothing to compare against: trace it.
+  rec.ops_traced = active_seen_ % 2 == 0;
+  ++active_seen_;
+  rec.op_offset = traced_frames_ * ops_per_frame_ * 2;
+  if (rec.ops_traced) ++traced_frames_;
+  frames_.push_back(rec);
+  current_ = &frames_.back();
+  if (rec.ops_traced) op_cursor_ = op_times_.data() + rec.op_offset;
+  return rec.ops_traced;
+}
+
+}  // namespace ys

@@ -1,0 +1,54 @@
+// Turning an analysed profile into files: summary.json (schema in docs/PROFILE_SCHEMA.md),
+// trace.json (Chrome Trace Event Format), layers.csv, report.html, and the console summary.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/profile_analysis.h"
+#include "profiler/environment.h"
+#include "profiler/profiler.h"
+#include "profiler/resource_sampler.h"
+
+namespace ys {
+
+constexpr int kProfileSchemaVersion = 1;
+
+struct ModelInfo {
+  std::string name, path, sha256, family;
+  bool synthetic_weights = false;
+  Shape input_shape;
+  int64_t parameters = 0;
+  double gflops = 0;
+  int64_t layers = 0, ops = 0;
+};
+
+struct RunInfo {
+  std::string source;
+  int64_t frames_total = 0;
+  ProfileSchedule schedule;
+  int64_t batch = 1;
+  std::string device, backend;
+  int threads = 0;
+  std::vector<std::pair<std::string, std::string>> args;
+};
+
+nlohmann::json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInfo& run,
+                            const Environment& env,
+                            const nlohmann::json& advice = nlohmann::json::array());
+nlohmann::json chrome_trace(const Profiler& profiler, const Executor& executor,
+                            const std::vector<ResourceSample>& samples);
+std::string layers_csv(const ProfileAnalysis& a);
+// A few lines for the terminal: where the time goes and where the report is.
+std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model,
+                            const std::string& report_dir);
+
+// Writes summary.json, trace.json, layers.csv and report.html into `dir` (created if needed).
+// Throws ys::Error(kIo) naming the file that could not be written.
+void write_profile_reports(const std::string& dir, const nlohmann::json& summary,
+                           const nlohmann::json& trace, const std::string& csv);
+
+}  // namespace ys

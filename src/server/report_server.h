@@ -1,0 +1,50 @@
+// ReportServer: serves one folder (a run's profile/ folder with report.html, summary.json,
+// trace.json, ...) read-only over HTTP, so a report on a headless box can be opened from a
+// browser elsewhere (`serve=True`, `yolo report serve`). It binds 127.0.0.1 unless told
+// otherwise, answers GET and HEAD only, never lists a directory and refuses every path that
+// resolves outside the folder (dot segments, percent-encoded or not, and symlinks that lead out).
+// The server runs in a background thread from construction to destruction; wait() blocks the
+// caller until SIGINT or SIGTERM. An optional callback answers /metrics with Prometheus text.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace ys {
+
+class ReportServer {
+ public:
+  using MetricsFn = std::function<std::string()>;
+
+  // Starts serving `root` on host:port; port 0 picks a free port (see port()). Throws ys::Error:
+  // kNotFound when root is not a folder, kIo naming host and port when the address cannot be
+  // bound (in use, not a local address, no permission).
+  explicit ReportServer(const std::string& root, const std::string& host = "127.0.0.1",
+                        int port = 0);
+  ~ReportServer();
+
+  ReportServer(const ReportServer&) = delete;
+  ReportServer& operator=(const ReportServer&) = delete;
+
+  const std::filesystem::path& root() const;
+  const std::string& host() const;
+  int port() const;
+  // http://host:port/report.html, the address to print and open.
+  std::string url() const;
+
+  // Serves GET /metrics from `fn` (text/plain; version=0.0.4); an empty fn removes the route.
+  // Safe to call while the server runs; fn is called on the server's threads.
+  void set_metrics(MetricsFn fn);
+
+  // Prints where the server listens and blocks until SIGINT or SIGTERM arrives, then restores
+  // the previous signal handlers. The server keeps running until destruction.
+  void wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ys

@@ -1,0 +1,235 @@
+// Sources: the synthetic scene, raw frames from a stream, and the error paths (missing,
+// corrupt, truncated, unreadable) that must be reported by name instead of ending the run.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <dirent.h>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "core/error.h"
+#include "pipeline/source.h"
+#include "test_data.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace ys {
+namespace {
+
+double stddev(const Tensor& img) {
+  const uint8_t* p = img.ptr<uint8_t>();
+  double sum = 0, sq = 0;
+  for (int64_t i = 0; i < img.numel(); ++i) sum += p[i], sq += double(p[i]) * p[i];
+  const double mean = sum / img.numel();
+  return std::sqrt(sq / img.numel() - mean * mean);
+}
+
+bool same_pixels(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.nbytes()) == 0;
+}
+
+ErrorKind kind_of(const std::function<void()>& f, std::string* message = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (message) *message = e.what();
+    return e.kind();
+  }
+  ADD_FAILURE() << "no ys::Error thrown";
+  return ErrorKind::kInternal;
+}
+
+TEST(PipelineSyntheticSource, NeverBlankMovingAndDeterministic) {
+  SourceSpec spec;
+  spec.source = "synthetic";
+  spec.synthetic_frames = 12;
+  spec.synthetic_width = 320;
+  spec.synthetic_height = 240;
+  auto a = open_source(spec), b = open_source(spec);
+  EXPECT_EQ(a->size(), 12);
+  Frame fa, fb, prev;
+  int n = 0;
+  while (a->next(fa)) {
+    ASSERT_TRUE(b->next(fb));
+    ASSERT_EQ(fa.image.shape(), (Shape{240, 320, 3}));
+    EXPECT_GT(stddev(fa.image), 20.0) << "frame " << n << " is nearly flat";
+    EXPECT_TRUE(same_pixels(fa.image, fb.image)) << "frame " << n << " differs between runs";
+    if (n > 0) {
+      EXPECT_FALSE(same_pixels(fa.image, prev.image)) << "frame " << n << " did not move";
+    }
+    EXPECT_EQ(fa.index, n);
+    EXPECT_DOUBLE_EQ(fa.timestamp_s, n / 30.0);
+    prev.image = fa.image.clone();
+    ++n;
+  }
+  EXPECT_EQ(n, 12);
+  EXPECT_FALSE(b->next(fb));
+  EXPECT_TRUE(a->errors().empty());
+}
+
+TEST(PipelineRawSource, ReadsFramesAndReportsATruncatedOne) {
+  const int w = 5, h = 4, frame_bytes = w * h * 3;
+  std::string bytes(2 * frame_bytes + 7, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i % 251);
+  std::istringstream in(bytes);
+  auto src = open_raw_source(in, w, h, "pipe", 25);
+  Frame f;
+  for (int k = 0; k < 2; ++k) {
+    ASSERT_TRUE(src->next(f));
+    ASSERT_EQ(f.image.shape(), (Shape{h, w, 3}));
+    EXPECT_EQ(std::memcmp(f.image.data(), bytes.data() + k * frame_bytes, frame_bytes), 0);
+    EXPECT_EQ(f.index, k);
+    EXPECT_DOUBLE_EQ(f.timestamp_s, k / 25.0);
+    EXPECT_EQ(f.kind, FrameKind::kVideo);
+  }
+  EXPECT_FALSE(src->next(f));
+  EXPECT_FALSE(src->next(f));
+  ASSERT_EQ(src->errors().size(), 1u);
+  EXPECT_NE(src->errors()[0].find("pipe: frame 2 is truncated: 7 of 60 bytes"), std::string::npos)
+      << src->errors()[0];
+}
+
+TEST(PipelineRawSource, CleanEndIsNoError) {
+  std::istringstream in(std::string(2 * 2 * 3, 'x'));
+  auto src = open_raw_source(in, 2, 2);
+  Frame f;
+  EXPECT_TRUE(src->next(f));
+  EXPECT_FALSE(src->next(f));
+  EXPECT_TRUE(src->errors().empty());
+}
+
+TEST(PipelineOpenSource, StdinNeedsFrameSize) {
+  SourceSpec spec;
+  spec.source = "-";
+  EXPECT_EQ(kind_of([&] { open_source(spec); }), ErrorKind::kInvalidArgument);
+}
+
+TEST(PipelineOpenSource, MissingPathIsNamed) {
+  SourceSpec spec;
+  spec.source = "/nonexistent/ys/photo.jpg";
+  std::string msg;
+  EXPECT_EQ(kind_of([&] { open_source(spec); }, &msg), ErrorKind::kNotFound);
+  EXPECT_NE(msg.find("/nonexistent/ys/photo.jpg"), std::string::npos) << msg;
+  spec.source = "/nonexistent/ys/*.jpg";
+  EXPECT_EQ(kind_of([&] { open_source(spec); }), ErrorKind::kNotFound);
+}
+
+TEST(PipelineOpenSource, CorruptJpegIsReportedAndSkipped) {
+  YS_REQUIRE_TESTDATA("data/images/messi5.jpg");
+  testing::TempDir dir;
+  fs::copy_file(testing::testdata("data/images/messi5.jpg"), dir / "a_good.jpg");
+  {
+    std::ofstream bad(dir / "b_bad.jpg", std::ios::binary);
+    bad << "this is not a JPEG at all, just garbage bytes \x01\x02\x03";
+    std::ofstream fake(dir / "c_header_only.jpg", std::ios::binary);
+    fake << "\xFF\xD8\xFF\xE0 broken";
+  }
+  fs::copy_file(testing::testdata("data/images/messi5.jpg"), dir / "d_good.jpg");
+  for (const std::string& source : {dir.path.string(), dir / "*.jpg"}) {
+    SourceSpec spec;
+    spec.source = source;
+    auto src = open_source(spec);
+    EXPECT_EQ(src->size(), 4);
+    std::vector<std::string> seen;
+    Frame f;
+    while (src->next(f)) seen.push_back(fs::path(f.source).filename().string());
+    EXPECT_EQ(seen, (std::vector<std::string>{"a_good.jpg", "d_good.jpg"})) << source;
+    ASSERT_EQ(src->errors().size(), 2u) << source;
+    EXPECT_NE(src->errors()[0].find("b_bad.jpg"), std::string::npos) << src->errors()[0];
+    EXPECT_NE(src->errors()[1].find("c_header_only.jpg"), std::string::npos) << src->errors()[1];
+  }
+}
+
+TEST(PipelineOpenSource, UnreadableDirectoryIsAnError) {
+  testing::TempDir dir;
+  fs::create_directory(dir / "locked");
+  std::ofstream(dir / "locked/x.jpg") << "x";
+  ASSERT_EQ(::chmod((dir / "locked").c_str(), 0), 0);
+  // Unlocked again on the way out, or the scratch folder could not be removed.
+  struct Unlock {
+    std::string path;
+    ~Unlock() { ::chmod(path.c_str(), 0700); }
+  } unlock{dir / "locked"};
+  if (DIR* d = ::opendir((dir / "locked").c_str())) {
+    ::closedir(d);
+    GTEST_SKIP() << "running with privileges that ignore permissions (root?): chmod 000 does not "
+                    "make a directory unreadable here";
+  }
+  SourceSpec spec;
+  spec.source = dir / "locked";
+  std::string msg;
+  EXPECT_EQ(kind_of([&] { open_source(spec); }, &msg), ErrorKind::kIo);
+  EXPECT_NE(msg.find("locked"), std::string::npos) << msg;
+}
+
+TEST(PipelineOpenSource, UnsupportedExtension) {
+  testing::TempDir dir;
+  std::ofstream(dir / "notes.txt") << "hello";
+  SourceSpec spec;
+  spec.source = dir / "notes.txt";
+  EXPECT_EQ(kind_of([&] { open_source(spec); }), ErrorKind::kInvalidArgument);
+}
+
+#ifdef YS_HAVE_OPENCV
+TEST(PipelineVideoSource, ReadsFrames) {
+  YS_REQUIRE_TESTDATA("data/video/vtest.avi");
+  SourceSpec spec;
+  spec.source = testing::testdata("data/video/vtest.avi");
+  auto src = open_source(spec);
+  EXPECT_EQ(src->size(), 795);
+  Frame f;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(src->next(f));
+    EXPECT_EQ(f.image.shape(), (Shape{576, 768, 3}));
+    EXPECT_EQ(f.index, i);
+    EXPECT_EQ(f.kind, FrameKind::kVideo);
+  }
+}
+
+TEST(PipelineVideoSource, TruncatedFileReadsUpToTheBreakThenReports) {
+  YS_REQUIRE_TESTDATA("data/video/vtest.avi");
+  testing::TempDir dir;
+  {
+    std::ifstream in(testing::testdata("data/video/vtest.avi"), std::ios::binary);
+    std::string head(100 * 1024, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    std::ofstream(dir / "cut.avi", std::ios::binary) << head;
+  }
+  SourceSpec spec;
+  spec.source = dir / "cut.avi";
+  std::unique_ptr<Source> src;
+  try {
+    src = open_source(spec);
+  } catch (const Error& e) {
+    // A container too damaged to open at all must still say which file and why.
+    EXPECT_NE(std::string(e.what()).find("cut.avi"), std::string::npos) << e.what();
+    return;
+  }
+  Frame f;
+  int n = 0;
+  while (src->next(f)) ++n;
+  std::printf("truncated video: %d frames read; %s\n", n,
+              src->errors().empty() ? "(no report)" : src->errors()[0].c_str());
+  EXPECT_GT(n, 0);
+  EXPECT_LT(n, 795);
+  ASSERT_EQ(src->errors().size(), 1u);
+  EXPECT_NE(src->errors()[0].find("cut.avi"), std::string::npos) << src->errors()[0];
+}
+#else
+TEST(PipelineVideoSource, NeedsOpenCvAndSaysHowToFeedVideo) {
+  SourceSpec spec;
+  spec.source = testing::testdata("data/video/vtest.avi");
+  YS_REQUIRE_TESTDATA("data/video/vtest.avi");
+  std::string msg;
+  EXPECT_EQ(kind_of([&] { open_source(spec); }, &msg), ErrorKind::kUnsupported);
+  EXPECT_NE(msg.find("source=-"), std::string::npos) << msg;
+}
+#endif
+
+}  // namespace
+}  // namespace ys
