@@ -294,7 +294,7 @@ std::string type_name(const ArgSpec& spec) {
       name = "cpu or CUDA ids";
       break;
     case ArgType::kSchedule:
-      name = "4 ints";
+      name = "3-4 ints";
       break;
     case ArgType::kFrameSize:
       name = "WxH";
@@ -339,7 +339,7 @@ std::string expectation(const ArgSpec& spec) {
       what = "'cpu', 'cuda', a CUDA device index such as '0' or 'cuda:0', or indices such as '0,1'";
       break;
     case ArgType::kSchedule:
-      what = "4 ints 'wait,warmup,active,repeat', active >= 1 and the others >= 0";
+      what = "3 or 4 ints 'wait,warmup,active[,repeat]', active >= 1 and the others >= 0";
       break;
     case ArgType::kFrameSize:
       what = "'WxH' with W and H >= 1, i.e. '1280x720'";
@@ -426,6 +426,8 @@ std::vector<int> coerce_schedule(const ArgSpec& spec, std::string_view text, con
   std::optional<std::vector<long long>> steps = int_items(lit);
   if (lit.kind == Literal::Kind::kStr) steps = int_items(smart_value(cat("[", lit.s, "]")));
   if (!steps) bad_type(spec, text, lit);
+  // repeat may be left out, as in torch.profiler.schedule; it defaults to 1.
+  if (steps->size() == 3) steps->push_back(1);
   if (steps->size() != 4) bad_value(spec, text);
   std::vector<int> out;
   for (size_t i = 0; i < 4; ++i) {

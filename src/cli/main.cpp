@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     cmd = ys::parse_command_line(args);
     ys::apply_environment(cmd.config, [](const char* k) { return std::getenv(k); });
   } catch (const ys::Error& e) {
-    std::cerr << "yolo: " << e.what() << "\nRun 'yolo help' for the arguments.\n";
+    std::cerr << "yolo: " << e.what() << "\n";
     return ys::kExitUsage;
   }
   std::signal(SIGINT, ys::on_signal);

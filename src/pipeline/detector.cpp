@@ -132,14 +132,22 @@ std::vector<std::vector<Detection>> Detector::detect_batch(
   executor_->backend().synchronize();
   end(PipelineStage::kInference);
 
-  begin(PipelineStage::kNms);
+  begin(PipelineStage::kBoxDecode);
   Tensor out = host_arena ? executor_->output(0) : executor_->read_output(0);
   const int channels = static_cast<int>(out.dim(1)), anchors = static_cast<int>(out.dim(2));
+  std::vector<std::vector<Detection>> candidates(images.size());
+  last_candidates_ = 0;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const float* pred = out.ptr<float>() + i * static_cast<size_t>(channels) * static_cast<size_t>(anchors);
+    candidates[i] = decode_candidates(pred, channels, anchors, options_.nms);
+    last_candidates_ += static_cast<int64_t>(candidates[i].size());
+  }
+  end(PipelineStage::kBoxDecode);
+
+  begin(PipelineStage::kNms);
   std::vector<std::vector<Detection>> result(images.size());
   for (size_t i = 0; i < images.size(); ++i) {
-    result[i] = non_max_suppression(
-        out.ptr<float>() + i * static_cast<size_t>(channels) * static_cast<size_t>(anchors),
-        channels, anchors, options_.nms);
+    result[i] = nms_candidates(candidates[i], options_.nms);
     scale_boxes(result[i], info[i]);
   }
   end(PipelineStage::kNms);

@@ -52,6 +52,9 @@ class Detector {
   // Milliseconds of each stage in the last detect call (0 for stages it does not run).
   const std::array<double, kPipelineStageCount>& last_stage_ms() const { return last_ms_; }
 
+  // Boxes above the confidence threshold that entered NMS in the last call, all images together.
+  int64_t last_candidates() const { return last_candidates_; }
+
   void set_stage_observer(StageObserver* observer) { stage_observer_ = observer; }
   void set_op_observer(OpObserver* observer) { executor_->set_observer(observer); }
 
@@ -65,6 +68,7 @@ class Detector {
   StageObserver* stage_observer_ = nullptr;
   std::array<double, kPipelineStageCount> last_ms_{};
   std::array<int64_t, kPipelineStageCount> began_{};
+  int64_t last_candidates_ = 0;
 };
 
 }  // namespace ys

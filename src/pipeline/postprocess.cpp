@@ -9,15 +9,9 @@
 namespace ys {
 namespace {
 
-struct Candidate {
-  float x1, y1, x2, y2;  // corners as Ultralytics' xywh2xyxy computes them
-  float conf;
-  int cls;
-};
-
 // Greedy NMS over candidates already sorted by score (torchvision.ops.nms semantics: stable
 // order, float32 IoU on class-offset boxes, suppression when IoU > threshold).
-std::vector<int> greedy_nms(const std::vector<Candidate>& c, const NmsOptions& opt) {
+std::vector<int> greedy_nms(const std::vector<Detection>& c, const NmsOptions& opt) {
   const int n = static_cast<int>(c.size());
   std::vector<float> x1(n), y1(n), x2(n), y2(n), area(n);
   float lo = INFINITY, hi = -INFINITY;
@@ -64,8 +58,8 @@ std::vector<int> greedy_nms(const std::vector<Candidate>& c, const NmsOptions& o
 
 }  // namespace
 
-std::vector<Detection> non_max_suppression(const float* pred, int channels, int anchors,
-                                           const NmsOptions& opt) {
+std::vector<Detection> decode_candidates(const float* pred, int channels, int anchors,
+                                         const NmsOptions& opt) {
   if (channels <= 4 || anchors < 0)
     fail(ErrorKind::kInvalidArgument, "non_max_suppression: expected [4 + classes, anchors], got [",
          channels, ", ", anchors, "]");
@@ -80,7 +74,7 @@ std::vector<Detection> non_max_suppression(const float* pred, int channels, int 
       if (row[a] > best[a]) best[a] = row[a], best_cls[a] = k;
   }
 
-  std::vector<Candidate> cand;
+  std::vector<Detection> cand;
   for (int a = 0; a < anchors; ++a) {
     if (!(best[a] > opt.conf)) continue;
     if (!opt.classes.empty() &&
@@ -90,16 +84,22 @@ std::vector<Detection> non_max_suppression(const float* pred, int channels, int 
     const float hw = pred[2 * anchors + a] / 2, hh = pred[3 * anchors + a] / 2;
     cand.push_back({cx - hw, cy - hh, cx + hw, cy + hh, best[a], best_cls[a]});
   }
-  auto by_score = [](const Candidate& l, const Candidate& r) { return l.conf > r.conf; };
+  auto by_score = [](const Detection& l, const Detection& r) { return l.conf > r.conf; };
   std::stable_sort(cand.begin(), cand.end(), by_score);
   if (static_cast<int>(cand.size()) > opt.max_nms) cand.resize(opt.max_nms);
 
+  return cand;
+}
+
+std::vector<Detection> nms_candidates(const std::vector<Detection>& cand, const NmsOptions& opt) {
   std::vector<Detection> out;
-  for (int i : greedy_nms(cand, opt)) {
-    const Candidate& c = cand[i];
-    out.push_back({c.x1, c.y1, c.x2, c.y2, c.conf, c.cls});
-  }
+  for (int i : greedy_nms(cand, opt)) out.push_back(cand[static_cast<size_t>(i)]);
   return out;
+}
+
+std::vector<Detection> non_max_suppression(const float* pred, int channels, int anchors,
+                                           const NmsOptions& opt) {
+  return nms_candidates(decode_candidates(pred, channels, anchors, opt), opt);
 }
 
 std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred, const NmsOptions& opt) {

@@ -32,6 +32,13 @@ struct NmsOptions {
 std::vector<Detection> non_max_suppression(const float* pred, int channels, int anchors,
                                            const NmsOptions& opt = {});
 
+// The two halves of non_max_suppression, so the profiler can time them apart: candidates above
+// the threshold (corners, best class), sorted best first and cut to max_nms; then greedy NMS.
+std::vector<Detection> decode_candidates(const float* pred, int channels, int anchors,
+                                         const NmsOptions& opt = {});
+std::vector<Detection> nms_candidates(const std::vector<Detection>& candidates,
+                                      const NmsOptions& opt = {});
+
 // A float32 [B, 4 + nc, N] tensor: one list per image.
 std::vector<std::vector<Detection>> non_max_suppression(const Tensor& pred,
                                                         const NmsOptions& opt = {});

@@ -89,6 +89,8 @@ struct ResultSink::Video {
 ResultSink::ResultSink(SinkOptions options) : opt_(std::move(options)) {
   if (opt_.save || opt_.save_txt || opt_.save_json)
     dir_ = make_run_dir(opt_.project, opt_.name, opt_.exist_ok);
+  // Created up front, as Ultralytics does, so an empty labels folder means "no detections".
+  if (opt_.save_txt) create_dir(dir_ / "labels");
 }
 
 ResultSink::~ResultSink() {

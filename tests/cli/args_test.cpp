@@ -112,6 +112,8 @@ TEST(CliArgsValues, ListsAndTuples) {
             (std::vector<int>{0, 2, 50, 0}));
   EXPECT_EQ(with("profile_schedule='1,1,10,2'").get_int_list("profile_schedule"),
             (std::vector<int>{1, 1, 10, 2}));
+  EXPECT_EQ(with("profile_schedule=2,3,40").get_int_list("profile_schedule"),
+            (std::vector<int>{2, 3, 40, 1}));
   EXPECT_EQ(with("raw_size=1280x720").get_int_list("raw_size"), (std::vector<int>{1280, 720}));
 }
 
@@ -204,7 +206,7 @@ TEST(CliArgsErrors, BadValuesNameKeyValueAndExpectation) {
       {"raw_size=12x", "'raw_size=12x' is an invalid value. 'raw_size' must be 'WxH'"},
       {"port=70000", "'port=70000' is an invalid value. 'port' must be an int between 0 and 65535"},
       {"profile_schedule=1,2,0,1", "'profile_schedule=1,2,0,1' is an invalid value"},
-      {"profile_schedule=1,2,3", "'profile_schedule=1,2,3' is an invalid value"},
+      {"profile_schedule=1,2", "'profile_schedule=1,2' is an invalid value"},
       {"profile_detail=max",
        "'profile_detail=max' is an invalid value. 'profile_detail' must be "
        "one of 'default', 'detailed'"},
