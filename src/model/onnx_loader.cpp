@@ -41,8 +41,19 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
   }
   DType dt = dtype_from_onnx(p.data_type(), what);
   Shape shape(p.dims().begin(), p.dims().end());
+  // Check the declared size against the bytes present before allocating: a corrupt file can
+  // declare dimensions whose product overflows or exceeds memory.
+  const size_t stored = p.has_raw_data() ? p.raw_data().size() / dtype_size(dt)
+                                         : static_cast<size_t>(p.float_data_size() + p.double_data_size() +
+                                                               p.int64_data_size() + p.int32_data_size());
+  int64_t count = 1;
   for (int64_t d : shape) {
     if (d < 0) fail(ErrorKind::kBadModel, what, " has a negative dimension");
+    if (d > 0 && count > (int64_t{1} << 40) / d) fail(ErrorKind::kBadModel, what, " declares an impossible size ", shape_str(shape));
+    count *= d;
+  }
+  if (static_cast<size_t>(count) != stored) {
+    fail(ErrorKind::kBadModel, what, " should hold ", count, " elements of ", dtype_name(dt), " but holds ", stored);
   }
   Tensor t(dt, shape);
   const size_t n = static_cast<size_t>(t.numel());

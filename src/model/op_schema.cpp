@@ -452,6 +452,34 @@ void infer_gemm(Graph& g, const Node& n) {
   out(g, n).shape = {m, nn};
 }
 
+// The compute ops run on float32 activations only (what YOLO graphs use); refusing other types
+// here keeps the promise that anything that loads also runs.
+void require_float_input(const Graph& g, const Node& n) {
+  const DType t = in(g, n, 0).dtype;
+  if (t != DType::kFloat32) unsupported(g, n, cat(dtype_name(t), " input (float32 only)"));
+}
+
+void validate_conv_float(const Graph& g, const Node& n) {
+  require_float_input(g, n);
+  validate_conv(g, n);
+}
+void validate_pool_float(const Graph& g, const Node& n) {
+  require_float_input(g, n);
+  validate_pool(g, n);
+}
+void validate_resize_float(const Graph& g, const Node& n) {
+  require_float_input(g, n);
+  validate_resize(g, n);
+}
+void validate_softmax_float(const Graph& g, const Node& n) {
+  require_float_input(g, n);
+  validate_softmax(g, n);
+}
+void validate_gemm_float(const Graph& g, const Node& n) {
+  require_float_input(g, n);
+  validate_gemm(g, n);
+}
+
 const OpSchema kSchemas[] = {
     // elementwise
     {"Sigmoid", 1, 1, validate_unary, same_as_input},
@@ -501,14 +529,14 @@ const OpSchema kSchemas[] = {
     {"Range", 3, 3, no_validate, infer_range},
     {"Constant", 0, 0, no_validate, infer_constant},
     // neural network
-    {"Conv", 2, 3, validate_conv, infer_conv},
-    {"MaxPool", 1, 1, validate_pool, infer_pool},
-    {"AveragePool", 1, 1, validate_pool, infer_pool},
-    {"GlobalAveragePool", 1, 1, no_validate, infer_global_pool},
-    {"Resize", 1, 4, validate_resize, infer_resize},
-    {"Softmax", 1, 1, validate_softmax, same_as_input},
-    {"MatMul", 2, 2, no_validate, infer_matmul},
-    {"Gemm", 2, 3, validate_gemm, infer_gemm},
+    {"Conv", 2, 3, validate_conv_float, infer_conv},
+    {"MaxPool", 1, 1, validate_pool_float, infer_pool},
+    {"AveragePool", 1, 1, validate_pool_float, infer_pool},
+    {"GlobalAveragePool", 1, 1, require_float_input, infer_global_pool},
+    {"Resize", 1, 4, validate_resize_float, infer_resize},
+    {"Softmax", 1, 1, validate_softmax_float, same_as_input},
+    {"MatMul", 2, 2, require_float_input, infer_matmul},
+    {"Gemm", 2, 3, validate_gemm_float, infer_gemm},
 };
 
 }  // namespace

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The test command (README; .ci/run runs exactly this):
+#   1. scripts/setup.sh: Debian packages when missing, then the Release build in build/;
+#   2. ctest on build/;
+#   3. a second build with AddressSanitizer + UndefinedBehaviorSanitizer (-DYS_SANITIZE=ON,
+#      RelWithDebInfo, no CUDA) in build-asan/, and ctest on it, less the tests below. Both ctest
+#      runs always run; the script fails if either (or a build) fails.
+#
+# Environment:
+#   YS_TEST_JOBS      parallel ctest jobs (default: number of cores)
+#   YS_SKIP_ASAN=1    only steps 1 and 2
+#   YS_ASAN_EXCLUDE   ctest -E regex for the sanitizer run (default below; empty string: none)
+#
+# Excluded under ASan: only OnnxNodeSummary.Report, which reruns in one process the node-test cases
+# that run one by one anyway. The whole-model tests (YOLOv8n / YOLOv5nu / YOLO11n at 640x640 against
+# ONNX Runtime, built-in models) stay in: with oneDNN doing the convolutions they take 3-17 s each
+# under ASan on 2 cores (docs/PERFORMANCE.md has the timings of the whole script).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 1
+JOBS="${YS_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+DEFAULT_ASAN_EXCLUDE='OnnxNodeSummary\.'
+ASAN_EXCLUDE="${YS_ASAN_EXCLUDE-$DEFAULT_ASAN_EXCLUDE}"
+
+T0=$(date +%s)
+stamp() { echo "[test] $(( $(date +%s) - T0 ))s: $*"; }
+status=0
+
+stamp "setup and Release build (build/)"
+if ! scripts/setup.sh; then
+  echo "[test] setup or Release build failed" >&2
+  exit 1
+fi
+
+stamp "ctest build/ (-j$JOBS)"
+if ! ctest --test-dir build --output-on-failure -j "$JOBS"; then
+  status=1
+  echo "[test] Release tests FAILED" >&2
+fi
+
+if [[ "${YS_SKIP_ASAN:-0}" != 1 ]]; then
+  stamp "ASan+UBSan build (build-asan/)"
+  if cmake -S "$ROOT" -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DYS_SANITIZE=ON \
+       -DYS_WITH_CUDA=OFF && cmake --build build-asan; then
+    exclude=()
+    [[ -n "$ASAN_EXCLUDE" ]] && exclude=(-E "$ASAN_EXCLUDE")
+    stamp "ctest build-asan/ (-j$JOBS, excluded: ${ASAN_EXCLUDE:-none})"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}"
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+    if ! ctest --test-dir build-asan --output-on-failure -j "$JOBS" "${exclude[@]}"; then
+      status=1
+      echo "[test] sanitizer tests FAILED" >&2
+    fi
+  else
+    status=1
+    echo "[test] sanitizer build FAILED" >&2
+  fi
+fi
+
+stamp "done ($([[ $status == 0 ]] && echo passed || echo FAILED))"
+exit $status

@@ -1,0 +1,101 @@
+// The advisor: rules over an analysed profile, the input figures and the facts of the run
+// (device, precision, CUDA Graph, batch, threads, cores, other load) that turn numbers into
+// findings. Each finding names the figures that triggered it, the exact argument or code change
+// that fixes it and the gain that change should bring, as a share of the median frame latency
+// with the way it was estimated. Findings a setting can fix carry that setting, so the what-if
+// runner can repeat recorded frames with it and put a measured gain beside the estimate.
+// GPU rules read GpuFacts, which the GPU profiler fills; without them they stay silent.
+// Thresholds and their reasons are listed in docs/ADVISOR.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/input_stats.h"
+#include "analysis/profile_analysis.h"
+#include "pipeline/detector.h"
+
+namespace ys {
+
+enum class Severity { kInfo, kWarning, kCritical };
+const char* severity_name(Severity s);
+
+// What the GPU profiler (CUDA events, CUPTI, NVML) measured over the window; every field is
+// optional so a collector fills what it has and rules needing a missing figure stay silent.
+struct GpuFacts {
+  std::optional<std::string> name;
+  std::optional<bool> tensor_cores;
+  std::optional<double> kernels_per_frame;
+  std::optional<double> median_kernel_us;
+  std::optional<double> launch_gap_pct;  // share of inference with the GPU idle between kernels
+  std::optional<double> busy_pct;        // share of the window with a kernel running
+  std::optional<double> pageable_copy_bytes_per_frame;
+  std::optional<double> copy_ms_per_frame;          // host<->device copies
+  std::optional<double> host_blocked_ms_per_frame;  // host waiting in a device synchronisation
+  std::optional<int64_t> memory_total_bytes, memory_used_bytes;
+  std::optional<double> throttled_pct;  // share of NVML samples with a thermal or power limit
+  std::optional<std::string> throttle_reason;
+  std::optional<double> sm_clock_min_mhz, sm_clock_max_mhz;
+};
+
+struct RunFacts {
+  std::string device = "cpu";
+  bool half = false, cuda_graph = false;
+  int batch = 1;
+  int threads = 0;  // as asked; 0: all cores
+  int cores = 0;
+  // Busy CPU of all processes over the window in percent of one core (from /proc/stat); below
+  // zero when unknown. With the profile's own process figure it gives the load from elsewhere.
+  double system_cpu_pct = -1;
+  bool synthetic_weights = false;
+  double conf = 0.25;
+  std::optional<GpuFacts> gpu;
+  bool on_gpu() const;
+};
+
+struct Figure {
+  std::string name;
+  double value = 0;
+  std::string unit;
+};
+
+// One change to a run, as the command line spells it ("threads", "2").
+using Setting = std::pair<std::string, std::string>;
+
+struct Finding {
+  std::string id;  // "input.blank", "threads.underused", ...
+  Severity severity = Severity::kInfo;
+  std::string finding;            // one line
+  std::vector<Figure> evidence;   // the figures that triggered it
+  std::vector<int64_t> frames;    // frame indices it is about (spikes, blank frames)
+  std::string fix;                // the exact argument or code change
+  std::vector<Setting> settings;  // what the what-if runner may try; empty if none
+  double expected_gain_pct = 0;   // of the median frame latency
+  std::string gain_how;
+  std::optional<double> measured_gain_pct;
+  std::string measured_how;  // how it was measured, or why it was not
+};
+
+// Evaluates every rule. Findings come back in the advisor's order (see order_findings).
+std::vector<Finding> advise(const ProfileAnalysis& a, const InputStats& input, const RunFacts& run);
+
+// Input findings first, as they qualify every other figure; then by measured gain, else
+// expected gain; then by severity.
+void order_findings(std::vector<Finding>& findings);
+
+// "contrast median 0.0 gray levels; ..." for reports that show evidence as one line.
+std::string evidence_text(const Finding& f);
+// "31% of frame latency (estimate: ...)"; with the what-if result when there is one.
+std::string gain_text(const Finding& f);
+
+// Re-runs recorded frames through the detector as configured and through a second one with the
+// finding's settings, alternating the two, and records the measured gain in percent of
+// `latency_ms` (the profile's median frame latency). Settings that cannot be tried here (half,
+// cuda_graph without a GPU) leave a reason in measured_how. Frames are BGR uint8 [H, W, 3].
+void verify_finding(Finding& f, Detector& baseline, const std::vector<Tensor>& frames,
+                    double latency_ms, bool gpu_available);
+
+}  // namespace ys

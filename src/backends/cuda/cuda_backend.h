@@ -1,0 +1,38 @@
+// The CUDA backend: cuDNN convolutions in NHWC (tensor cores in FP16), bias and activation fused
+// into one epilogue pass, cuBLAS for MatMul, and our own kernels for data movement and the
+// element-wise ops, all on one stream. prepare() stores 4-D activations as NHWC and, with
+// `half`, every internal activation as FP16; graph inputs and outputs stay FP32 NCHW, converted
+// by Cast nodes the pass inserts. Device memory is the planner's arena, one cuDNN workspace and
+// one pool of weights, each allocated once. With `cuda_graph`, the second run of a plan captures
+// the whole forward into a CUDA graph and every later run replays it; per-op observers then see
+// the whole forward in the first op, so profiling runs turn it off.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "model/graph.h"
+#include "runtime/backend.h"
+
+namespace ys {
+
+struct CudaOptions {
+  int device = 0;
+  bool half = false;        // FP16 weights and activations, FP32 at the graph's boundary
+  bool cuda_graph = true;   // capture the forward once per plan and replay it
+  size_t workspace_mib = 64;  // cap on the one cuDNN workspace
+};
+
+// Throws ErrorKind::kUnsupported when there is no usable device.
+std::shared_ptr<Backend> make_cuda_backend(const CudaOptions& options = {});
+
+// True when a CUDA device can be used; otherwise `why` says what the runtime reported.
+bool cuda_device_available(std::string* why = nullptr);
+// "NVIDIA H100 80GB HBM3 (sm_90, 79 GiB), cuDNN 9.14.0, CUDA runtime 13.0" or "" without one.
+std::string cuda_device_description(int device = 0);
+
+// Rewrites `graph` the way prepare() does: layouts, FP16 storage and the Cast nodes at boundaries.
+// Needs no GPU, so it is tested everywhere.
+void cuda_assign_formats(Graph& graph, bool half);
+
+}  // namespace ys

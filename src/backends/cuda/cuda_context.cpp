@@ -1,0 +1,164 @@
+#include "backends/cuda/cuda_context.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace ys::cuda {
+
+void check(cudaError_t status, const char* what) {
+  if (status == cudaSuccess) return;
+  if (status == cudaErrorMemoryAllocation) {
+    (void)cudaGetLastError();
+    size_t free_b = 0, total_b = 0;
+    (void)cudaMemGetInfo(&free_b, &total_b);
+    fail(ErrorKind::kOutOfMemory, "cuda: out of memory in ", what, " (", free_b >> 20,
+         " MiB free of ", total_b >> 20, " MiB)");
+  }
+  fail(ErrorKind::kInternal, "cuda: ", what, " failed: ", cudaGetErrorName(status), " (",
+       cudaGetErrorString(status), ")");
+}
+
+void check(cudnnStatus_t status, const char* what) {
+  if (status == CUDNN_STATUS_SUCCESS) return;
+  char detail[512] = {};
+  cudnnGetLastErrorString(detail, sizeof(detail));
+  fail(status == CUDNN_STATUS_NOT_SUPPORTED ? ErrorKind::kUnsupported : ErrorKind::kInternal,
+       "cudnn: ", what, " failed: ", cudnnGetErrorString(status), detail[0] ? ": " : "", detail);
+}
+
+void check(cublasStatus_t status, const char* what) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  fail(ErrorKind::kInternal, "cublas: ", what, " failed: ", cublasGetStatusName(status));
+}
+
+DeviceBuffer::DeviceBuffer(size_t bytes, const std::string& what) : bytes_(bytes) {
+  if (bytes == 0) return;
+  const cudaError_t status = cudaMalloc(&ptr_, bytes);
+  if (status == cudaErrorMemoryAllocation) {
+    (void)cudaGetLastError();
+    size_t free_b = 0, total_b = 0;
+    (void)cudaMemGetInfo(&free_b, &total_b);
+    ptr_ = nullptr;
+    fail(ErrorKind::kOutOfMemory, "cuda: cannot allocate ", what, ": asked for ",
+         (bytes + (1 << 20) - 1) >> 20, " MiB, the device has ", free_b >> 20, " MiB free of ",
+         total_b >> 20, " MiB");
+  }
+  check(status, what.c_str());
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (ptr_) (void)cudaFree(ptr_);
+}
+
+DeviceBuffer::DeviceBuffer(DeviceBuffer&& o) noexcept
+    : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
+
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
+  if (this != &o) {
+    if (ptr_) (void)cudaFree(ptr_);
+    ptr_ = std::exchange(o.ptr_, nullptr);
+    bytes_ = std::exchange(o.bytes_, 0);
+  }
+  return *this;
+}
+
+Context::Context(int dev, bool half_, bool graphs_, size_t workspace_bytes)
+    : device(dev), half(half_), graphs(graphs_), workspace_limit(workspace_bytes) {
+  check(cudaSetDevice(device), "cudaSetDevice");
+  cudaStream_t st = nullptr;
+  check(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), "cudaStreamCreate");
+  stream.reset(st);
+  cudnnHandle_t dn = nullptr;
+  check(cudnnCreate(&dn), "cudnnCreate");
+  cudnn.reset(dn);
+  check(cudnnSetStream(dn, st), "cudnnSetStream");
+  cublasHandle_t bl = nullptr;
+  check(cublasCreate(&bl), "cublasCreate");
+  cublas.reset(bl);
+  check(cublasSetStream(bl, st), "cublasSetStream");
+  // A workspace of our own keeps cuBLAS from allocating while a forward is being captured.
+  cublas_workspace = DeviceBuffer(4u << 20, "the cuBLAS workspace");
+  check(cublasSetWorkspace(bl, cublas_workspace.get(), cublas_workspace.size()),
+        "cublasSetWorkspace");
+}
+
+void* Context::upload(const void* host, size_t bytes) {
+  constexpr size_t kAlign = 256, kChunk = 8u << 20;
+  const size_t need = (bytes + kAlign - 1) / kAlign * kAlign;
+  if (chunks_.empty() || used_ + need > chunks_.back().size()) {
+    chunks_.emplace_back(std::max(kChunk, need), "model weights");
+    used_ = 0;
+  }
+  auto* dst = static_cast<std::byte*>(chunks_.back().get()) + used_;
+  used_ += need;
+  check(cudaMemcpy(dst, host, bytes, cudaMemcpyHostToDevice), "uploading weights");
+  return dst;
+}
+
+void* Context::cudnn_workspace() {
+  if (!workspace.get()) workspace = DeviceBuffer(workspace_limit, "the cuDNN workspace");
+  return workspace.get();
+}
+
+CudaKernel::CudaKernel(std::shared_ptr<Context> ctx, std::string label)
+    : label_(std::move(label)), ctx_(std::move(ctx)), forward_(ctx_->forward) {
+  YS_CHECK(forward_, "cuda kernels are created after prepare()");
+  index_ = forward_->kernels.size();
+  forward_->kernels.push_back(this);
+}
+
+CudaKernel::~CudaKernel() {
+  forward_->kernels[index_] = nullptr;
+  forward_->exec.reset();
+}
+
+void CudaKernel::run() {
+  Forward& f = *forward_;
+  const cudaStream_t s = ctx_->s();
+  if (!ctx_->graphs || f.capture_failed) {
+    enqueue();
+    return;
+  }
+  if (index_ != 0) return;  // the first op runs the whole forward
+  // The first run goes eagerly, so library modules and lazily loaded kernels are in place
+  // before anything is captured.
+  if (f.runs++ == 0) {
+    for (CudaKernel* k : f.kernels) k->enqueue();
+    return;
+  }
+  if (!f.exec) {
+    check(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+    try {
+      for (CudaKernel* k : f.kernels) k->enqueue();
+    } catch (...) {
+      cudaGraph_t broken = nullptr;
+      (void)cudaStreamEndCapture(s, &broken);
+      GraphPtr discard(broken);
+      throw;
+    }
+    cudaGraph_t graph = nullptr;
+    const cudaError_t ended = cudaStreamEndCapture(s, &graph);
+    GraphPtr owned(graph);
+    cudaGraphExec_t exec = nullptr;
+    if (ended != cudaSuccess || cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
+      // Something in the forward cannot be captured: run eagerly from now on.
+      (void)cudaGetLastError();
+      f.capture_failed = true;
+      for (CudaKernel* k : f.kernels) k->enqueue();
+      return;
+    }
+    f.exec.reset(exec);
+  }
+  check(cudaGraphLaunch(f.exec.get(), s), "cudaGraphLaunch");
+}
+
+Elem elem_of(DType t, const std::string& what) {
+  if (t == DType::kFloat32) return Elem::kF32;
+  if (t == DType::kFloat16) return Elem::kF16;
+  fail(ErrorKind::kUnsupported, what, ": the CUDA backend computes in float32 or float16, not ",
+       dtype_name(t));
+}
+
+}  // namespace ys::cuda

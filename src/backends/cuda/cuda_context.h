@@ -1,0 +1,119 @@
+// Internals shared by the CUDA kernels: error checks that turn CUDA, cuDNN and cuBLAS statuses
+// into ys::Error, RAII owners for their handles and device memory, the per-backend Context (stream,
+// library handles, workspace, weight pool), and CudaKernel, the base that decides whether a run
+// enqueues its own work or replays the captured forward it belongs to.
+#pragma once
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/backend.h"
+
+namespace ys::cuda {
+
+void check(cudaError_t status, const char* what);
+void check(cudnnStatus_t status, const char* what);
+void check(cublasStatus_t status, const char* what);
+
+template <typename T, auto Destroy>
+struct Destroyer {
+  void operator()(T* p) const {
+    if (p) (void)Destroy(p);
+  }
+};
+template <typename T, auto Destroy>
+using Owned = std::unique_ptr<T, Destroyer<T, Destroy>>;
+
+using StreamPtr = Owned<CUstream_st, cudaStreamDestroy>;
+using EventPtr = Owned<CUevent_st, cudaEventDestroy>;
+using GraphPtr = Owned<CUgraph_st, cudaGraphDestroy>;
+using GraphExecPtr = Owned<CUgraphExec_st, cudaGraphExecDestroy>;
+using CudnnPtr = Owned<cudnnContext, cudnnDestroy>;
+using CublasPtr = Owned<cublasContext, cublasDestroy>;
+using TensorDescPtr = Owned<cudnnTensorStruct, cudnnDestroyTensorDescriptor>;
+using FilterDescPtr = Owned<cudnnFilterStruct, cudnnDestroyFilterDescriptor>;
+using ConvDescPtr = Owned<cudnnConvolutionStruct, cudnnDestroyConvolutionDescriptor>;
+
+// cudaMalloc'd bytes; an allocation that does not fit throws kOutOfMemory naming `what`, the size
+// asked for and what the device had free.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(size_t bytes, const std::string& what);
+  ~DeviceBuffer();
+  DeviceBuffer(DeviceBuffer&& o) noexcept;
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  void* get() const { return ptr_; }
+  size_t size() const { return bytes_; }
+
+ private:
+  void* ptr_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+class CudaKernel;
+
+// The kernels of one plan, in execution order, and the graph captured from them.
+struct Forward {
+  std::vector<CudaKernel*> kernels;
+  int runs = 0;
+  bool capture_failed = false;
+  GraphExecPtr exec;
+};
+
+struct Context {
+  Context(int device, bool half, bool graphs, size_t workspace_bytes);
+
+  int device;
+  bool half;
+  bool graphs;
+  size_t workspace_limit;
+  StreamPtr stream;
+  CudnnPtr cudnn;
+  CublasPtr cublas;
+  DeviceBuffer cublas_workspace;
+  DeviceBuffer workspace;  // cuDNN's, allocated at the first convolution's creation
+  std::shared_ptr<Forward> forward;  // the plan whose kernels are being created
+
+  // Copies host bytes into the weight pool (chunks of several MiB, so a model's few hundred
+  // constants take a handful of allocations) and returns their device address.
+  void* upload(const void* host, size_t bytes);
+  void* cudnn_workspace();
+  cudaStream_t s() const { return stream.get(); }
+
+ private:
+  std::vector<DeviceBuffer> chunks_;
+  size_t used_ = 0;
+};
+
+class CudaKernel : public Kernel {
+ public:
+  CudaKernel(std::shared_ptr<Context> ctx, std::string label);
+  ~CudaKernel() override;
+  void run() final;
+  std::string implementation() const override { return label_; }
+  // Queues this op's work on the stream; must not synchronise (it runs under stream capture).
+  virtual void enqueue() = 0;
+
+ protected:
+  Context& ctx() const { return *ctx_; }
+  std::string label_;
+
+ private:
+  std::shared_ptr<Context> ctx_;
+  std::shared_ptr<Forward> forward_;
+  size_t index_ = 0;
+};
+
+// Element types our kernels handle.
+enum class Elem : int { kF32, kF16 };
+Elem elem_of(DType t, const std::string& what);
+
+}  // namespace ys::cuda

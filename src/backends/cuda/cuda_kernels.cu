@@ -1,0 +1,362 @@
+#include <cuda_fp16.h>
+
+#include <type_traits>
+
+#include "backends/cuda/cuda_kernels.h"
+#include "core/error.h"
+
+namespace ys::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+// Grid-stride loops with a grid capped well above what fills an H100, so huge tensors do not
+// need 64-bit grid dimensions.
+unsigned blocks_for(int64_t count) {
+  const int64_t b = (count + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(b < 65535 * 8 ? (b > 0 ? b : 1) : 65535 * 8);
+}
+
+void check_launch(const char* what) { check(cudaGetLastError(), what); }
+
+#define YS_GRID_LOOP(i, count)                                                         \
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (count); \
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
+__device__ __forceinline__ float load(const float* p, int64_t i) { return p[i]; }
+__device__ __forceinline__ float load(const __half* p, int64_t i) { return __half2float(p[i]); }
+__device__ __forceinline__ void store(float* p, int64_t i, float v) { p[i] = v; }
+__device__ __forceinline__ void store(__half* p, int64_t i, float v) { p[i] = __float2half(v); }
+
+__device__ __forceinline__ float apply(UnaryOp op, float x) {
+  switch (op) {
+    case UnaryOp::kSigmoid:
+      return 1.f / (1.f + __expf(-x));
+    case UnaryOp::kSiLU:
+      return x / (1.f + __expf(-x));
+    case UnaryOp::kRelu:
+      return x > 0.f ? x : 0.f;
+    default:
+      return x;
+  }
+}
+
+__device__ __forceinline__ float apply(BinaryOp op, float a, float b) {
+  switch (op) {
+    case BinaryOp::kAdd:
+      return a + b;
+    case BinaryOp::kSub:
+      return a - b;
+    case BinaryOp::kMul:
+      return a * b;
+    case BinaryOp::kDiv:
+      return a / b;
+    case BinaryOp::kMax:
+      return fmaxf(a, b);
+    default:
+      return fminf(a, b);
+  }
+}
+
+template <typename S, typename D>
+__global__ void cast_kernel(const S* src, bool src_nhwc, D* dst, bool dst_nhwc, int64_t n,
+                            int64_t c, int64_t h, int64_t w) {
+  const int64_t count = n * c * h * w;
+  YS_GRID_LOOP(i, count) {
+    int64_t j = i;
+    if (src_nhwc != dst_nhwc) {
+      if (dst_nhwc) {  // i walks NHWC, j is the NCHW index
+        const int64_t ci = i % c, wi = (i / c) % w, hi = (i / (c * w)) % h, ni = i / (c * w * h);
+        j = ((ni * c + ci) * h + hi) * w + wi;
+      } else {
+        const int64_t wi = i % w, hi = (i / w) % h, ci = (i / (w * h)) % c, ni = i / (w * h * c);
+        j = ((ni * h + hi) * w + wi) * c + ci;
+      }
+    }
+    store(dst, i, load(src, j));
+  }
+}
+
+template <typename T>
+__global__ void bias_act_kernel(T* y, const T* bias, int64_t count, int64_t channels, UnaryOp act) {
+  YS_GRID_LOOP(i, count) {
+    float v = load(y, i);
+    if (bias) v += load(bias, i % channels);
+    store(y, i, apply(act, v));
+  }
+}
+
+// Two FP16 channels per thread: most YOLO layers have even channel counts, and the epilogue is a
+// pure pass over memory.
+__global__ void bias_act_half2_kernel(__half2* y, const __half2* bias, int64_t count2,
+                                      int64_t channels2, UnaryOp act) {
+  YS_GRID_LOOP(i, count2) {
+    float2 v = __half22float2(y[i]);
+    if (bias) {
+      const float2 b = __half22float2(bias[i % channels2]);
+      v.x += b.x;
+      v.y += b.y;
+    }
+    y[i] = __floats2half2_rn(apply(act, v.x), apply(act, v.y));
+  }
+}
+
+template <typename T>
+__global__ void unary_kernel(const T* x, T* y, int64_t count, UnaryOp op) {
+  YS_GRID_LOOP(i, count) store(y, i, apply(op, load(x, i)));
+}
+
+template <typename T>
+__global__ void binary_same_kernel(const T* a, const T* b, T* y, int64_t count, BinaryOp op,
+                                   bool a_scalar, bool b_scalar) {
+  YS_GRID_LOOP(i, count) {
+    store(y, i, apply(op, load(a, a_scalar ? 0 : i), load(b, b_scalar ? 0 : i)));
+  }
+}
+
+template <typename T>
+__global__ void binary_bcast_kernel(const T* a, const T* b, T* y, int64_t count, BinaryOp op,
+                                    BinaryShape shape) {
+  YS_GRID_LOOP(i, count) {
+    int64_t r = i, ia = 0, ib = 0;
+    for (int d = shape.rank - 1; d >= 0; --d) {
+      const int64_t k = r % shape.out[d];
+      r /= shape.out[d];
+      ia += k * shape.sa[d];
+      ib += k * shape.sb[d];
+    }
+    store(y, i, apply(op, load(a, ia), load(b, ib)));
+  }
+}
+
+template <typename T>
+__global__ void concat_kernel(Parts in, T* dst, int64_t outer, int64_t total, int64_t inner) {
+  const int64_t count = outer * total * inner;
+  YS_GRID_LOOP(i, count) {
+    const int64_t ii = i % inner, a = (i / inner) % total, o = i / (inner * total);
+    int64_t start = 0;
+    int p = 0;
+    while (p + 1 < in.count && a >= start + in.len[p]) start += in.len[p++];
+    const T* src = static_cast<const T*>(in.ptr[p]);
+    dst[i] = src[(o * in.len[p] + (a - start)) * inner + ii];
+  }
+}
+
+template <typename T>
+__global__ void split_kernel(const T* src, Parts out, int64_t outer, int64_t total, int64_t inner) {
+  const int64_t count = outer * total * inner;
+  YS_GRID_LOOP(i, count) {
+    const int64_t ii = i % inner, a = (i / inner) % total, o = i / (inner * total);
+    int64_t start = 0;
+    int p = 0;
+    while (p + 1 < out.count && a >= start + out.len[p]) start += out.len[p++];
+    static_cast<T*>(out.ptr[p])[(o * out.len[p] + (a - start)) * inner + ii] = src[i];
+  }
+}
+
+template <typename T>
+__global__ void gather_kernel(const T* x, T* y, Gather g, int64_t count) {
+  YS_GRID_LOOP(i, count) {
+    int64_t r = i, j = g.offset;
+    for (int d = g.rank - 1; d >= 0; --d) {
+      j += (r % g.out[d]) * g.stride[d];
+      r /= g.out[d];
+    }
+    y[i] = x[j];
+  }
+}
+
+template <typename T>
+__global__ void maxpool_nhwc_kernel(const T* x, T* y, PoolShape p) {
+  const int64_t count = p.n * p.oh * p.ow * p.c;
+  YS_GRID_LOOP(i, count) {
+    const int64_t c = i % p.c, ow = (i / p.c) % p.ow, oh = (i / (p.c * p.ow)) % p.oh,
+                  n = i / (p.c * p.ow * p.oh);
+    float m = -INFINITY;
+    for (int ky = 0; ky < p.kh; ++ky) {
+      const int64_t ih = oh * p.sh - p.ph + ky * p.dh;
+      if (ih < 0 || ih >= p.h) continue;
+      for (int kx = 0; kx < p.kw; ++kx) {
+        const int64_t iw = ow * p.sw - p.pw + kx * p.dw;
+        if (iw < 0 || iw >= p.w) continue;
+        m = fmaxf(m, load(x, ((n * p.h + ih) * p.w + iw) * p.c + c));
+      }
+    }
+    store(y, i, m);
+  }
+}
+
+template <typename T>
+__global__ void resize_kernel(const T* x, T* y, ResizeShape r) {
+  const int64_t count = r.out[0] * r.out[1] * r.out[2] * r.out[3];
+  YS_GRID_LOOP(i, count) {
+    int64_t rem = i, j = 0, stride = 1;
+    int64_t idx[4];
+    for (int d = 3; d >= 0; --d) {
+      idx[d] = rem % r.out[d];
+      rem /= r.out[d];
+    }
+    for (int d = 3; d >= 0; --d) {
+      j += r.maps[d][idx[d]] * stride;
+      stride *= r.in[d];
+    }
+    y[i] = x[j];
+  }
+}
+
+template <typename T>
+__global__ void softmax_kernel(const T* x, T* y, int64_t outer, int64_t len, int64_t inner) {
+  YS_GRID_LOOP(i, outer * inner) {
+    const int64_t base = (i / inner) * len * inner + i % inner;
+    float m = -INFINITY;
+    for (int64_t k = 0; k < len; ++k) m = fmaxf(m, load(x, base + k * inner));
+    float sum = 0.f;
+    for (int64_t k = 0; k < len; ++k) sum += __expf(load(x, base + k * inner) - m);
+    const float inv = 1.f / sum;
+    for (int64_t k = 0; k < len; ++k)
+      store(y, base + k * inner, __expf(load(x, base + k * inner) - m) * inv);
+  }
+}
+
+template <typename F>
+void by_elem(Elem e, F&& f) {
+  if (e == Elem::kF16)
+    f(static_cast<__half*>(nullptr));
+  else
+    f(static_cast<float*>(nullptr));
+}
+
+template <typename F>
+void by_size(size_t bytes, F&& f) {
+  switch (bytes) {
+    case 1:
+      return f(static_cast<uint8_t*>(nullptr));
+    case 2:
+      return f(static_cast<uint16_t*>(nullptr));
+    case 4:
+      return f(static_cast<uint32_t*>(nullptr));
+    case 8:
+      return f(static_cast<uint64_t*>(nullptr));
+    default:
+      fail(ErrorKind::kUnsupported, "cuda: no data-movement kernel for ", bytes, "-byte elements");
+  }
+}
+
+}  // namespace
+
+void launch_cast(const void* src, Elem src_elem, bool src_nhwc, void* dst, Elem dst_elem,
+                 bool dst_nhwc, int64_t n, int64_t c, int64_t h, int64_t w, cudaStream_t s) {
+  by_elem(src_elem, [&](auto* sp) {
+    using S = std::remove_pointer_t<decltype(sp)>;
+    by_elem(dst_elem, [&](auto* dp) {
+      using D = std::remove_pointer_t<decltype(dp)>;
+      cast_kernel<<<blocks_for(n * c * h * w), kThreads, 0, s>>>(
+          static_cast<const S*>(src), src_nhwc, static_cast<D*>(dst), dst_nhwc, n, c, h, w);
+    });
+  });
+  check_launch("cast kernel");
+}
+
+void launch_bias_act(void* y, Elem e, const void* bias, int64_t count, int64_t channels,
+                     UnaryOp act, cudaStream_t s) {
+  if (e == Elem::kF16 && channels % 2 == 0) {
+    bias_act_half2_kernel<<<blocks_for(count / 2), kThreads, 0, s>>>(
+        static_cast<__half2*>(y), static_cast<const __half2*>(bias), count / 2, channels / 2, act);
+  } else {
+    by_elem(e, [&](auto* p) {
+      using T = std::remove_pointer_t<decltype(p)>;
+      bias_act_kernel<<<blocks_for(count), kThreads, 0, s>>>(
+          static_cast<T*>(y), static_cast<const T*>(bias), count, channels, act);
+    });
+  }
+  check_launch("bias/activation kernel");
+}
+
+void launch_unary(const void* x, void* y, Elem e, int64_t count, UnaryOp op, cudaStream_t s) {
+  by_elem(e, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    unary_kernel<<<blocks_for(count), kThreads, 0, s>>>(static_cast<const T*>(x),
+                                                         static_cast<T*>(y), count, op);
+  });
+  check_launch("unary kernel");
+}
+
+void launch_binary(const void* a, const void* b, void* y, Elem e, BinaryOp op,
+                   const BinaryShape& shape, int64_t count, bool same_shape, cudaStream_t s) {
+  by_elem(e, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    if (same_shape) {
+      const bool a_scalar = shape.rank > 0 && shape.sa[shape.rank - 1] == 0;
+      const bool b_scalar = shape.rank > 0 && shape.sb[shape.rank - 1] == 0;
+      binary_same_kernel<<<blocks_for(count), kThreads, 0, s>>>(
+          static_cast<const T*>(a), static_cast<const T*>(b), static_cast<T*>(y), count, op,
+          a_scalar, b_scalar);
+    } else {
+      binary_bcast_kernel<<<blocks_for(count), kThreads, 0, s>>>(
+          static_cast<const T*>(a), static_cast<const T*>(b), static_cast<T*>(y), count, op,
+          shape);
+    }
+  });
+  check_launch("binary kernel");
+}
+
+void launch_concat(const Parts& inputs, void* dst, int64_t outer, int64_t total, int64_t inner,
+                   size_t elem_bytes, cudaStream_t s) {
+  by_size(elem_bytes, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    concat_kernel<<<blocks_for(outer * total * inner), kThreads, 0, s>>>(
+        inputs, static_cast<T*>(dst), outer, total, inner);
+  });
+  check_launch("concat kernel");
+}
+
+void launch_split(const void* src, const Parts& outputs, int64_t outer, int64_t total,
+                  int64_t inner, size_t elem_bytes, cudaStream_t s) {
+  by_size(elem_bytes, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    split_kernel<<<blocks_for(outer * total * inner), kThreads, 0, s>>>(
+        static_cast<const T*>(src), outputs, outer, total, inner);
+  });
+  check_launch("split kernel");
+}
+
+void launch_gather(const void* x, void* y, const Gather& g, int64_t count, size_t elem_bytes,
+                   cudaStream_t s) {
+  by_size(elem_bytes, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    gather_kernel<<<blocks_for(count), kThreads, 0, s>>>(static_cast<const T*>(x),
+                                                          static_cast<T*>(y), g, count);
+  });
+  check_launch("gather kernel");
+}
+
+void launch_maxpool_nhwc(const void* x, void* y, Elem e, const PoolShape& p, cudaStream_t s) {
+  by_elem(e, [&](auto* t) {
+    using T = std::remove_pointer_t<decltype(t)>;
+    maxpool_nhwc_kernel<<<blocks_for(p.n * p.oh * p.ow * p.c), kThreads, 0, s>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), p);
+  });
+  check_launch("maxpool kernel");
+}
+
+void launch_resize_nearest(const void* x, void* y, const ResizeShape& r, size_t elem_bytes,
+                           cudaStream_t s) {
+  by_size(elem_bytes, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    resize_kernel<<<blocks_for(r.out[0] * r.out[1] * r.out[2] * r.out[3]), kThreads, 0, s>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), r);
+  });
+  check_launch("resize kernel");
+}
+
+void launch_softmax(const void* x, void* y, Elem e, int64_t outer, int64_t len, int64_t inner,
+                    cudaStream_t s) {
+  by_elem(e, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    softmax_kernel<<<blocks_for(outer * inner), kThreads, 0, s>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), outer, len, inner);
+  });
+  check_launch("softmax kernel");
+}
+
+}  // namespace ys::cuda
