@@ -1,6 +1,7 @@
 #include "analysis/profile_analysis.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -175,18 +176,39 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
                    [](auto* x, auto* y) { return x->ms.median > y->ms.median; });
   for (size_t i = 0; i < sorted.size() && i < 10; ++i) a.top_layers.push_back(sorted[i]->id);
 
-  // Overhead: traced against untraced frames of the same window.
+  // Overhead: each traced frame against the untraced frame right after it, so slow drifts of the
+  // machine (other load, clocks) cancel; the median of those differences against the untraced
+  // median. Noise: 1.96 robust standard errors of that median (MAD-based, x1.2533 for a median).
   a.overhead.method =
-      "median inference time of frames with op tracing against interleaved frames without it";
+      "median of paired differences between frames with op tracing and the interleaved frames without it";
   a.overhead.frames = static_cast<int64_t>(frames.size());
-  if (traced_inf.size() >= 2 && untraced_inf.size() >= 2) {
+  a.overhead.hook_cost_ns = profiler.hook_cost_ns();
+  std::vector<double> diffs;
+  for (size_t i = 0; i + 1 < frames.size(); ++i) {
+    const size_t inf = static_cast<size_t>(PipelineStage::kInference);
+    if (!frames[i].ops_traced || frames[i + 1].ops_traced || !frames[i].begin_ns[inf] || !frames[i + 1].begin_ns[inf]) {
+      continue;
+    }
+    diffs.push_back(ms_between(frames[i].begin_ns[inf], frames[i].end_ns[inf]) -
+                    ms_between(frames[i + 1].begin_ns[inf], frames[i + 1].end_ns[inf]));
+  }
+  a.overhead.pairs = static_cast<int64_t>(diffs.size());
+  if (diffs.size() >= 2 && untraced_inf.size() >= 2) {
     a.overhead.measured = true;
     a.overhead.profiled_ms = compute_stats(traced_inf).median;
     a.overhead.unprofiled_ms = compute_stats(untraced_inf).median;
-    a.overhead.pct =
-        a.overhead.unprofiled_ms > 0
-            ? 100.0 * (a.overhead.profiled_ms - a.overhead.unprofiled_ms) / a.overhead.unprofiled_ms
-            : 0;
+    const double median_diff = compute_stats(diffs).median;
+    std::vector<double> dev;
+    for (double d : diffs) dev.push_back(std::fabs(d - median_diff));
+    const double sigma = 1.4826 * compute_stats(dev).median;
+    const double se = 1.2533 * sigma / std::sqrt(static_cast<double>(diffs.size()));
+    if (a.overhead.unprofiled_ms > 0) {
+      a.overhead.pct = 100.0 * median_diff / a.overhead.unprofiled_ms;
+      a.overhead.noise_pct = 100.0 * 1.96 * se / a.overhead.unprofiled_ms;
+      a.overhead.estimated_pct =
+          100.0 * a.overhead.hook_cost_ns * static_cast<double>(n_ops) / 1e6 / a.overhead.unprofiled_ms;
+    }
+    a.overhead.within_noise = std::fabs(a.overhead.pct) <= a.overhead.noise_pct;
   }
 
   // Memory and CPU.

@@ -53,7 +53,13 @@ struct ModelStageResult {
 struct OverheadResult {
   bool measured = false;
   double profiled_ms = 0, unprofiled_ms = 0, pct = 0;
-  int64_t frames = 0;
+  // Half-width of an approximate 95% interval around pct from the spread of the paired
+  // differences; when |pct| is below it, the measurement cannot tell the overhead from noise.
+  double noise_pct = 0;
+  bool within_noise = false;
+  // Hook cost times ops per frame, against the unprofiled inference time.
+  double hook_cost_ns = 0, estimated_pct = 0;
+  int64_t frames = 0, pairs = 0;
   std::string method;
 };
 

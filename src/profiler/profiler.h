@@ -53,6 +53,9 @@ class Profiler final : public OpObserver, public StageObserver {
   size_t ops_per_frame() const { return ops_per_frame_; }
   int64_t start_ns() const { return start_ns_; }
   int64_t frames_seen() const { return frames_seen_; }
+  // Measured cost of one op's pair of hook calls (begin + end) through the observer interface,
+  // in nanoseconds: the floor of what tracing adds per op, free of frame-to-frame noise.
+  double hook_cost_ns() const { return hook_cost_ns_; }
 
  private:
   ProfileSchedule schedule_;
@@ -69,6 +72,7 @@ class Profiler final : public OpObserver, public StageObserver {
   int64_t* op_cursor_ = nullptr;
   std::vector<int64_t>
       scratch_;  // where untraced frames' op stores go if an observer is left attached
+  double hook_cost_ns_ = 0;
 };
 
 }  // namespace ys

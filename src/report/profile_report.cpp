@@ -152,6 +152,11 @@ json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInf
   j["overhead_pct"] = a.overhead.measured ? json(round_to(a.overhead.pct, 2)) : json(nullptr);
   j["overhead"] = {{"method", a.overhead.method},
                    {"measured", a.overhead.measured},
+                   {"noise_pct", round_to(a.overhead.noise_pct, 2)},
+                   {"within_noise", a.overhead.within_noise},
+                   {"hook_cost_ns", round_to(a.overhead.hook_cost_ns, 1)},
+                   {"estimated_pct", round_to(a.overhead.estimated_pct, 4)},
+                   {"pairs", a.overhead.pairs},
                    {"profiled_ms", round_to(a.overhead.profiled_ms, 4)},
                    {"unprofiled_ms", round_to(a.overhead.unprofiled_ms, 4)},
                    {"frames", a.overhead.frames}};

@@ -205,7 +205,10 @@
     const ov = num(S.overhead_pct);
     card('Profiler overhead', ov === null ? DASH : ov.toFixed(1), ov === null ? '' : '%',
         num(overhead.profiled_ms) !== null && num(overhead.unprofiled_ms) !== null
-          ? ms(overhead.profiled_ms) + ' profiled vs ' + ms(overhead.unprofiled_ms) + ' unprofiled'
+          ? (num(overhead.noise_pct) !== null ? '\u00b1 ' + overhead.noise_pct.toFixed(1) + ' % noise' +
+               (overhead.within_noise ? ' (not distinguishable from noise)' : '') + '; ' : '') +
+            (num(overhead.estimated_pct) !== null ? 'hook cost ' + overhead.estimated_pct.toFixed(3) + ' %; ' : '') +
+            ms(overhead.profiled_ms) + ' profiled vs ' + ms(overhead.unprofiled_ms) + ' unprofiled'
           : 'not measured in this run', 'overhead' + (ov !== null && ov > 5 ? ' high' : ''));
     const peak = num(memory.arena_peak_bytes);
     if (peak !== null) card('Activation arena', bytes(peak), '', 'planner peak, weights ' + bytes(num(memory.weights_bytes)));
