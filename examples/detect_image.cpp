@@ -20,8 +20,9 @@ int main(int argc, char** argv) {
 
     ys::Tensor image = ys::read_image(argv[2]);  // uint8 BGR [height, width, 3]
     for (const ys::Detection& d : detector.detect(image)) {
-      std::printf("%s %.2f [%.1f, %.1f, %.1f, %.1f]\n", ys::class_name(detector.model().names, d.cls).c_str(),
-                  d.conf, d.x1, d.y1, d.x2, d.y2);
+      std::printf("%s %.2f [%.1f, %.1f, %.1f, %.1f]\n",
+                  ys::class_name(detector.model().names, d.cls).c_str(), d.conf, d.x1, d.y1, d.x2,
+                  d.y2);
     }
   } catch (const ys::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

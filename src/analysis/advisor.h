@@ -52,6 +52,7 @@ struct RunFacts {
   double system_cpu_pct = -1;
   bool synthetic_weights = false;
   double conf = 0.25;
+  int64_t input_bytes = 0;  // the model's float32 input tensor
   std::optional<GpuFacts> gpu;
   bool on_gpu() const;
 };

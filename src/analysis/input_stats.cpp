@@ -23,7 +23,8 @@ InputFrameSample measure_frame(const Tensor& bgr, std::vector<float>& previous) 
     return s;
   }
   const int64_t h = bgr.dim(0), w = bgr.dim(1);
-  const int64_t sy = std::max<int64_t>(1, h / kGridPoints), sx = std::max<int64_t>(1, w / kGridPoints);
+  const int64_t sy = std::max<int64_t>(1, h / kGridPoints),
+                sx = std::max<int64_t>(1, w / kGridPoints);
   const uint8_t* data = bgr.ptr<uint8_t>();
   std::vector<float> grid;
   grid.reserve(static_cast<size_t>((h / sy + 1) * (w / sx + 1)));
@@ -50,7 +51,8 @@ InputFrameSample measure_frame(const Tensor& bgr, std::vector<float>& previous) 
   for (float v : grid) var += (v - s.brightness) * (v - s.brightness);
   s.contrast = std::sqrt(var / n);
   // A flat image has no texture at all; call its roughness 0 rather than dividing by zero.
-  s.roughness = s.contrast > 1.0 && rough_n > 0 ? rough_sum / static_cast<double>(rough_n) / s.contrast : 0;
+  s.roughness =
+      s.contrast > 1.0 && rough_n > 0 ? rough_sum / static_cast<double>(rough_n) / s.contrast : 0;
   if (previous.size() == grid.size()) {
     double diff = 0;
     for (size_t i = 0; i < grid.size(); ++i) diff += std::fabs(grid[i] - previous[i]);

@@ -180,13 +180,15 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
   // machine (other load, clocks) cancel; the median of those differences against the untraced
   // median. Noise: 1.96 robust standard errors of that median (MAD-based, x1.2533 for a median).
   a.overhead.method =
-      "median of paired differences between frames with op tracing and the interleaved frames without it";
+      "median of paired differences between frames with op tracing and the interleaved frames "
+      "without it";
   a.overhead.frames = static_cast<int64_t>(frames.size());
   a.overhead.hook_cost_ns = profiler.hook_cost_ns();
   std::vector<double> diffs;
   for (size_t i = 0; i + 1 < frames.size(); ++i) {
     const size_t inf = static_cast<size_t>(PipelineStage::kInference);
-    if (!frames[i].ops_traced || frames[i + 1].ops_traced || !frames[i].begin_ns[inf] || !frames[i + 1].begin_ns[inf]) {
+    if (!frames[i].ops_traced || frames[i + 1].ops_traced || !frames[i].begin_ns[inf] ||
+        !frames[i + 1].begin_ns[inf]) {
       continue;
     }
     diffs.push_back(ms_between(frames[i].begin_ns[inf], frames[i].end_ns[inf]) -
@@ -205,8 +207,8 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
     if (a.overhead.unprofiled_ms > 0) {
       a.overhead.pct = 100.0 * median_diff / a.overhead.unprofiled_ms;
       a.overhead.noise_pct = 100.0 * 1.96 * se / a.overhead.unprofiled_ms;
-      a.overhead.estimated_pct =
-          100.0 * a.overhead.hook_cost_ns * static_cast<double>(n_ops) / 1e6 / a.overhead.unprofiled_ms;
+      a.overhead.estimated_pct = 100.0 * a.overhead.hook_cost_ns * static_cast<double>(n_ops) /
+                                 1e6 / a.overhead.unprofiled_ms;
     }
     a.overhead.within_noise = std::fabs(a.overhead.pct) <= a.overhead.noise_pct;
   }

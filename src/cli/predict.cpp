@@ -158,7 +158,7 @@ int run_predict(const Config& c) {
   ResultSink sink(so);
 
   std::unique_ptr<ProfileSession> prof;
-  if (profile) prof = std::make_unique<ProfileSession>(det, schedule);
+  if (profile) prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"));
 
   double pre_ms = 0, inf_ms = 0, post_ms = 0, out_ms = 0;
   int64_t images = 0, batches = 0, frames_read = 0;
@@ -218,6 +218,12 @@ int run_predict(const Config& c) {
     if (prof) {
       prof->stage_end(PipelineStage::kOutput);
       prof->end_frame();
+      // After end_frame: measuring the input must not count in the frame's latency.
+      for (int i = 0; i < n; ++i) {
+        prof->record_input(frames[static_cast<size_t>(i)].image, images - n + i,
+                           static_cast<int64_t>(dets[static_cast<size_t>(i)].size()),
+                           det.last_candidates() / n);
+      }
     }
     ++batches;
   }
@@ -256,7 +262,14 @@ int run_predict(const Config& c) {
     run.backend = det.executor().backend().name();
     run.threads = opts.threads;
     for (const auto& key : c.given) run.args.emplace_back(key, format_arg(c, key));
-    ProfileResult r = prof->finish((run_dir / "profile").string(), run);
+    RunFacts facts;
+    facts.device = opts.device;
+    facts.half = c.get_bool("half");
+    facts.cuda_graph = c.get_bool("cuda_graph");
+    facts.batch = batch;
+    facts.threads = opts.threads;
+    facts.conf = opts.nms.conf;
+    ProfileResult r = prof->finish((run_dir / "profile").string(), run, facts);
     std::cout << r.console;
     if (c.get_bool("serve")) return run_report_serve_dir(r.dir, c) == kExitOk ? code : kExitError;
   }

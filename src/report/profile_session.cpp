@@ -1,12 +1,110 @@
 #include "report/profile_session.h"
 
 #include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "model/flops.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
 
 namespace ys {
+namespace {
+
+// Busy and total jiffies of all CPUs from /proc/stat's first line; zeros where it is missing.
+std::pair<int64_t, int64_t> cpu_jiffies() {
+  std::ifstream f("/proc/stat");
+  std::string label;
+  int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (!(f >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal))
+    return {0, 0};
+  const int64_t busy = user + nice + system + irq + softirq + steal;
+  return {busy, busy + idle + iowait};
+}
+
+double round_to(double x, int digits) {
+  const double f = std::pow(10.0, digits);
+  return std::round(x * f) / f;
+}
+
+nlohmann::json stats_json(const Stats& s) {
+  if (s.count == 0) return nullptr;
+  return {{"median", round_to(s.median, 3)},
+          {"mean", round_to(s.mean, 3)},
+          {"p90", round_to(s.p90, 3)},
+          {"p99", round_to(s.p99, 3)},
+          {"max", round_to(s.max, 3)},
+          {"min", round_to(s.min, 3)},
+          {"count", s.count}};
+}
+
+}  // namespace
+
+nlohmann::json advice_json(const std::vector<Finding>& findings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Finding& f : findings) {
+    nlohmann::json figures = nlohmann::json::array();
+    for (const Figure& e : f.evidence)
+      figures.push_back({{"name", e.name}, {"value", round_to(e.value, 4)}, {"unit", e.unit}});
+    nlohmann::json settings = nlohmann::json::object();
+    for (const auto& [k, v] : f.settings) settings[k] = v;
+    out.push_back({{"id", f.id},
+                   {"severity", severity_name(f.severity)},
+                   {"finding", f.finding},
+                   {"evidence", evidence_text(f)},
+                   {"figures", figures},
+                   {"frames", f.frames},
+                   {"fix", f.fix},
+                   {"settings", settings},
+                   {"expected_gain", gain_text(f)},
+                   {"expected_gain_pct", round_to(f.expected_gain_pct, 2)},
+                   {"gain_how", f.gain_how},
+                   {"measured_gain_pct", f.measured_gain_pct
+                                             ? nlohmann::json(round_to(*f.measured_gain_pct, 2))
+                                             : nlohmann::json(nullptr)},
+                   {"measured_how", f.measured_how}});
+  }
+  return out;
+}
+
+nlohmann::json input_json(const InputStats& in, bool synthetic_weights) {
+  return {{"frames", in.frames},
+          {"how",
+           "luma (0-255) on a strided grid of about 64x64 pixels of each measured image, "
+           "after its timed stages"},
+          {"brightness", stats_json(in.brightness)},
+          {"contrast", stats_json(in.contrast)},
+          {"change", stats_json(in.change)},
+          {"roughness", stats_json(in.roughness)},
+          {"detections_per_frame", stats_json(in.detections)},
+          {"candidates_per_frame", stats_json(in.candidates)},
+          {"frames_with_detections", in.frames_with_detections},
+          {"detections_meaningful", !synthetic_weights}};
+}
+
+std::string advice_console(const std::vector<Finding>& findings, size_t max) {
+  std::ostringstream os;
+  if (findings.empty()) {
+    os << "  Advice: no findings\n";
+    return os.str();
+  }
+  os << "  Advice (" << findings.size() << " finding" << (findings.size() == 1 ? "" : "s")
+     << (findings.size() > max ? ", top " + std::to_string(max) : std::string()) << "):\n";
+  char gain[96];
+  for (size_t i = 0; i < findings.size() && i < max; ++i) {
+    const Finding& f = findings[i];
+    gain[0] = 0;
+    if (f.measured_gain_pct)
+      std::snprintf(gain, sizeof(gain), " [measured %+.1f%%, expected %.1f%%]",
+                    -*f.measured_gain_pct, -f.expected_gain_pct);
+    else if (f.expected_gain_pct > 0)
+      std::snprintf(gain, sizeof(gain), " [expected -%.1f%% latency]", f.expected_gain_pct);
+    os << "    " << severity_name(f.severity) << " " << f.id << ": " << f.finding
+       << " Fix: " << f.fix << gain << "\n";
+  }
+  return os.str();
+}
 
 ModelInfo describe_model(const Detector& detector) {
   const ModelDescription& d = detector.model();
@@ -37,8 +135,11 @@ ModelInfo describe_model(const Detector& detector) {
   return m;
 }
 
-ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule)
-    : detector_(detector), profiler_(schedule, detector.executor().steps().size()) {
+ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif)
+    : detector_(detector),
+      profiler_(schedule, detector.executor().steps().size()),
+      whatif_(whatif),
+      cpu_start_(cpu_jiffies()) {
   detector_.set_stage_observer(&profiler_);
   sampler_ = std::make_unique<ResourceSampler>(50);
 }
@@ -52,6 +153,7 @@ ProfileSession::~ProfileSession() {
 
 void ProfileSession::begin_frame(int64_t index) {
   const bool trace_ops = profiler_.begin_frame(index);
+  last_measured_ = profiler_.measuring();
   detector_.set_op_observer(trace_ops ? &profiler_ : nullptr);
 }
 
@@ -60,23 +162,57 @@ void ProfileSession::end_frame() {
   detector_.set_op_observer(nullptr);
 }
 
-ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
-                                     const nlohmann::json& advice) {
+void ProfileSession::record_input(const Tensor& image, int64_t index, int64_t detections,
+                                  int64_t candidates) {
+  if (!last_measured_) return;
+  input_.add(index, image, detections, candidates);
+  if (whatif_ && kept_.size() < kWhatIfFrames && kept_bytes_ + image.nbytes() <= kWhatIfBytes) {
+    kept_.push_back(image.clone());
+    kept_bytes_ += image.nbytes();
+  }
+}
+
+ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run, RunFacts facts) {
   detector_.set_stage_observer(nullptr);
   detector_.set_op_observer(nullptr);
   attached_ = false;
   sampler_->stop();
+  const std::pair<int64_t, int64_t> cpu_end = cpu_jiffies();
   const std::vector<ResourceSample> samples = sampler_->samples();
   ProfileAnalysis analysis = analyze_profile(profiler_, detector_.executor(), samples);
   ModelInfo model = describe_model(detector_);
   Environment env = collect_environment();
   for (const auto& [k, v] : library_versions()) env.libraries[k] = v;
+
+  const InputStats input = input_.summarize();
+  facts.cores = env.cores;
+  facts.synthetic_weights = model.synthetic_weights;
+  facts.input_bytes = numel(model.input_shape) * 4;
+  const int64_t d_total = cpu_end.second - cpu_start_.second;
+  if (d_total > 0 && env.cores > 0) {
+    facts.system_cpu_pct = 100.0 * env.cores *
+                           static_cast<double>(cpu_end.first - cpu_start_.first) /
+                           static_cast<double>(d_total);
+  }
+  std::vector<Finding> findings = advise(analysis, input, facts);
+  if (whatif_) {
+    for (Finding& f : findings)
+      verify_finding(f, detector_, kept_, analysis.latency.median, facts.on_gpu());
+    order_findings(findings);
+  }
+  kept_.clear();
+
   ProfileResult r;
   r.dir = dir;
-  r.summary = summary_json(analysis, model, run, env, advice);
+  r.findings = findings;
+  r.summary = summary_json(analysis, model, run, env, advice_json(findings));
+  r.summary["input"] = input_json(input, model.synthetic_weights);
   write_profile_reports(dir, r.summary, chrome_trace(profiler_, detector_.executor(), samples),
                         layers_csv(analysis));
   r.console = console_summary(analysis, model, dir);
+  // The advice goes just above the report's path, the last line a user reads.
+  const size_t at = r.console.rfind("  Report: ");
+  r.console.insert(at == std::string::npos ? r.console.size() : at, advice_console(findings));
   return r;
 }
 

@@ -1,12 +1,16 @@
 // Profiling a Detector from start to report, for the CLI and for programs using the library:
 // attach it, bracket each frame with begin_frame / end_frame (and the read and output stages
 // the caller owns), then finish() analyses the window and writes <dir>/summary.json,
-// trace.json, layers.csv and report.html.
+// trace.json, layers.csv and report.html. Between frames the caller hands each measured image to
+// record_input (input representativeness, and the frames a what-if run repeats); finish() runs
+// the advisor and, when asked, verifies its findings by repeating those frames.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "analysis/advisor.h"
+#include "analysis/input_stats.h"
 #include "pipeline/detector.h"
 #include "profiler/profiler.h"
 #include "profiler/resource_sampler.h"
@@ -18,11 +22,13 @@ struct ProfileResult {
   std::string dir;
   std::string console;  // the summary printed by the CLI
   nlohmann::json summary;
+  std::vector<Finding> findings;  // as in summary["advice"]
 };
 
 class ProfileSession {
  public:
-  ProfileSession(Detector& detector, ProfileSchedule schedule);
+  // With `whatif`, up to kWhatIfFrames measured images are kept for verify_finding.
+  ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif = false);
   ~ProfileSession();
   ProfileSession(const ProfileSession&) = delete;
   ProfileSession& operator=(const ProfileSession&) = delete;
@@ -32,21 +38,40 @@ class ProfileSession {
   // For the stages the caller runs itself (read, output).
   void stage_begin(PipelineStage s) { profiler_.stage_begin(s); }
   void stage_end(PipelineStage s) { profiler_.stage_end(s); }
+  // After end_frame, once per image of the frame: measures the input if the frame was in the
+  // measured window. `candidates`: the image's boxes that entered NMS.
+  void record_input(const Tensor& image, int64_t index, int64_t detections, int64_t candidates);
   // True once the schedule's active frames are all recorded.
   bool finished() const { return profiler_.finished(); }
   const Profiler& profiler() const { return profiler_; }
 
-  // Detaches from the detector, analyses and writes the reports. `advice` goes into the summary
-  // as given.
-  ProfileResult finish(const std::string& dir, const RunInfo& run,
-                       const nlohmann::json& advice = nlohmann::json::array());
+  // Detaches from the detector, analyses, runs the advisor (with what-if runs when the session
+  // was made with `whatif`) and writes the reports. `facts` describes the run as asked; the
+  // session adds what it measured (cores, other load, synthetic weights).
+  ProfileResult finish(const std::string& dir, const RunInfo& run, RunFacts facts = {});
+
+  static constexpr size_t kWhatIfFrames = 32;
+  static constexpr size_t kWhatIfBytes = size_t{256} << 20;
 
  private:
   Detector& detector_;
   Profiler profiler_;
   std::unique_ptr<ResourceSampler> sampler_;
   bool attached_ = true;
+  bool whatif_ = false;
+  bool last_measured_ = false;
+  InputStatsRecorder input_;
+  std::vector<Tensor> kept_;
+  size_t kept_bytes_ = 0;
+  std::pair<int64_t, int64_t> cpu_start_;  // busy and total jiffies of all CPUs
 };
+
+// The advice as summary.json holds it (docs/PROFILE_SCHEMA.md, docs/ADVISOR.md).
+nlohmann::json advice_json(const std::vector<Finding>& findings);
+// summary.json's `input` object.
+nlohmann::json input_json(const InputStats& input, bool synthetic_weights);
+// One line per finding, at most `max` of them, for the console.
+std::string advice_console(const std::vector<Finding>& findings, size_t max = 5);
 
 // What a report says about the model a detector runs.
 ModelInfo describe_model(const Detector& detector);

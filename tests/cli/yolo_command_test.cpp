@@ -26,14 +26,17 @@ struct Result {
 class YoloCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ys_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ =
+        fs::temp_directory_path() /
+        ("ys_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   Result yolo(const std::string& args, const std::string& env = "") {
-    std::string cmd = "cd '" + dir_.string() + "' && " + env + " '" YS_YOLO_BINARY "' " + args + " 2>&1";
+    std::string cmd =
+        "cd '" + dir_.string() + "' && " + env + " '" YS_YOLO_BINARY "' " + args + " 2>&1";
     Result r;
     FILE* p = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -47,7 +50,9 @@ class YoloCommand : public ::testing::Test {
   fs::path dir_;
 };
 
-bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+bool contains(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
 
 TEST_F(YoloCommand, DefaultRunNeedsNoFilesAndSaysWeightsAreSynthetic) {
   Result r = yolo("detect predict frames=3 threads=1");
@@ -120,10 +125,11 @@ void expect_nested(const json& events) {
   std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> lanes;
   for (const auto& e : events) {
     if (e["ph"] != "X") continue;
-    ASSERT_TRUE(e.contains("name") && e.contains("ts") && e.contains("dur") && e.contains("tid")) << e.dump();
+    ASSERT_TRUE(e.contains("name") && e.contains("ts") && e.contains("dur") && e.contains("tid"))
+        << e.dump();
     ASSERT_GE(e["dur"].get<double>(), 0) << e.dump();
-    lanes[{e["pid"].get<int>(), e["tid"].get<int>()}].emplace_back(e["ts"].get<double>(),
-                                                                   e["ts"].get<double>() + e["dur"].get<double>());
+    lanes[{e["pid"].get<int>(), e["tid"].get<int>()}].emplace_back(
+        e["ts"].get<double>(), e["ts"].get<double>() + e["dur"].get<double>());
   }
   EXPECT_GE(lanes.size(), 3u);
   for (auto& [lane, spans] : lanes) {
@@ -136,7 +142,8 @@ void expect_nested(const json& events) {
 }
 
 TEST_F(YoloCommand, ProfileWritesAllReportsWithTheDocumentedSchema) {
-  Result r = yolo("detect predict frames=10 profile=True profile_schedule=1,1,8 save=False threads=1");
+  Result r =
+      yolo("detect predict frames=10 profile=True profile_schedule=1,1,8 save=False threads=1");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "Profiler overhead")) << r.output;
   const fs::path p = dir_ / "runs/detect/predict/profile";
@@ -145,8 +152,9 @@ TEST_F(YoloCommand, ProfileWritesAllReportsWithTheDocumentedSchema) {
   }
   json s = json::parse(std::ifstream(p / "summary.json"));
   // Every field of docs/PROFILE_SCHEMA.md's table.
-  for (const char* k : {"schema", "schema_version", "generated_at", "tool", "model", "run", "stages", "model_stages", "layers",
-                        "ops", "top_layers", "memory", "cpu", "frames", "overhead_pct", "overhead", "environment", "advice"}) {
+  for (const char* k : {"schema", "schema_version", "generated_at", "tool", "model", "run",
+                        "stages", "model_stages", "layers", "ops", "top_layers", "memory", "cpu",
+                        "frames", "overhead_pct", "overhead", "environment", "advice"}) {
     EXPECT_TRUE(s.contains(k)) << k;
   }
   EXPECT_EQ(s["schema_version"], 1);
@@ -157,7 +165,8 @@ TEST_F(YoloCommand, ProfileWritesAllReportsWithTheDocumentedSchema) {
   EXPECT_NEAR(share, 100.0, 0.1);
   std::vector<std::string> names;
   for (const auto& st : s["stages"]) names.push_back(st["name"]);
-  EXPECT_EQ(names, (std::vector<std::string>{"read", "preprocess", "inference", "box_decode", "nms", "output"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"read", "preprocess", "inference", "box_decode", "nms",
+                                             "output"}));
   double layer_share = 0;
   for (const auto& l : s["layers"]) {
     EXPECT_NE(l["stage"], "unknown") << l["label"];
@@ -167,16 +176,112 @@ TEST_F(YoloCommand, ProfileWritesAllReportsWithTheDocumentedSchema) {
   EXPECT_EQ(s["layers"].size(), 23u) << "YOLOv8 has 23 modules";
   EXPECT_TRUE(s["overhead_pct"].is_number());
   EXPECT_GT(s["memory"]["arena_peak_bytes"].get<int64_t>(), 0);
-  EXPECT_LT(s["memory"]["arena_peak_bytes"].get<int64_t>(), s["memory"]["naive_bytes"].get<int64_t>());
+  EXPECT_LT(s["memory"]["arena_peak_bytes"].get<int64_t>(),
+            s["memory"]["naive_bytes"].get<int64_t>());
   json t = json::parse(std::ifstream(p / "trace.json"));
   ASSERT_TRUE(t["traceEvents"].is_array());
   expect_nested(t["traceEvents"]);
 }
 
 TEST_F(YoloCommand, EnvironmentSwitchWinsOverTheArgument) {
-  Result r = yolo("detect predict frames=3 profile=True save=False threads=1", "PROFILING_ENABLED=false");
+  Result r =
+      yolo("detect predict frames=3 profile=True save=False threads=1", "PROFILING_ENABLED=false");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_FALSE(fs::exists(dir_ / "runs/detect/predict/profile")) << r.output;
+}
+
+// The advisor's findings of a profiled run, read from its summary.json.
+json advice_of(const fs::path& run) {
+  return json::parse(std::ifstream(run / "profile/summary.json"))["advice"];
+}
+
+bool has_finding(const json& advice, const std::string& id) {
+  for (const auto& f : advice) {
+    if (f["id"] == id) return true;
+  }
+  return false;
+}
+
+// Warnings a clean input must not produce. threads.contended and latency.spikes are left out:
+// they report load from other processes, which is real on a shared test machine.
+std::string false_alarms(const json& advice) {
+  std::string s;
+  for (const auto& f : advice) {
+    const std::string id = f["id"];
+    if (f["severity"] != "info" && id != "threads.contended" && id != "latency.spikes")
+      s += id + " ";
+  }
+  return s;
+}
+
+TEST_F(YoloCommand, BlackVideoWarnsThatTheInputIsUnrepresentative) {
+  Result r = yolo(
+      "detect predict source=- raw_size=64x48 imgsz=160 profile=True profile_schedule=1,1,10 "
+      "save=False",
+      "head -c " + std::to_string(64 * 48 * 3 * 12) + " /dev/zero |");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "input.blank")) << r.output;
+  const fs::path run = dir_ / "runs/detect/predict";
+  EXPECT_TRUE(has_finding(advice_of(run), "input.blank"));
+  json input = json::parse(std::ifstream(run / "profile/summary.json"))["input"];
+  EXPECT_EQ(input["frames"], 10);
+  EXPECT_EQ(input["contrast"]["median"], 0);
+  EXPECT_EQ(input["change"]["median"], 0);
+}
+
+TEST_F(YoloCommand, NoiseImageWarnsThatTheInputIsUnrepresentative) {
+  YS_REQUIRE_TESTDATA("data/images/noise.jpg");
+  YS_REQUIRE_TESTDATA("models/yolov8n-coco.onnx");
+  Result r = yolo("detect predict model=" + ys::testing::testdata("models/yolov8n-coco.onnx") +
+                  " source=" + ys::testing::testdata("data/images/noise.jpg") +
+                  " profile=True save=False");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const json advice = advice_of(dir_ / "runs/detect/predict");
+  EXPECT_TRUE(has_finding(advice, "input.noise")) << advice.dump(1);
+  EXPECT_EQ(advice[0]["id"].get<std::string>().rfind("input.", 0), 0u)
+      << "input findings come first";
+}
+
+TEST_F(YoloCommand, RealVideoGivesNoInputWarnings) {
+  YS_REQUIRE_TESTDATA("data/video/vtest.avi");
+  YS_REQUIRE_TESTDATA("models/yolov8n-coco.onnx");
+  Result r = yolo("detect predict model=" + ys::testing::testdata("models/yolov8n-coco.onnx") +
+                  " source=" + ys::testing::testdata("data/video/vtest.avi") +
+                  " vid_stride=20 profile=True profile_schedule=2,3,35 save=False");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const fs::path run = dir_ / "runs/detect/predict";
+  EXPECT_EQ(false_alarms(advice_of(run)), "") << r.output;
+  json input = json::parse(std::ifstream(run / "profile/summary.json"))["input"];
+  EXPECT_EQ(input["frames"], 35);
+  EXPECT_GT(input["detections_per_frame"]["median"].get<double>(), 0);
+  EXPECT_TRUE(input["detections_meaningful"].get<bool>());
+}
+
+TEST_F(YoloCommand, DefaultSyntheticRunHasNoWarnings) {
+  // The default model and source; a shorter window keeps the test fast under ASan.
+  Result r = yolo("detect predict profile=True profile_schedule=2,3,24 save=False");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const json advice = advice_of(dir_ / "runs/detect/predict");
+  EXPECT_EQ(false_alarms(advice), "") << r.output;
+  EXPECT_FALSE(has_finding(advice, "input.no_detections"))
+      << "synthetic weights detect nothing by design";
+  EXPECT_TRUE(has_finding(advice, "input.synthetic_weights"));
+}
+
+TEST_F(YoloCommand, WhatIfMeasuresTheThreadsAdvice) {
+  Result r = yolo(
+      "detect predict frames=8 imgsz=160 threads=1 profile=True profile_schedule=1,1,6 "
+      "profile_whatif=True save=False");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const json advice = advice_of(dir_ / "runs/detect/predict");
+  bool seen = false;
+  for (const auto& f : advice) {
+    if (f["id"] != "threads.underused") continue;
+    seen = true;
+    EXPECT_TRUE(f["measured_gain_pct"].is_number()) << f.dump(1);
+    EXPECT_TRUE(contains(f["expected_gain"], "measured")) << f.dump(1);
+  }
+  if (!seen) GTEST_SKIP() << "one core: threads=1 is all of them";
 }
 
 }  // namespace

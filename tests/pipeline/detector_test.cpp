@@ -37,16 +37,19 @@ void expect_same(const std::vector<Detection>& ours, const json& ref, const std:
     for (size_t i = 0; i < ours.size(); ++i) {
       if (used[i] || ours[i].cls != cls) continue;
       const Detection& d = ours[i];
-      double dist = std::max({std::fabs(d.x1 - xyxy[r][0].get<double>()), std::fabs(d.y1 - xyxy[r][1].get<double>()),
-                              std::fabs(d.x2 - xyxy[r][2].get<double>()), std::fabs(d.y2 - xyxy[r][3].get<double>())});
+      double dist = std::max(
+          {std::fabs(d.x1 - xyxy[r][0].get<double>()), std::fabs(d.y1 - xyxy[r][1].get<double>()),
+           std::fabs(d.x2 - xyxy[r][2].get<double>()), std::fabs(d.y2 - xyxy[r][3].get<double>())});
       if (dist < best) {
         best = dist;
         best_i = i;
       }
     }
-    ASSERT_LT(best_i, ours.size()) << what << ": no detection of class " << cls << " for reference box " << r;
+    ASSERT_LT(best_i, ours.size())
+        << what << ": no detection of class " << cls << " for reference box " << r;
     used[best_i] = true;
-    EXPECT_LE(best, 1.0) << what << ": box " << r << " (class " << cls << ") is " << best << " px off";
+    EXPECT_LE(best, 1.0) << what << ": box " << r << " (class " << cls << ") is " << best
+                         << " px off";
     EXPECT_NEAR(ours[best_i].conf, conf, 0.01) << what << ": box " << r;
   }
 }
@@ -87,7 +90,8 @@ TEST(DetectorConformance, VideoFramesMatchUltralytics) {
   }
   Frame f;
   size_t k = 0;
-  for (; k < frames.size() && src->next(f); ++k) expect_same(det.detect(f.image), frames[k], "frame " + std::to_string(k));
+  for (; k < frames.size() && src->next(f); ++k)
+    expect_same(det.detect(f.image), frames[k], "frame " + std::to_string(k));
   EXPECT_EQ(k, frames.size());
 }
 
@@ -116,7 +120,8 @@ TEST(Detector, BuiltInModelRunsWithoutFilesAndSaysItIsSynthetic) {
   EXPECT_TRUE(det.model().synthetic_weights);
   EXPECT_EQ(det.model().input_shape, (Shape{1, 3, 640, 640}));
   Tensor img(DType::kUInt8, {480, 640, 3});
-  for (int64_t i = 0; i < img.numel(); ++i) img.ptr<uint8_t>()[i] = static_cast<uint8_t>(i * 7 % 251);
+  for (int64_t i = 0; i < img.numel(); ++i)
+    img.ptr<uint8_t>()[i] = static_cast<uint8_t>(i * 7 % 251);
   auto dets = det.detect(img);
   EXPECT_TRUE(dets.empty()) << "synthetic weights must not flood the output with boxes";
   EXPECT_GT(det.last_stage_ms()[static_cast<size_t>(PipelineStage::kInference)], 0);

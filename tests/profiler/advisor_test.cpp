@@ -1,0 +1,435 @@
+// The advisor's rules on constructed profiles: each rule fires on the figures it is about and
+// stays silent on a clean run, GPU rules only with GPU facts on a CUDA device; and the what-if
+// runner measures a setting on a real (tiny) detector.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "analysis/advisor.h"
+
+namespace ys {
+namespace {
+
+Stats stats_of(double v, int64_t n) {
+  return compute_stats(std::vector<double>(static_cast<size_t>(n), v));
+}
+
+// A healthy CPU run: inference dominates, latency steady, a real scene on the input.
+ProfileAnalysis clean_analysis() {
+  ProfileAnalysis a;
+  const std::pair<const char*, double> stages[] = {{"read", 2},        {"preprocess", 1},
+                                                   {"inference", 100}, {"box_decode", 0.5},
+                                                   {"nms", 0.5},       {"output", 0.1}};
+  for (const auto& [name, ms] : stages) {
+    StageResult s;
+    s.name = name;
+    s.ms = stats_of(ms, 40);
+    a.stages.push_back(s);
+  }
+  for (int i = 0; i < 40; ++i) {
+    a.frame_index.push_back(i);
+    a.latency_ms.push_back(104 + (i % 3));
+    a.inference_ms.push_back(100 + (i % 3));
+  }
+  a.latency = compute_stats(a.latency_ms);
+  a.frames_measured = 40;
+  for (int i = 0; i < 4; ++i) {
+    LayerResult l;
+    l.id = std::to_string(i);
+    l.label = "Conv #" + l.id;
+    l.output_shape = {1, 16, 160, 160};  // 1.6 MiB
+    l.ms = stats_of(5, 40);
+    a.layers.push_back(l);
+  }
+  a.arena_bytes = 12 << 20;
+  a.cpu_mean_pct = 195;
+  return a;
+}
+
+InputStats clean_input() {
+  InputStatsRecorder r;
+  std::vector<float> prev;
+  InputStats in;
+  for (int i = 0; i < 40; ++i) {
+    InputFrameSample s;
+    s.frame = i;
+    s.brightness = 110;
+    s.contrast = 45;
+    s.change = i ? 3.0 : -1;
+    s.roughness = 0.1;
+    s.detections = 4;
+    s.candidates = 60;
+    in.samples.push_back(s);
+  }
+  return in;
+}
+
+// Recomputes the summary figures from the samples, as InputStatsRecorder::summarize does.
+InputStats summarized(InputStats in) {
+  std::vector<double> b, c, ch, ro, d, ca;
+  in.frames = static_cast<int64_t>(in.samples.size());
+  in.frames_with_detections = 0;
+  for (const auto& s : in.samples) {
+    b.push_back(s.brightness);
+    c.push_back(s.contrast);
+    if (s.change >= 0) ch.push_back(s.change);
+    ro.push_back(s.roughness);
+    d.push_back(static_cast<double>(s.detections));
+    ca.push_back(static_cast<double>(s.candidates));
+    in.frames_with_detections += s.detections > 0;
+  }
+  in.brightness = compute_stats(b);
+  in.contrast = compute_stats(c);
+  in.change = compute_stats(ch);
+  in.roughness = compute_stats(ro);
+  in.detections = compute_stats(d);
+  in.candidates = compute_stats(ca);
+  return in;
+}
+
+RunFacts cpu_facts() {
+  RunFacts r;
+  r.cores = 2;
+  r.system_cpu_pct = 200;
+  r.input_bytes = 3 * 640 * 640 * 4;
+  return r;
+}
+
+RunFacts gpu_facts() {
+  RunFacts r = cpu_facts();
+  r.device = "0";
+  r.cuda_graph = true;
+  r.half = true;
+  r.gpu = GpuFacts{};
+  r.gpu->name = "NVIDIA H100";
+  r.gpu->tensor_cores = true;
+  return r;
+}
+
+// A copy: the findings are often a temporary.
+std::optional<Finding> find(const std::vector<Finding>& fs, const std::string& id) {
+  for (const auto& f : fs) {
+    if (f.id == id) return f;
+  }
+  return std::nullopt;
+}
+
+bool has(const std::vector<Finding>& fs, const std::string& id) {
+  return find(fs, id).has_value();
+}
+
+std::string ids(const std::vector<Finding>& fs) {
+  std::string s;
+  for (const auto& f : fs) s += f.id + " ";
+  return s;
+}
+
+template <typename Edit>
+InputStats input_with(Edit edit) {
+  InputStats in = clean_input();
+  for (auto& s : in.samples) edit(s);
+  return summarized(in);
+}
+
+TEST(Advisor, CleanCpuRunHasNoFindings) {
+  const auto fs = advise(clean_analysis(), summarized(clean_input()), cpu_facts());
+  EXPECT_TRUE(fs.empty()) << ids(fs);
+}
+
+TEST(Advisor, CleanGpuRunHasNoFindings) {
+  RunFacts r = gpu_facts();
+  r.gpu->kernels_per_frame = 300;
+  r.gpu->median_kernel_us = 80;
+  r.gpu->launch_gap_pct = 5;
+  r.gpu->busy_pct = 90;
+  r.gpu->pageable_copy_bytes_per_frame = 0;
+  r.gpu->host_blocked_ms_per_frame = 0.5;
+  r.gpu->throttled_pct = 0;
+  const auto fs = advise(clean_analysis(), summarized(clean_input()), r);
+  EXPECT_TRUE(fs.empty()) << ids(fs);
+}
+
+TEST(Advisor, BlankFramesWarn) {
+  auto in = input_with([](InputFrameSample& s) {
+    s.contrast = 0;
+    s.brightness = 0;
+    s.change = s.change < 0 ? -1 : 0;
+    s.roughness = 0;
+  });
+  const auto fs = advise(clean_analysis(), in, cpu_facts());
+  const std::optional<Finding> f = find(fs, "input.blank");
+  ASSERT_TRUE(f.has_value()) << ids(fs);
+  EXPECT_EQ(f->severity, Severity::kWarning);
+  EXPECT_FALSE(f->frames.empty());
+  // The blank finding already explains a frozen black video.
+  EXPECT_FALSE(find(fs, "input.static").has_value());
+  EXPECT_EQ(fs.front().id.rfind("input.", 0), 0u) << "input findings come first";
+}
+
+TEST(Advisor, StaticVideoWarns) {
+  auto in = input_with([](InputFrameSample& s) { s.change = s.change < 0 ? -1 : 0.1; });
+  const std::optional<Finding> f = find(advise(clean_analysis(), in, cpu_facts()), "input.static");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NE(evidence_text(*f).find("change between frames"), std::string::npos);
+}
+
+TEST(Advisor, SingleImageIsNotStatic) {
+  InputStats in = clean_input();
+  in.samples.resize(1);
+  in.samples[0].change = -1;
+  EXPECT_FALSE(has(advise(clean_analysis(), summarized(in), cpu_facts()), "input.static"));
+}
+
+TEST(Advisor, NoiseWarns) {
+  auto in = input_with([](InputFrameSample& s) { s.roughness = 1.1; });
+  EXPECT_TRUE(has(advise(clean_analysis(), in, cpu_facts()), "input.noise"));
+}
+
+TEST(Advisor, NoDetectionsWarnsWithTrainedWeightsOnly) {
+  auto in = input_with([](InputFrameSample& s) { s.detections = 0; });
+  const auto trained = advise(clean_analysis(), in, cpu_facts());
+  ASSERT_TRUE(find(trained, "input.no_detections").has_value()) << ids(trained);
+  RunFacts synthetic = cpu_facts();
+  synthetic.synthetic_weights = true;
+  const auto fs = advise(clean_analysis(), in, synthetic);
+  EXPECT_FALSE(find(fs, "input.no_detections").has_value());
+  const std::optional<Finding> note = find(fs, "input.synthetic_weights");
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(note->severity, Severity::kInfo);
+}
+
+TEST(Advisor, LowConfidenceFloodingNmsWarnsAndSuggestsConf) {
+  auto in = input_with([](InputFrameSample& s) { s.candidates = 5000; });
+  RunFacts r = cpu_facts();
+  r.conf = 0.001;
+  const std::optional<Finding> f = find(advise(clean_analysis(), in, r), "input.nms_flood");
+  ASSERT_TRUE(f.has_value());
+  ASSERT_EQ(f->settings.size(), 1u);
+  EXPECT_EQ(f->settings[0], Setting("conf", "0.25"));
+  EXPECT_GT(f->expected_gain_pct, 0);
+}
+
+TEST(Advisor, MemoryHotSpotNamesLayerBytesAndShare) {
+  ProfileAnalysis a = clean_analysis();
+  a.layers[2].label = "Upsample #2";
+  a.layers[2].output_shape = {1, 64, 320, 320};  // 25 MiB
+  a.arena_bytes = 40 << 20;
+  const std::optional<Finding> f =
+      find(advise(a, summarized(clean_input()), cpu_facts()), "memory.hot_spot");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NE(f->finding.find("Upsample #2"), std::string::npos) << f->finding;
+  EXPECT_NE(f->finding.find("62%"), std::string::npos) << f->finding;
+  EXPECT_NE(evidence_text(*f).find("25.0 MiB"), std::string::npos) << evidence_text(*f);
+}
+
+TEST(Advisor, FirstConvolutionOfAnOrdinaryModelIsNoHotSpot) {
+  ProfileAnalysis a = clean_analysis();
+  a.layers[0].output_shape = {1, 16, 320, 320};  // 6.25 MiB, 4/3 of the input image
+  a.arena_bytes = 11 << 20;
+  EXPECT_FALSE(has(advise(a, summarized(clean_input()), cpu_facts()), "memory.hot_spot"));
+}
+
+TEST(Advisor, SlowDecodeAndPreprocessAreFound) {
+  ProfileAnalysis a = clean_analysis();
+  a.stages[0].ms = stats_of(50, 40);
+  a.stages[1].ms = stats_of(20, 40);
+  a.latency = stats_of(172, 40);
+  const auto fs = advise(a, summarized(clean_input()), cpu_facts());
+  const std::optional<Finding> f = find(fs, "pipeline.input_bound");
+  ASSERT_TRUE(f.has_value()) << ids(fs);
+  EXPECT_NEAR(f->expected_gain_pct, 100.0 * 70 / 172, 0.1);
+  RunFacts g = gpu_facts();
+  const auto on_gpu = find(advise(a, summarized(clean_input()), g), "pipeline.input_bound");
+  ASSERT_TRUE(on_gpu.has_value());
+  EXPECT_NE(on_gpu->fix.find("GPU"), std::string::npos);
+}
+
+TEST(Advisor, FewerThreadsThanCoresSuggestsMore) {
+  RunFacts r = cpu_facts();
+  r.cores = 8;
+  r.threads = 2;
+  r.system_cpu_pct = 200;
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "threads.underused");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->fix.rfind("threads=8", 0), 0u) << f->fix;
+  EXPECT_EQ(f->settings[0], Setting("threads", "8"));
+}
+
+TEST(Advisor, ThreadsBeyondFreeCoresSuggestFewer) {
+  RunFacts r = cpu_facts();
+  r.cores = 4;
+  r.system_cpu_pct = 400;  // this process 195%, so about two cores busy elsewhere
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "threads.contended");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->settings[0], Setting("threads", "2"));
+  r.system_cpu_pct = -1;  // unknown load: no claim
+  EXPECT_FALSE(has(advise(clean_analysis(), summarized(clean_input()), r), "threads.contended"));
+}
+
+TEST(Advisor, PeriodicSpikesAreReportedWithTheirFrames) {
+  ProfileAnalysis a = clean_analysis();
+  for (size_t i = 5; i < a.latency_ms.size(); i += 10) {
+    a.latency_ms[i] = 400;
+    a.inference_ms[i] = 390;
+  }
+  a.latency = compute_stats(a.latency_ms);
+  const std::optional<Finding> f =
+      find(advise(a, summarized(clean_input()), cpu_facts()), "latency.spikes");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->frames, (std::vector<int64_t>{5, 15, 25, 35}));
+  EXPECT_NE(f->finding.find("every 10 frames"), std::string::npos) << f->finding;
+  EXPECT_NE(f->finding.find("inside inference"), std::string::npos) << f->finding;
+}
+
+TEST(Advisor, IrregularSpikesAreNotPeriodic) {
+  ProfileAnalysis a = clean_analysis();
+  for (size_t i : {3u, 4u, 21u}) a.latency_ms[i] = 400;
+  a.latency = compute_stats(a.latency_ms);
+  const std::optional<Finding> f =
+      find(advise(a, summarized(clean_input()), cpu_facts()), "latency.spikes");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NE(f->finding.find("not periodic"), std::string::npos) << f->finding;
+  EXPECT_NE(f->finding.find("outside inference"), std::string::npos) << f->finding;
+}
+
+TEST(Advisor, FP32OnTensorCoresSuggestsHalf) {
+  RunFacts r = gpu_facts();
+  r.half = false;
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.fp32_tensor_cores");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->fix, "half=True");
+  r.gpu->tensor_cores = false;
+  EXPECT_FALSE(
+      has(advise(clean_analysis(), summarized(clean_input()), r), "gpu.fp32_tensor_cores"));
+}
+
+TEST(Advisor, LaunchBoundWithoutGraphSuggestsCudaGraph) {
+  RunFacts r = gpu_facts();
+  r.cuda_graph = false;
+  r.gpu->kernels_per_frame = 250;
+  r.gpu->median_kernel_us = 8;
+  r.gpu->launch_gap_pct = 45;
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.launch_bound");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->settings[0], Setting("cuda_graph", "True"));
+  r.cuda_graph = true;
+  EXPECT_FALSE(has(advise(clean_analysis(), summarized(clean_input()), r), "gpu.launch_bound"));
+}
+
+TEST(Advisor, PageableCopiesSuggestPinnedMemory) {
+  RunFacts r = gpu_facts();
+  r.gpu->pageable_copy_bytes_per_frame = 4.9e6;
+  r.gpu->copy_ms_per_frame = 3;
+  r.gpu->host_blocked_ms_per_frame = 12;
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.pageable_copies");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NE(f->fix.find("cudaHostAlloc"), std::string::npos);
+}
+
+TEST(Advisor, IdleGpuWithMemorySuggestsBatch) {
+  RunFacts r = gpu_facts();
+  r.gpu->busy_pct = 20;
+  r.gpu->memory_used_bytes = int64_t{2} << 30;
+  r.gpu->memory_total_bytes = int64_t{80} << 30;
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.low_utilization");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->settings[0], Setting("batch", "4"));
+  r.gpu->memory_used_bytes = int64_t{70} << 30;  // no room to batch
+  EXPECT_FALSE(has(advise(clean_analysis(), summarized(clean_input()), r), "gpu.low_utilization"));
+}
+
+TEST(Advisor, ThrottlingFromNvmlWarns) {
+  RunFacts r = gpu_facts();
+  r.gpu->throttled_pct = 40;
+  r.gpu->throttle_reason = "thermal";
+  r.gpu->sm_clock_min_mhz = 1200;
+  r.gpu->sm_clock_max_mhz = 1980;
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.throttling");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NE(f->finding.find("thermal"), std::string::npos);
+}
+
+TEST(Advisor, GpuRulesAreSilentWithoutGpuDataOrOnTheCpu) {
+  RunFacts r = gpu_facts();
+  r.half = false;
+  r.cuda_graph = false;
+  r.gpu.reset();  // CUDA device, but no GPU profiler data
+  auto fs = advise(clean_analysis(), summarized(clean_input()), r);
+  EXPECT_TRUE(fs.empty()) << ids(fs);
+  RunFacts cpu = gpu_facts();
+  cpu.device = "cpu";
+  cpu.half = false;
+  cpu.gpu->busy_pct = 5;
+  cpu.gpu->throttled_pct = 50;
+  fs = advise(clean_analysis(), summarized(clean_input()), cpu);
+  EXPECT_TRUE(fs.empty()) << ids(fs);
+}
+
+TEST(Advisor, OrderIsInputFirstThenMeasuredElseExpectedGain) {
+  std::vector<Finding> fs(4);
+  fs[0].id = "a";
+  fs[0].expected_gain_pct = 30;
+  fs[1].id = "b";
+  fs[1].expected_gain_pct = 10;
+  fs[1].measured_gain_pct = 40;
+  fs[2].id = "input.blank";
+  fs[3].id = "c";
+  fs[3].expected_gain_pct = 50;
+  fs[3].measured_gain_pct = 1;
+  order_findings(fs);
+  EXPECT_EQ(ids(fs), "input.blank b a c ");
+}
+
+TEST(Advisor, GainTextShowsEstimateAndMeasurement) {
+  Finding f;
+  f.expected_gain_pct = 20;
+  f.gain_how = "a guess";
+  EXPECT_EQ(gain_text(f), "20.0% of frame latency (estimate: a guess)");
+  f.measured_gain_pct = 12.5;
+  f.measured_how = "what-if";
+  EXPECT_NE(gain_text(f).find("measured: 12.5%"), std::string::npos);
+}
+
+DetectorOptions tiny_detector() {
+  DetectorOptions o;
+  o.imgsz_w = o.imgsz_h = 96;
+  o.threads = 1;
+  return o;
+}
+
+TEST(WhatIf, MeasuresAThreadsSettingOnRecordedFrames) {
+  Detector base(tiny_detector());
+  std::vector<Tensor> frames;
+  for (int i = 0; i < 3; ++i) {
+    Tensor t(DType::kUInt8, {96, 128, 3});
+    for (int64_t k = 0; k < t.numel(); ++k) t.ptr<uint8_t>()[k] = static_cast<uint8_t>(k * 7 + i);
+    frames.push_back(std::move(t));
+  }
+  Finding f;
+  f.settings = {{"threads", "2"}};
+  verify_finding(f, base, frames, 10.0, false);
+  ASSERT_TRUE(f.measured_gain_pct.has_value()) << f.measured_how;
+  EXPECT_NE(f.measured_how.find("threads=2"), std::string::npos) << f.measured_how;
+  EXPECT_EQ(base.options().threads, 1) << "the baseline detector is left as it was";
+}
+
+TEST(WhatIf, GpuSettingsAreNotTriedWithoutAGpu) {
+  Detector base(tiny_detector());
+  std::vector<Tensor> frames(1, Tensor(DType::kUInt8, {96, 96, 3}));
+  Finding f;
+  f.settings = {{"half", "True"}};
+  verify_finding(f, base, frames, 10.0, false);
+  EXPECT_FALSE(f.measured_gain_pct.has_value());
+  EXPECT_NE(f.measured_how.find("needs a CUDA device"), std::string::npos) << f.measured_how;
+}
+
+}  // namespace
+}  // namespace ys
