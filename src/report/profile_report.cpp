@@ -305,11 +305,19 @@ std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model,
      << " MiB (planner peak; " << static_cast<double>(a.naive_bytes) / 1048576.0
      << " MiB without reuse), RSS peak " << static_cast<double>(a.rss_peak_bytes) / 1048576.0
      << " MiB\n";
+  // Measured against noise, plus the calibrated floor: a negative or noisy figure on a busy
+  // machine must not read as a claim.
   if (a.overhead.measured) {
-    os << "  Profiler overhead: " << a.overhead.pct << "% (" << a.overhead.profiled_ms
-       << " ms traced vs " << a.overhead.unprofiled_ms << " ms untraced, median inference)\n";
+    os << "  Profiler overhead: " << a.overhead.pct << "% +/- " << a.overhead.noise_pct
+       << "% measured over " << a.overhead.pairs << " traced/untraced frame pairs"
+       << (a.overhead.within_noise ? " (not distinguishable from noise)" : "") << "; hook cost "
+       << std::setprecision(0) << a.overhead.hook_cost_ns << " ns per op = " << std::setprecision(3)
+       << a.overhead.estimated_pct << "% of inference\n"
+       << std::setprecision(2);
   } else {
-    os << "  Profiler overhead: not measured (needs at least 4 active frames)\n";
+    os << "  Profiler overhead: not measured (needs at least 4 active frames); hook cost "
+       << std::setprecision(0) << a.overhead.hook_cost_ns << " ns per op\n"
+       << std::setprecision(2);
   }
   os << "  Report: " << report_dir << "/report.html\n";
   return os.str();
