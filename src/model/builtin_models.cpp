@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/coco_names.h"
 #include "core/error.h"
 #include "model/yolo_family.h"
 
@@ -32,36 +33,6 @@ constexpr ModelSpec kSpecs[] = {
 constexpr int64_t kClasses = 80;
 constexpr int64_t kRegMax = 16;
 constexpr int64_t kStrides[3] = {8, 16, 32};
-
-const char* const kCocoNames[kClasses] = {
-    "person",        "bicycle",      "car",
-    "motorcycle",    "airplane",     "bus",
-    "train",         "truck",        "boat",
-    "traffic light", "fire hydrant", "stop sign",
-    "parking meter", "bench",        "bird",
-    "cat",           "dog",          "horse",
-    "sheep",         "cow",          "elephant",
-    "bear",          "zebra",        "giraffe",
-    "backpack",      "umbrella",     "handbag",
-    "tie",           "suitcase",     "frisbee",
-    "skis",          "snowboard",    "sports ball",
-    "kite",          "baseball bat", "baseball glove",
-    "skateboard",    "surfboard",    "tennis racket",
-    "bottle",        "wine glass",   "cup",
-    "fork",          "knife",        "spoon",
-    "bowl",          "banana",       "apple",
-    "sandwich",      "orange",       "broccoli",
-    "carrot",        "hot dog",      "pizza",
-    "donut",         "cake",         "chair",
-    "couch",         "potted plant", "bed",
-    "dining table",  "toilet",       "tv",
-    "laptop",        "mouse",        "remote",
-    "keyboard",      "cell phone",   "microwave",
-    "oven",          "toaster",      "sink",
-    "refrigerator",  "book",         "clock",
-    "vase",          "scissors",     "teddy bear",
-    "hair drier",    "toothbrush",
-};
 
 // Synthetic weights stand in for trained ones whose BatchNorm was fused in. The builder tracks
 // the mean and mean square of every feature map analytically, and scales each convolution so its
@@ -597,7 +568,7 @@ const ModelSpec* find_spec(const std::string& name) {
 std::string coco_names_literal() {
   std::string out = "{";
   for (int64_t i = 0; i < kClasses; ++i) {
-    out += cat(i == 0 ? "" : ", ", i, ": '", kCocoNames[i], "'");
+    out += cat(i == 0 ? "" : ", ", i, ": '", coco80_names()[static_cast<size_t>(i)], "'");
   }
   return out + "}";
 }

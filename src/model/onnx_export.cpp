@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace ys {
 namespace {
@@ -258,26 +259,7 @@ std::string export_onnx_bytes(const Graph& g, int64_t opset) {
 }
 
 void export_onnx(const Graph& g, const std::string& path, int64_t opset) {
-  std::string bytes = export_onnx_bytes(g, opset);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) fail(ErrorKind::kIo, "cannot write ONNX model '", path, "': ", std::strerror(errno));
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    if (!f) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      fail(ErrorKind::kIo, "cannot write ONNX model '", path, "': writing failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    fail(ErrorKind::kIo, "cannot write ONNX model '", path, "': ", ec.message());
-  }
+  write_file_atomic(path, export_onnx_bytes(g, opset), cat("cannot write ONNX model '", path, "'"));
 }
 
 }  // namespace ys

@@ -7,6 +7,10 @@
 #include "backends/cpu/cpu_backend.h"
 #include "core/error.h"
 
+#ifdef YS_HAVE_CUDA
+#include "backends/cuda/cuda_backend.h"
+#endif
+
 #ifdef YS_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif
@@ -38,6 +42,11 @@ std::vector<std::string> available_backends() {
   b.push_back(cat("cpu (oneDNN ", d->major, ".", d->minor, ".", d->patch, ")"));
 #else
   b.push_back("cpu (reference kernels, built without oneDNN)");
+#endif
+#ifdef YS_HAVE_CUDA
+  const std::string gpu = cuda_device_description(0);
+  b.push_back(
+      cat("cuda (cuDNN, cuBLAS, CUDA graphs; ", gpu.empty() ? "no device found" : gpu, ")"));
 #endif
   return b;
 }

@@ -6,11 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "core/coco_names.h"
 #include "pipeline/postprocess.h"
 
 namespace ys {
-
-const std::vector<std::string>& coco80_names();
 
 // Parses "{0: 'person', 1: 'bicycle'}" (or a list literal "['person', 'bicycle']"); indices
 // missing from a dict get their number as name. Throws

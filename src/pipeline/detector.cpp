@@ -3,6 +3,9 @@
 #include <filesystem>
 
 #include "backends/cpu/cpu_backend.h"
+#ifdef YS_HAVE_CUDA
+#include "backends/cuda/cuda_backend.h"
+#endif
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -17,6 +20,15 @@ namespace {
 
 std::shared_ptr<Backend> make_backend(const DetectorOptions& o) {
   if (o.device.empty() || o.device == "cpu") return make_cpu_backend({.threads = o.threads});
+#ifdef YS_HAVE_CUDA
+  // "0", "cuda", "cuda:0": one GPU by index.
+  std::string index = o.device;
+  if (index.rfind("cuda", 0) == 0)
+    index = index.size() > 5 && index[4] == ':' ? index.substr(5) : "0";
+  if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos)
+    return make_cuda_backend({.device = std::stoi(index)});
+  fail(ErrorKind::kInvalidArgument, "device=", o.device, ": expected cpu, a GPU index or cuda:N");
+#endif
   fail(ErrorKind::kUnsupported, "device=", o.device,
        ": this build of YoloScope has no CUDA backend (",
        "it is compiled when nvcc and cuDNN are found); use device=cpu");

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace ys {
 
@@ -56,29 +57,8 @@ std::string render_html_report(const nlohmann::json& summary, const nlohmann::js
 
 void write_html_report(const std::string& path, const nlohmann::json& summary,
                        const nlohmann::json& trace) {
-  const std::string html = render_html_report(summary, trace);
-  const std::filesystem::path target(path);
-  std::filesystem::path tmp = target;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      fail(ErrorKind::kIo, "cannot write the HTML report ", path, ": cannot create ", tmp.string());
-    out.write(html.data(), static_cast<std::streamsize>(html.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      fail(ErrorKind::kIo, "cannot write the HTML report ", path, ": write failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    fail(ErrorKind::kIo, "cannot write the HTML report ", path, ": ", ec.message());
-  }
+  write_file_atomic(path, render_html_report(summary, trace),
+                    cat("cannot write the HTML report ", path));
 }
 
 }  // namespace ys

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "report/html_report.h"
 
 namespace ys {
@@ -41,10 +42,7 @@ std::string utc_now() {
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) fail(ErrorKind::kIo, "cannot write '", path.string(), "'");
-  f << text;
-  if (!f) fail(ErrorKind::kIo, "writing '", path.string(), "' failed");
+  write_file_atomic(path.string(), text, cat("cannot write '", path.string(), "'"));
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
-// The CUDA backend: cuDNN convolutions in NHWC (tensor cores in FP16), bias and activation fused
-// into one epilogue pass, cuBLAS for MatMul, and our own kernels for data movement and the
-// element-wise ops, all on one stream. prepare() stores 4-D activations as NHWC and, with
-// `half`, every internal activation as FP16; graph inputs and outputs stay FP32 NCHW, converted
-// by Cast nodes the pass inserts. Device memory is the planner's arena, one cuDNN workspace and
-// one pool of weights, each allocated once. With `cuda_graph`, the second run of a plan captures
-// the whole forward into a CUDA graph and every later run replays it; per-op observers then see
-// the whole forward in the first op, so profiling runs turn it off.
+// The CUDA backend: cuDNN convolutions in NHWC (tensor cores in FP16) with bias and activation
+// fused by cuDNN where it matches, else by one epilogue kernel of ours; cuBLAS for MatMul; our own
+// kernels for data movement and the element-wise ops; all on one stream. prepare() stores 4-D
+// activations as NHWC and, with `half`, every internal activation as FP16; graph inputs and
+// outputs stay FP32 NCHW, converted by Cast nodes the pass inserts, and inputs stay intact across
+// runs. Device memory is the planner's arena, one cuDNN workspace and one pool of weights, each
+// allocated once. With `cuda_graph`, the second run of a plan captures the whole forward into a
+// CUDA graph and every later run replays it; per-op observers then see the whole forward in the
+// first op, so profiling runs turn it off.
 #pragma once
 
 #include <memory>
@@ -18,8 +19,8 @@ namespace ys {
 
 struct CudaOptions {
   int device = 0;
-  bool half = false;        // FP16 weights and activations, FP32 at the graph's boundary
-  bool cuda_graph = true;   // capture the forward once per plan and replay it
+  bool half = false;          // FP16 weights and activations, FP32 at the graph's boundary
+  bool cuda_graph = true;     // capture the forward once per plan and replay it
   size_t workspace_mib = 64;  // cap on the one cuDNN workspace
 };
 

@@ -20,6 +20,10 @@ void check(cudaError_t status, const char* what) {
        cudaGetErrorString(status), ")");
 }
 
+[[noreturn]] void unsupported(const char* message) {
+  fail(ErrorKind::kUnsupported, message);
+}
+
 void check(cudnnStatus_t status, const char* what) {
   if (status == CUDNN_STATUS_SUCCESS) return;
   char detail[512] = {};

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "backends/cuda/cuda_kernels.h"
 #include "runtime/backend.h"
 
 namespace ys::cuda {
 
-void check(cudaError_t status, const char* what);
 void check(cudnnStatus_t status, const char* what);
 void check(cublasStatus_t status, const char* what);
 
@@ -38,6 +38,7 @@ using CublasPtr = Owned<cublasContext, cublasDestroy>;
 using TensorDescPtr = Owned<cudnnTensorStruct, cudnnDestroyTensorDescriptor>;
 using FilterDescPtr = Owned<cudnnFilterStruct, cudnnDestroyFilterDescriptor>;
 using ConvDescPtr = Owned<cudnnConvolutionStruct, cudnnDestroyConvolutionDescriptor>;
+using ActivationDescPtr = Owned<cudnnActivationStruct, cudnnDestroyActivationDescriptor>;
 
 // cudaMalloc'd bytes; an allocation that does not fit throws kOutOfMemory naming `what`, the size
 // asked for and what the device had free.
@@ -79,7 +80,7 @@ struct Context {
   CudnnPtr cudnn;
   CublasPtr cublas;
   DeviceBuffer cublas_workspace;
-  DeviceBuffer workspace;  // cuDNN's, allocated at the first convolution's creation
+  DeviceBuffer workspace;            // cuDNN's, allocated at the first convolution's creation
   std::shared_ptr<Forward> forward;  // the plan whose kernels are being created
 
   // Copies host bytes into the weight pool (chunks of several MiB, so a model's few hundred
@@ -112,8 +113,6 @@ class CudaKernel : public Kernel {
   size_t index_ = 0;
 };
 
-// Element types our kernels handle.
-enum class Elem : int { kF32, kF16 };
 Elem elem_of(DType t, const std::string& what);
 
 }  // namespace ys::cuda

@@ -11,15 +11,19 @@ namespace ys {
 namespace cuda {
 namespace {
 
-bool is_float(DType t) { return t == DType::kFloat32 || t == DType::kFloat16; }
+bool is_float(DType t) {
+  return t == DType::kFloat32 || t == DType::kFloat16;
+}
 
-bool is_activation(const Value& v) { return !v.is_constant() && is_float(v.dtype); }
+bool is_activation(const Value& v) {
+  return !v.is_constant() && is_float(v.dtype);
+}
 
 }  // namespace
 
 bool takes_nhwc(const Graph& g, const Node& n) {
-  static const char* const kAlways[] = {"Conv", "MaxPool", "Resize", "Concat", "Split",
-                                        "Sigmoid", "Relu", "Identity"};
+  static const char* const kAlways[] = {"Conv",  "MaxPool", "Resize", "Concat",
+                                        "Split", "Sigmoid", "Relu",   "Identity"};
   for (const char* op : kAlways) {
     if (n.op == op) return true;
   }
@@ -119,10 +123,20 @@ void cuda_assign_formats(Graph& g, bool half) {
     }
     nodes.push_back(std::move(n));
   }
+  // The planner would hand a graph input's bytes to later tensors once its last reader ran; this
+  // reader at the end keeps the input intact, so a forward (a CUDA-graph replay above all) can be
+  // repeated without uploading the input again.
+  Node keep;
+  keep.name = "keep_inputs";
+  keep.op = cuda::kKeepInputsOp;
+  keep.domain = cuda::kCudaDomain;
+  keep.inputs = g.inputs;
+  tail.push_back(keep);
   for (Node& n : tail) {
-    Value& out = g.values[static_cast<size_t>(n.outputs[0])];
-    out.dtype = DType::kFloat32;
-    out.layout = Layout::kPlain;
+    for (int o : n.outputs) {
+      g.values[static_cast<size_t>(o)].dtype = DType::kFloat32;
+      g.values[static_cast<size_t>(o)].layout = Layout::kPlain;
+    }
     nodes.push_back(std::move(n));
   }
   g.nodes = std::move(nodes);

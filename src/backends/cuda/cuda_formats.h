@@ -1,5 +1,6 @@
 // How the CUDA backend decides formats: the ops whose kernels read and write NHWC activations.
-// Everything else reads and writes plain row-major tensors.
+// Everything else reads and writes plain row-major tensors. The pass also appends a node of the
+// backend's own domain that reads every graph input and does nothing, to keep inputs alive.
 #pragma once
 
 #include "model/graph.h"
@@ -7,5 +8,8 @@
 namespace ys::cuda {
 
 bool takes_nhwc(const Graph& g, const Node& n);
+
+inline constexpr const char* kCudaDomain = "ys.cuda";
+inline constexpr const char* kKeepInputsOp = "KeepInputs";
 
 }  // namespace ys::cuda

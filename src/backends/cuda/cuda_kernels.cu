@@ -3,7 +3,6 @@
 #include <type_traits>
 
 #include "backends/cuda/cuda_kernels.h"
-#include "core/error.h"
 
 namespace ys::cuda {
 namespace {
@@ -17,16 +16,26 @@ unsigned blocks_for(int64_t count) {
   return static_cast<unsigned>(b < 65535 * 8 ? (b > 0 ? b : 1) : 65535 * 8);
 }
 
-void check_launch(const char* what) { check(cudaGetLastError(), what); }
+void check_launch(const char* what) {
+  check(cudaGetLastError(), what);
+}
 
-#define YS_GRID_LOOP(i, count)                                                         \
+#define YS_GRID_LOOP(i, count)                                                               \
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (count); \
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
-__device__ __forceinline__ float load(const float* p, int64_t i) { return p[i]; }
-__device__ __forceinline__ float load(const __half* p, int64_t i) { return __half2float(p[i]); }
-__device__ __forceinline__ void store(float* p, int64_t i, float v) { p[i] = v; }
-__device__ __forceinline__ void store(__half* p, int64_t i, float v) { p[i] = __float2half(v); }
+__device__ __forceinline__ float load(const float* p, int64_t i) {
+  return p[i];
+}
+__device__ __forceinline__ float load(const __half* p, int64_t i) {
+  return __half2float(p[i]);
+}
+__device__ __forceinline__ void store(float* p, int64_t i, float v) {
+  p[i] = v;
+}
+__device__ __forceinline__ void store(__half* p, int64_t i, float v) {
+  p[i] = __float2half(v);
+}
 
 __device__ __forceinline__ float apply(UnaryOp op, float x) {
   switch (op) {
@@ -102,6 +111,17 @@ __global__ void bias_act_half2_kernel(__half2* y, const __half2* bias, int64_t c
 }
 
 template <typename T>
+__global__ void fill_kernel(T* y, int64_t count, uint32_t seed) {
+  YS_GRID_LOOP(i, count) {
+    uint32_t h = static_cast<uint32_t>(i) * 2654435761u ^ seed;
+    h ^= h >> 15;
+    h *= 2246822519u;
+    h ^= h >> 13;
+    store(y, i, static_cast<float>(h & 0xffff) / 32768.f - 1.f);
+  }
+}
+
+template <typename T>
 __global__ void unary_kernel(const T* x, T* y, int64_t count, UnaryOp op) {
   YS_GRID_LOOP(i, count) store(y, i, apply(op, load(x, i)));
 }
@@ -129,28 +149,51 @@ __global__ void binary_bcast_kernel(const T* a, const T* b, T* y, int64_t count,
   }
 }
 
-template <typename T>
-__global__ void concat_kernel(Parts in, T* dst, int64_t outer, int64_t total, int64_t inner) {
-  const int64_t count = outer * total * inner;
-  YS_GRID_LOOP(i, count) {
-    const int64_t ii = i % inner, a = (i / inner) % total, o = i / (inner * total);
-    int64_t start = 0;
+// 32-bit index arithmetic wherever the tensor allows it: 64-bit division is several times slower.
+template <typename T, typename I>
+__global__ void concat_kernel(Parts in, T* dst, I outer, I total, I inner) {
+  const I count = outer * total * inner;
+  for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    const I ii = i % inner, a = (i / inner) % total, o = i / (inner * total);
+    I start = 0;
     int p = 0;
-    while (p + 1 < in.count && a >= start + in.len[p]) start += in.len[p++];
-    const T* src = static_cast<const T*>(in.ptr[p]);
-    dst[i] = src[(o * in.len[p] + (a - start)) * inner + ii];
+    while (p + 1 < in.count && a >= start + static_cast<I>(in.len[p]))
+      start += static_cast<I>(in.len[p++]);
+    const I len = static_cast<I>(in.len[p]);
+    dst[i] = static_cast<const T*>(in.ptr[p])[(o * len + (a - start)) * inner + ii];
   }
 }
 
-template <typename T>
-__global__ void split_kernel(const T* src, Parts out, int64_t outer, int64_t total, int64_t inner) {
-  const int64_t count = outer * total * inner;
-  YS_GRID_LOOP(i, count) {
-    const int64_t ii = i % inner, a = (i / inner) % total, o = i / (inner * total);
-    int64_t start = 0;
+template <typename T, typename I>
+__global__ void split_kernel(const T* src, Parts out, I outer, I total, I inner) {
+  const I count = outer * total * inner;
+  for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    const I ii = i % inner, a = (i / inner) % total, o = i / (inner * total);
+    I start = 0;
     int p = 0;
-    while (p + 1 < out.count && a >= start + out.len[p]) start += out.len[p++];
-    static_cast<T*>(out.ptr[p])[(o * out.len[p] + (a - start)) * inner + ii] = src[i];
+    while (p + 1 < out.count && a >= start + static_cast<I>(out.len[p]))
+      start += static_cast<I>(out.len[p++]);
+    const I len = static_cast<I>(out.len[p]);
+    static_cast<T*>(out.ptr[p])[(o * len + (a - start)) * inner + ii] = src[i];
+  }
+}
+
+// Eight FP16 channels per thread in one 16-byte access, for channel counts divisible by 8.
+__global__ void bias_act_half8_kernel(uint4* y, const uint4* bias, uint32_t count8,
+                                      uint32_t channels8, UnaryOp act) {
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < count8;
+       i += gridDim.x * blockDim.x) {
+    uint4 v = y[i];
+    __half2* h = reinterpret_cast<__half2*>(&v);
+    uint4 b = bias ? bias[i % channels8] : make_uint4(0, 0, 0, 0);
+    const __half2* hb = reinterpret_cast<const __half2*>(&b);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      float2 f = __half22float2(h[k]);
+      const float2 fb = __half22float2(hb[k]);
+      h[k] = __floats2half2_rn(apply(act, f.x + fb.x), apply(act, f.y + fb.y));
+    }
+    y[i] = v;
   }
 }
 
@@ -237,9 +280,32 @@ void by_size(size_t bytes, F&& f) {
       return f(static_cast<uint32_t*>(nullptr));
     case 8:
       return f(static_cast<uint64_t*>(nullptr));
+    case 16:
+      return f(static_cast<uint4*>(nullptr));
     default:
-      fail(ErrorKind::kUnsupported, "cuda: no data-movement kernel for ", bytes, "-byte elements");
+      unsupported("cuda: no data-movement kernel for this element size");
   }
+}
+
+// Copies whole 16-byte groups when every part's contiguous run allows it.
+size_t widen(Parts& parts, int64_t& total, int64_t& inner, size_t elem_bytes) {
+  const int64_t f = static_cast<int64_t>(16 / elem_bytes);
+  if (elem_bytes >= 16 || 16 % elem_bytes != 0) return elem_bytes;
+  if (inner % f == 0) {
+    inner /= f;
+    return 16;
+  }
+  if (inner != 1 || total % f != 0) return elem_bytes;
+  for (int p = 0; p < parts.count; ++p) {
+    if (parts.len[p] % f != 0) return elem_bytes;
+  }
+  for (int p = 0; p < parts.count; ++p) parts.len[p] /= f;
+  total /= f;
+  return 16;
+}
+
+bool fits32(int64_t count) {
+  return count < (int64_t{1} << 31);
 }
 
 }  // namespace
@@ -259,7 +325,12 @@ void launch_cast(const void* src, Elem src_elem, bool src_nhwc, void* dst, Elem 
 
 void launch_bias_act(void* y, Elem e, const void* bias, int64_t count, int64_t channels,
                      UnaryOp act, cudaStream_t s) {
-  if (e == Elem::kF16 && channels % 2 == 0) {
+  const uintptr_t align = reinterpret_cast<uintptr_t>(y) | reinterpret_cast<uintptr_t>(bias);
+  if (e == Elem::kF16 && channels % 8 == 0 && align % 16 == 0 && fits32(count)) {
+    bias_act_half8_kernel<<<blocks_for(count / 8), kThreads, 0, s>>>(
+        static_cast<uint4*>(y), static_cast<const uint4*>(bias), static_cast<uint32_t>(count / 8),
+        static_cast<uint32_t>(channels / 8), act);
+  } else if (e == Elem::kF16 && channels % 2 == 0) {
     bias_act_half2_kernel<<<blocks_for(count / 2), kThreads, 0, s>>>(
         static_cast<__half2*>(y), static_cast<const __half2*>(bias), count / 2, channels / 2, act);
   } else {
@@ -272,11 +343,19 @@ void launch_bias_act(void* y, Elem e, const void* bias, int64_t count, int64_t c
   check_launch("bias/activation kernel");
 }
 
+void launch_fill(void* y, Elem e, int64_t count, uint32_t seed, cudaStream_t s) {
+  by_elem(e, [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    fill_kernel<<<blocks_for(count), kThreads, 0, s>>>(static_cast<T*>(y), count, seed);
+  });
+  check_launch("fill kernel");
+}
+
 void launch_unary(const void* x, void* y, Elem e, int64_t count, UnaryOp op, cudaStream_t s) {
   by_elem(e, [&](auto* p) {
     using T = std::remove_pointer_t<decltype(p)>;
     unary_kernel<<<blocks_for(count), kThreads, 0, s>>>(static_cast<const T*>(x),
-                                                         static_cast<T*>(y), count, op);
+                                                        static_cast<T*>(y), count, op);
   });
   check_launch("unary kernel");
 }
@@ -293,8 +372,7 @@ void launch_binary(const void* a, const void* b, void* y, Elem e, BinaryOp op,
           a_scalar, b_scalar);
     } else {
       binary_bcast_kernel<<<blocks_for(count), kThreads, 0, s>>>(
-          static_cast<const T*>(a), static_cast<const T*>(b), static_cast<T*>(y), count, op,
-          shape);
+          static_cast<const T*>(a), static_cast<const T*>(b), static_cast<T*>(y), count, op, shape);
     }
   });
   check_launch("binary kernel");
@@ -302,20 +380,38 @@ void launch_binary(const void* a, const void* b, void* y, Elem e, BinaryOp op,
 
 void launch_concat(const Parts& inputs, void* dst, int64_t outer, int64_t total, int64_t inner,
                    size_t elem_bytes, cudaStream_t s) {
-  by_size(elem_bytes, [&](auto* p) {
+  Parts parts = inputs;
+  const size_t es = widen(parts, total, inner, elem_bytes);
+  const int64_t count = outer * total * inner;
+  by_size(es, [&](auto* p) {
     using T = std::remove_pointer_t<decltype(p)>;
-    concat_kernel<<<blocks_for(outer * total * inner), kThreads, 0, s>>>(
-        inputs, static_cast<T*>(dst), outer, total, inner);
+    if (fits32(count)) {
+      concat_kernel<T, uint32_t><<<blocks_for(count), kThreads, 0, s>>>(
+          parts, static_cast<T*>(dst), static_cast<uint32_t>(outer), static_cast<uint32_t>(total),
+          static_cast<uint32_t>(inner));
+    } else {
+      concat_kernel<T, int64_t>
+          <<<blocks_for(count), kThreads, 0, s>>>(parts, static_cast<T*>(dst), outer, total, inner);
+    }
   });
   check_launch("concat kernel");
 }
 
 void launch_split(const void* src, const Parts& outputs, int64_t outer, int64_t total,
                   int64_t inner, size_t elem_bytes, cudaStream_t s) {
-  by_size(elem_bytes, [&](auto* p) {
+  Parts parts = outputs;
+  const size_t es = widen(parts, total, inner, elem_bytes);
+  const int64_t count = outer * total * inner;
+  by_size(es, [&](auto* p) {
     using T = std::remove_pointer_t<decltype(p)>;
-    split_kernel<<<blocks_for(outer * total * inner), kThreads, 0, s>>>(
-        static_cast<const T*>(src), outputs, outer, total, inner);
+    if (fits32(count)) {
+      split_kernel<T, uint32_t><<<blocks_for(count), kThreads, 0, s>>>(
+          static_cast<const T*>(src), parts, static_cast<uint32_t>(outer),
+          static_cast<uint32_t>(total), static_cast<uint32_t>(inner));
+    } else {
+      split_kernel<T, int64_t><<<blocks_for(count), kThreads, 0, s>>>(static_cast<const T*>(src),
+                                                                      parts, outer, total, inner);
+    }
   });
   check_launch("split kernel");
 }
@@ -325,7 +421,7 @@ void launch_gather(const void* x, void* y, const Gather& g, int64_t count, size_
   by_size(elem_bytes, [&](auto* p) {
     using T = std::remove_pointer_t<decltype(p)>;
     gather_kernel<<<blocks_for(count), kThreads, 0, s>>>(static_cast<const T*>(x),
-                                                          static_cast<T*>(y), g, count);
+                                                         static_cast<T*>(y), g, count);
   });
   check_launch("gather kernel");
 }

@@ -6,9 +6,15 @@
 
 #include <cstdint>
 
-#include "backends/cuda/cuda_context.h"
-
 namespace ys::cuda {
+
+// Element types our kernels handle.
+enum class Elem : int { kF32, kF16 };
+
+// Throws ys::Error naming `what` unless `status` is cudaSuccess.
+void check(cudaError_t status, const char* what);
+// Throws ErrorKind::kUnsupported with `message`.
+[[noreturn]] void unsupported(const char* message);
 
 constexpr int kMaxRank = 6;
 constexpr int kMaxParts = 8;
@@ -24,6 +30,9 @@ void launch_cast(const void* src, Elem src_elem, bool src_nhwc, void* dst, Elem 
 // y = act(y + bias[i % channels]) in place; bias may be null.
 void launch_bias_act(void* y, Elem e, const void* bias, int64_t count, int64_t channels,
                      UnaryOp act, cudaStream_t s);
+
+// Deterministic values in [-1, 1): test data for checking a fused kernel against the plain path.
+void launch_fill(void* y, Elem e, int64_t count, uint32_t seed, cudaStream_t s);
 
 void launch_unary(const void* x, void* y, Elem e, int64_t count, UnaryOp op, cudaStream_t s);
 

@@ -1,0 +1,123 @@
+#include "backends/cuda/cuda_backend.h"
+
+#include "backends/cuda/cuda_context.h"
+#include "backends/cuda/cuda_formats.h"
+#include "backends/cuda/cuda_ops.h"
+#include "core/error.h"
+
+namespace ys {
+namespace {
+
+using cuda::check;
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(const CudaOptions& o) {
+    std::string why;
+    if (!cuda_device_available(&why)) fail(ErrorKind::kUnsupported, "device=", o.device, ": ", why);
+    int count = 0;
+    check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+    if (o.device < 0 || o.device >= count) {
+      fail(ErrorKind::kInvalidArgument, "device=", o.device, ": this machine has ", count,
+           " CUDA device", count == 1 ? "" : "s");
+    }
+    ctx_ = std::make_shared<cuda::Context>(o.device, o.half, o.cuda_graph, o.workspace_mib << 20);
+  }
+
+  std::string name() const override { return ctx_->half ? "cuda:fp16" : "cuda"; }
+  DeviceKind device() const override { return DeviceKind::kCuda; }
+
+  void prepare(Graph& graph) override {
+    cuda_assign_formats(graph, ctx_->half);
+    // A new plan: the kernels created from here on form one capturable forward.
+    ctx_->forward = std::make_shared<cuda::Forward>();
+  }
+
+  std::unique_ptr<Kernel> create_kernel(const Graph& g, const Node& n,
+                                        const std::vector<Tensor>& in,
+                                        const std::vector<Tensor>& out) override {
+    check(cudaSetDevice(ctx_->device), "cudaSetDevice");
+    const cuda::KernelRequest r{g, n, in, out, ctx_};
+    std::unique_ptr<Kernel> k;
+    if (n.domain == cuda::kCudaDomain && n.op == cuda::kKeepInputsOp)
+      return cuda::make_nop_kernel(r);
+    if (!n.domain.empty()) {
+      fail(ErrorKind::kUnsupported, describe(n), ": the CUDA backend has no kernel for domain '",
+           n.domain, "'");
+    }
+    if (n.op == "Conv")
+      k = cuda::make_conv_kernel(r);
+    else if (n.op == "MatMul")
+      k = cuda::make_matmul_kernel(r);
+    else
+      k = cuda::make_other_kernel(r);
+    if (!k) fail(ErrorKind::kUnsupported, describe(n), ": the CUDA backend has no kernel for it");
+    return k;
+  }
+
+  void* allocate(size_t bytes) override {
+    check(cudaSetDevice(ctx_->device), "cudaSetDevice");
+    void* p = nullptr;
+    if (bytes == 0) return nullptr;
+    const cudaError_t status = cudaMalloc(&p, bytes);
+    if (status == cudaErrorMemoryAllocation) {
+      (void)cudaGetLastError();
+      size_t free_b = 0, total_b = 0;
+      (void)cudaMemGetInfo(&free_b, &total_b);
+      fail(ErrorKind::kOutOfMemory, "cuda: cannot allocate the activation arena: asked for ",
+           (bytes + (1 << 20) - 1) >> 20, " MiB, device ", ctx_->device, " has ", free_b >> 20,
+           " MiB free of ", total_b >> 20,
+           " MiB (a smaller batch or input size shrinks the arena in proportion)");
+    }
+    check(status, "cudaMalloc (arena)");
+    return p;
+  }
+  void deallocate(void* p) override {
+    if (p) (void)cudaFree(p);
+  }
+  void copy_to_device(void* dst, const void* src, size_t bytes) override {
+    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ctx_->s()), "copy to device");
+  }
+  void copy_to_host(void* dst, const void* src, size_t bytes) override {
+    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx_->s()), "copy to host");
+    check(cudaStreamSynchronize(ctx_->s()), "copy to host");
+  }
+  void synchronize() override { check(cudaStreamSynchronize(ctx_->s()), "synchronize"); }
+
+ private:
+  std::shared_ptr<cuda::Context> ctx_;
+};
+
+}  // namespace
+
+std::shared_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
+  return std::make_shared<CudaBackend>(options);
+}
+
+bool cuda_device_available(std::string* why) {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess || count == 0) {
+    (void)cudaGetLastError();
+    if (why) {
+      *why = status != cudaSuccess ? cat("no usable CUDA device (", cudaGetErrorString(status), ")")
+                                   : std::string("no CUDA device");
+    }
+    return false;
+  }
+  return true;
+}
+
+std::string cuda_device_description(int device) {
+  if (!cuda_device_available()) return {};
+  cudaDeviceProp p{};
+  if (cudaGetDeviceProperties(&p, device) != cudaSuccess) return {};
+  int runtime = 0;
+  (void)cudaRuntimeGetVersion(&runtime);
+  const size_t dnn = cudnnGetVersion();
+  return cat(p.name, " (sm_", p.major, p.minor, ", ", p.totalGlobalMem >> 30, " GiB), cuDNN ",
+             dnn / 10000, ".", (dnn / 100) % 100, ".", dnn % 100, ", CUDA runtime ", runtime / 1000,
+             ".", (runtime % 1000) / 10);
+}
+
+}  // namespace ys

@@ -1,0 +1,307 @@
+#include <algorithm>
+#include <cmath>
+
+#include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/cuda_ops.h"
+#include "core/error.h"
+#include "model/op_schema.h"
+
+namespace ys::cuda {
+namespace {
+
+class ConvKernel final : public CudaKernel {
+ public:
+  explicit ConvKernel(const KernelRequest& r) : CudaKernel(r.context, "cudnn") {
+    const Node& n = r.node;
+    const Value &in = r.input_value(0), &wv = r.input_value(1), &out = r.output_value(0);
+    const std::string what = describe(n);
+    if (in.shape.size() != 4 || !wv.is_constant() ||
+        (r.graph.has_input(n, 2) && !r.input_value(2).is_constant())) {
+      fail(ErrorKind::kUnsupported, what,
+           ": the CUDA backend runs 2-D convolutions with constant "
+           "weights");
+    }
+    YS_CHECK(in.layout == Layout::kNHWC && out.layout == Layout::kNHWC, what);
+    elem_ = elem_of(out.dtype, what);
+    const cudnnDataType_t dt = elem_ == Elem::kF16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+    const int64_t groups = attr_int(n, "group", 1);
+    const Shape& ws = wv.shape;  // [K, C/groups, R, S]
+    const std::vector<int64_t> kernel = {ws[2], ws[3]};
+    const std::vector<int64_t> strides = attr_ints(n, "strides", {1, 1});
+    const std::vector<int64_t> dil = attr_ints(n, "dilations", {1, 1});
+    const std::vector<int64_t> pads = conv_pads(n, in.shape, kernel, strides, dil);
+    if (pads[0] != pads[2] || pads[1] != pads[3])
+      fail(ErrorKind::kUnsupported, what, ": asymmetric padding");
+
+    auto i = [](int64_t v) { return static_cast<int>(v); };
+    cudnnTensorDescriptor_t xd = nullptr, yd = nullptr;
+    check(cudnnCreateTensorDescriptor(&xd), "cudnnCreateTensorDescriptor");
+    x_desc_.reset(xd);
+    check(cudnnCreateTensorDescriptor(&yd), "cudnnCreateTensorDescriptor");
+    y_desc_.reset(yd);
+    check(cudnnSetTensor4dDescriptor(xd, CUDNN_TENSOR_NHWC, dt, i(in.shape[0]), i(in.shape[1]),
+                                     i(in.shape[2]), i(in.shape[3])),
+          "cudnnSetTensor4dDescriptor");
+    check(cudnnSetTensor4dDescriptor(yd, CUDNN_TENSOR_NHWC, dt, i(out.shape[0]), i(out.shape[1]),
+                                     i(out.shape[2]), i(out.shape[3])),
+          "cudnnSetTensor4dDescriptor");
+    cudnnFilterDescriptor_t fd = nullptr;
+    check(cudnnCreateFilterDescriptor(&fd), "cudnnCreateFilterDescriptor");
+    w_desc_.reset(fd);
+    check(cudnnSetFilter4dDescriptor(fd, dt, CUDNN_TENSOR_NHWC, i(ws[0]), i(ws[1]), i(ws[2]),
+                                     i(ws[3])),
+          "cudnnSetFilter4dDescriptor");
+    cudnnConvolutionDescriptor_t cd = nullptr;
+    check(cudnnCreateConvolutionDescriptor(&cd), "cudnnCreateConvolutionDescriptor");
+    conv_desc_.reset(cd);
+    check(cudnnSetConvolution2dDescriptor(cd, i(pads[0]), i(pads[1]), i(strides[0]), i(strides[1]),
+                                          i(dil[0]), i(dil[1]), CUDNN_CROSS_CORRELATION,
+                                          CUDNN_DATA_FLOAT),
+          "cudnnSetConvolution2dDescriptor");
+    check(cudnnSetConvolutionGroupCount(cd, i(groups)), "cudnnSetConvolutionGroupCount");
+    // FP32 stays on FMA math: TF32 tensor cores would miss the 1e-3 agreement with ONNX Runtime.
+    const cudnnMathType_t math = elem_ == Elem::kF16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+    check(cudnnSetConvolutionMathType(cd, math), "cudnnSetConvolutionMathType");
+
+    // Weights KCRS -> KRSC, converted once.
+    const Tensor& w = wv.data;
+    const int64_t K = ws[0], C = ws[1], R = ws[2], S = ws[3];
+    std::vector<float> krsc(static_cast<size_t>(K * C * R * S));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t y = 0; y < R; ++y)
+          for (int64_t x = 0; x < S; ++x)
+            krsc[static_cast<size_t>(((k * R + y) * S + x) * C + c)] =
+                static_cast<float>(element_as_double(w, ((k * C + c) * R + y) * S + x));
+    w_ = upload(r, krsc);
+    if (r.graph.has_input(n, 2)) {
+      const Tensor& b = r.input_value(2).data;
+      std::vector<float> bias(static_cast<size_t>(b.numel()));
+      for (int64_t k = 0; k < b.numel(); ++k)
+        bias[static_cast<size_t>(k)] = static_cast<float>(element_as_double(b, k));
+      bias_ = upload(r, bias);
+    }
+    act_ = n.activation == Activation::kSiLU      ? UnaryOp::kSiLU
+           : n.activation == Activation::kSigmoid ? UnaryOp::kSigmoid
+                                                  : UnaryOp::kIdentity;
+    x_ = r.inputs[0].data();
+    y_ = r.outputs[0].data();
+    count_ = numel(out.shape);
+    channels_ = out.shape[1];
+    choose_algorithm(r, what, math);
+    try_fusing(r, numel(in.shape));
+  }
+
+  void enqueue() override {
+    const float one = 1.f, zero = 0.f;
+    Context& c = ctx();
+    if (fused_) {
+      check(cudnnConvolutionBiasActivationForward(
+                c.cudnn.get(), &one, x_desc_.get(), x_, w_desc_.get(), w_, conv_desc_.get(),
+                fused_algo_, fused_workspace_bytes_ ? c.cudnn_workspace() : nullptr,
+                fused_workspace_bytes_, &zero, y_desc_.get(), y_, bias_desc_.get(), bias_,
+                act_desc_.get(), y_desc_.get(), y_),
+            "cudnnConvolutionBiasActivationForward");
+      return;
+    }
+    check(cudnnConvolutionForward(c.cudnn.get(), &one, x_desc_.get(), x_, w_desc_.get(), w_,
+                                  conv_desc_.get(), algo_, workspace_, workspace_bytes_, &zero,
+                                  y_desc_.get(), y_),
+          "cudnnConvolutionForward");
+    if (bias_ || act_ != UnaryOp::kIdentity)
+      launch_bias_act(y_, elem_, bias_, count_, channels_, act_, c.s());
+  }
+
+ private:
+  const void* upload(const KernelRequest& r, const std::vector<float>& values) {
+    if (elem_ == Elem::kF32) return r.context->upload(values.data(), values.size() * sizeof(float));
+    std::vector<uint16_t> h(values.size());
+    std::transform(values.begin(), values.end(), h.begin(), float_to_half);
+    return r.context->upload(h.data(), h.size() * sizeof(uint16_t));
+  }
+
+  // cuDNN times its candidates on our own buffers at creation (the arena is already allocated),
+  // inside the one workspace; the fastest that keeps the requested math wins.
+  void choose_algorithm(const KernelRequest& r, const std::string& what, cudnnMathType_t math) {
+    Context& c = *r.context;
+    void* ws = c.cudnn_workspace();
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    int found = 0;
+    check(cudnnFindConvolutionForwardAlgorithmEx(
+              c.cudnn.get(), x_desc_.get(), x_, w_desc_.get(), w_, conv_desc_.get(), y_desc_.get(),
+              y_, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf, ws, c.workspace_limit),
+          "cudnnFindConvolutionForwardAlgorithmEx");
+    check(cudaStreamSynchronize(c.s()), "cudnnFindConvolutionForwardAlgorithmEx");
+    for (int k = 0; k < found; ++k) {
+      const cudnnConvolutionFwdAlgoPerf_t& p = perf[k];
+      if (p.status != CUDNN_STATUS_SUCCESS || p.memory > c.workspace_limit) continue;
+      const bool tensor_op =
+          p.mathType == CUDNN_TENSOR_OP_MATH || p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+      if (math == CUDNN_FMA_MATH && tensor_op) continue;
+      algo_ = p.algo;
+      workspace_bytes_ = p.memory;
+      workspace_ = p.memory ? ws : nullptr;
+      if (math != CUDNN_FMA_MATH) {
+        check(cudnnSetConvolutionMathType(conv_desc_.get(), p.mathType),
+              "cudnnSetConvolutionMathType");
+      }
+      label_ = "cudnn:conv:algo" + std::to_string(static_cast<int>(p.algo)) +
+               (tensor_op ? ":tensor_op" : ":fma");
+      return;
+    }
+    fail(ErrorKind::kUnsupported, what, ": cuDNN offers no algorithm within a ",
+         c.workspace_limit >> 20, " MiB workspace");
+  }
+
+  // The first part of the output, as the host sees it: enough elements to cover every channel.
+  std::vector<float> sample(Context& c) const {
+    const int64_t n = std::min<int64_t>(count_, 1 << 20);
+    std::vector<float> out(static_cast<size_t>(n));
+    check(cudaStreamSynchronize(c.s()), "conv fusion check");
+    if (elem_ == Elem::kF32) {
+      check(cudaMemcpy(out.data(), y_, out.size() * sizeof(float), cudaMemcpyDeviceToHost),
+            "conv fusion check");
+      return out;
+    }
+    std::vector<uint16_t> h(out.size());
+    check(cudaMemcpy(h.data(), y_, h.size() * sizeof(uint16_t), cudaMemcpyDeviceToHost),
+          "conv fusion check");
+    std::transform(h.begin(), h.end(), out.begin(), half_to_float);
+    return out;
+  }
+
+  // cuDNN's fused convolution + bias + activation saves a pass over the output and a launch. Its
+  // support for SiLU (swish) varies by version and algorithm, so each candidate is run once here on
+  // generated data and kept only if it matches the unfused path.
+  void try_fusing(const KernelRequest& r, int64_t x_count) {
+    if (!bias_ || act_ == UnaryOp::kSigmoid) return;
+    Context& c = *r.context;
+    const cudnnDataType_t dt = elem_ == Elem::kF16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+    cudnnActivationDescriptor_t ad = nullptr;
+    check(cudnnCreateActivationDescriptor(&ad), "cudnnCreateActivationDescriptor");
+    act_desc_.reset(ad);
+    const bool swish = act_ == UnaryOp::kSiLU;
+    check(
+        cudnnSetActivationDescriptor(ad, swish ? CUDNN_ACTIVATION_SWISH : CUDNN_ACTIVATION_IDENTITY,
+                                     CUDNN_NOT_PROPAGATE_NAN, 0.0),
+        "cudnnSetActivationDescriptor");
+    if (swish)
+      check(cudnnSetActivationDescriptorSwishBeta(ad, 1.0),
+            "cudnnSetActivationDescriptorSwishBeta");
+    cudnnTensorDescriptor_t bd = nullptr;
+    check(cudnnCreateTensorDescriptor(&bd), "cudnnCreateTensorDescriptor");
+    bias_desc_.reset(bd);
+    check(
+        cudnnSetTensor4dDescriptor(bd, CUDNN_TENSOR_NHWC, dt, 1, static_cast<int>(channels_), 1, 1),
+        "cudnnSetTensor4dDescriptor");
+
+    launch_fill(x_, elem_, x_count, 0x5eed, c.s());
+    enqueue();
+    const std::vector<float> want = sample(c);
+    double scale = 1.0;
+    for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+    const double tol = (elem_ == Elem::kF16 ? 2e-2 : 1e-4) * scale;
+    const float one = 1.f, zero = 0.f;
+    for (cudnnConvolutionFwdAlgo_t algo :
+         {algo_, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM}) {
+      size_t bytes = 0;
+      if (cudnnGetConvolutionForwardWorkspaceSize(c.cudnn.get(), x_desc_.get(), w_desc_.get(),
+                                                  conv_desc_.get(), y_desc_.get(), algo,
+                                                  &bytes) != CUDNN_STATUS_SUCCESS ||
+          bytes > c.workspace_limit)
+        continue;
+      launch_fill(y_, elem_, count_, 0xbad, c.s());
+      const cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
+          c.cudnn.get(), &one, x_desc_.get(), x_, w_desc_.get(), w_, conv_desc_.get(), algo,
+          bytes ? c.cudnn_workspace() : nullptr, bytes, &zero, y_desc_.get(), y_, bd, bias_, ad,
+          y_desc_.get(), y_);
+      if (st != CUDNN_STATUS_SUCCESS || cudaStreamSynchronize(c.s()) != cudaSuccess) {
+        (void)cudaGetLastError();
+        continue;
+      }
+      const std::vector<float> got = sample(c);
+      bool same = true;
+      for (size_t k = 0; k < got.size() && same; ++k)
+        same = std::isfinite(got[k]) && std::fabs(double(got[k]) - want[k]) <= tol;
+      if (!same) continue;
+      fused_ = true;
+      fused_algo_ = algo;
+      fused_workspace_bytes_ = bytes;
+      label_ = "cudnn:conv_bias_" + std::string(swish ? "swish" : "identity") + ":algo" +
+               std::to_string(static_cast<int>(algo));
+      return;
+    }
+  }
+
+  TensorDescPtr x_desc_, y_desc_, bias_desc_;
+  ActivationDescPtr act_desc_;
+  bool fused_ = false;
+  cudnnConvolutionFwdAlgo_t fused_algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+  size_t fused_workspace_bytes_ = 0;
+  FilterDescPtr w_desc_;
+  ConvDescPtr conv_desc_;
+  cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  void* workspace_ = nullptr;
+  size_t workspace_bytes_ = 0;
+  Elem elem_ = Elem::kF32;
+  const void* w_ = nullptr;
+  const void* bias_ = nullptr;
+  UnaryOp act_ = UnaryOp::kIdentity;
+  void* x_ = nullptr;
+  void* y_ = nullptr;
+  int64_t count_ = 0, channels_ = 0;
+};
+
+// Row-major Y[b] = A[b] x B[b] through cuBLAS's column-major GEMM: Y^T = B^T A^T.
+class MatMulKernel final : public CudaKernel {
+ public:
+  explicit MatMulKernel(const KernelRequest& r) : CudaKernel(r.context, "cublas:gemm") {
+    const Value &a = r.input_value(0), &b = r.input_value(1), &y = r.output_value(0);
+    const std::string what = describe(r.node);
+    if (a.shape.size() < 2 || b.shape.size() < 2)
+      fail(ErrorKind::kUnsupported, what, ": MatMul with a 1-D operand");
+    elem_ = elem_of(y.dtype, what);
+    m_ = a.shape[a.shape.size() - 2];
+    k_ = a.shape.back();
+    n_ = b.shape.back();
+    batch_ = numel(y.shape) / (m_ * n_);
+    const int64_t a_batch = numel(a.shape) / (m_ * k_), b_batch = numel(b.shape) / (k_ * n_);
+    if ((a_batch != batch_ && a_batch != 1) || (b_batch != batch_ && b_batch != 1))
+      fail(ErrorKind::kUnsupported, what, ": MatMul broadcasting beyond a shared operand");
+    stride_a_ = a_batch == 1 ? 0 : m_ * k_;
+    stride_b_ = b_batch == 1 ? 0 : k_ * n_;
+    a_ = device_operand(r, 0, elem_);
+    b_ = device_operand(r, 1, elem_);
+    y_ = r.outputs[0].data();
+  }
+
+  void enqueue() override {
+    const float one = 1.f, zero = 0.f;
+    const cudaDataType_t dt = elem_ == Elem::kF16 ? CUDA_R_16F : CUDA_R_32F;
+    auto i = [](int64_t v) { return static_cast<int>(v); };
+    check(cublasGemmStridedBatchedEx(ctx().cublas.get(), CUBLAS_OP_N, CUBLAS_OP_N, i(n_), i(m_),
+                                     i(k_), &one, b_, dt, i(n_), stride_b_, a_, dt, i(k_),
+                                     stride_a_, &zero, y_, dt, i(n_), m_ * n_, i(batch_),
+                                     CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+          "cublasGemmStridedBatchedEx");
+  }
+
+ private:
+  Elem elem_ = Elem::kF32;
+  int64_t m_ = 0, n_ = 0, k_ = 0, batch_ = 1, stride_a_ = 0, stride_b_ = 0;
+  const void* a_ = nullptr;
+  const void* b_ = nullptr;
+  void* y_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_conv_kernel(const KernelRequest& r) {
+  return std::make_unique<ConvKernel>(r);
+}
+
+std::unique_ptr<Kernel> make_matmul_kernel(const KernelRequest& r) {
+  return std::make_unique<MatMulKernel>(r);
+}
+
+}  // namespace ys::cuda

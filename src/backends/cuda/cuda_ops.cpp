@@ -1,0 +1,355 @@
+#include "backends/cuda/cuda_ops.h"
+
+#include <cmath>
+#include <functional>
+
+#include "backends/cuda/cuda_formats.h"
+#include "backends/cuda/cuda_kernels.h"
+#include "core/error.h"
+#include "model/op_schema.h"
+
+namespace ys::cuda {
+namespace {
+
+class FnKernel final : public CudaKernel {
+ public:
+  FnKernel(std::shared_ptr<Context> ctx, std::string label, std::function<void(cudaStream_t)> fn)
+      : CudaKernel(std::move(ctx), std::move(label)), fn_(std::move(fn)) {}
+  void enqueue() override { fn_(ctx().s()); }
+
+ private:
+  std::function<void(cudaStream_t)> fn_;
+};
+
+std::unique_ptr<Kernel> make_fn(const KernelRequest& r, const char* what,
+                                std::function<void(cudaStream_t)> fn) {
+  return std::make_unique<FnKernel>(r.context, std::string("ys:cuda:") + what, std::move(fn));
+}
+
+std::vector<int64_t> row_major_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
+  return st;
+}
+
+// Logical axis -> physical axis for NHWC: N stays, C goes last, H and W move up one.
+constexpr int64_t kNhwcAxis[4] = {0, 3, 1, 2};
+
+int64_t source_index(const Node& n, int64_t o, float scale, int64_t in_len, int64_t out_len) {
+  const std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
+  const std::string nm = attr_string(n, "nearest_mode", "round_prefer_floor");
+  double x;
+  if (ctm == "asymmetric")
+    x = o / static_cast<double>(scale);
+  else if (ctm == "align_corners")
+    x = out_len > 1 ? o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1) : 0;
+  else if (ctm == "tf_half_pixel_for_nn")
+    x = (o + 0.5) / scale;
+  else if (ctm == "pytorch_half_pixel")
+    x = out_len > 1 ? (o + 0.5) / scale - 0.5 : 0;
+  else
+    x = (o + 0.5) / scale - 0.5;
+  int64_t i;
+  if (nm == "floor")
+    i = static_cast<int64_t>(std::floor(x));
+  else if (nm == "ceil")
+    i = static_cast<int64_t>(std::ceil(x));
+  else if (nm == "round_prefer_ceil")
+    i = static_cast<int64_t>(std::floor(x + 0.5));
+  else
+    i = (x - std::floor(x) == 0.5) ? static_cast<int64_t>(std::floor(x))
+                                   : static_cast<int64_t>(std::round(x));
+  return std::clamp<int64_t>(i, 0, in_len - 1);
+}
+
+std::unique_ptr<Kernel> make_cast(const KernelRequest& r) {
+  const Value &in = r.input_value(0), &out = r.output_value(0);
+  const Elem se = elem_of(in.dtype, describe(r.node)), de = elem_of(out.dtype, describe(r.node));
+  const bool sn = in.layout == Layout::kNHWC, dn = out.layout == Layout::kNHWC;
+  int64_t n = numel(in.shape), c = 1, h = 1, w = 1;
+  if (sn != dn) {
+    YS_CHECK(in.shape.size() == 4);
+    n = in.shape[0], c = in.shape[1], h = in.shape[2], w = in.shape[3];
+  }
+  const void* src = r.inputs[0].data();
+  void* dst = r.outputs[0].data();
+  return make_fn(r, "cast",
+                 [=](cudaStream_t s) { launch_cast(src, se, sn, dst, de, dn, n, c, h, w, s); });
+}
+
+std::unique_ptr<Kernel> make_copy(const KernelRequest& r) {
+  YS_CHECK(r.input_value(0).layout == r.output_value(0).layout);
+  const void* src = r.inputs[0].data();
+  void* dst = r.outputs[0].data();
+  const size_t bytes = r.outputs[0].nbytes();
+  return make_fn(r, "copy", [=](cudaStream_t s) {
+    if (src != dst) check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, s), "copy");
+  });
+}
+
+std::unique_ptr<Kernel> make_unary(const KernelRequest& r, UnaryOp op) {
+  const Elem e = elem_of(r.output_value(0).dtype, describe(r.node));
+  const void* x = device_operand(r, 0, e);
+  void* y = r.outputs[0].data();
+  const int64_t count = r.outputs[0].numel();
+  return make_fn(r, "unary", [=](cudaStream_t s) { launch_unary(x, y, e, count, op, s); });
+}
+
+std::unique_ptr<Kernel> make_binary(const KernelRequest& r, BinaryOp op) {
+  const Value& out = r.output_value(0);
+  const Elem e = elem_of(out.dtype, describe(r.node));
+  const void* a = device_operand(r, 0, e);
+  const void* b = device_operand(r, 1, e);
+  void* y = r.outputs[0].data();
+  const int64_t count = numel(out.shape);
+  BinaryShape shape;
+  const bool same = takes_nhwc(r.graph, r.node);
+  if (same) {
+    shape.rank = 1;
+    shape.out[0] = count;
+    shape.sa[0] = numel(r.input_value(0).shape) == 1 ? 0 : 1;
+    shape.sb[0] = numel(r.input_value(1).shape) == 1 ? 0 : 1;
+  } else {
+    if (out.shape.size() > static_cast<size_t>(kMaxRank))
+      fail(ErrorKind::kUnsupported, describe(r.node), ": rank above ", kMaxRank);
+    shape.rank = static_cast<int>(out.shape.size());
+    for (int side = 0; side < 2; ++side) {
+      const Shape& s = r.input_value(static_cast<size_t>(side)).shape;
+      const std::vector<int64_t> st = row_major_strides(s);
+      const size_t lead = out.shape.size() - s.size();
+      for (size_t d = 0; d < out.shape.size(); ++d) {
+        int64_t stride = 0;
+        if (d >= lead && s[d - lead] != 1) stride = st[d - lead];
+        (side == 0 ? shape.sa : shape.sb)[d] = stride;
+      }
+    }
+    for (size_t d = 0; d < out.shape.size(); ++d) shape.out[d] = out.shape[d];
+  }
+  return make_fn(r, "binary",
+                 [=](cudaStream_t s) { launch_binary(a, b, y, e, op, shape, count, same, s); });
+}
+
+void outer_inner(const Shape& phys, int64_t axis, int64_t& outer, int64_t& inner) {
+  outer = inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= phys[static_cast<size_t>(d)];
+  for (size_t d = static_cast<size_t>(axis) + 1; d < phys.size(); ++d) inner *= phys[d];
+}
+
+std::unique_ptr<Kernel> make_concat(const KernelRequest& r) {
+  const Value& out = r.output_value(0);
+  const int64_t axis = physical_axis(out, normalize_axis(r.node, attr_int(r.node, "axis", 0),
+                                                         static_cast<int64_t>(out.shape.size())));
+  if (r.node.inputs.size() > static_cast<size_t>(kMaxParts)) return nullptr;
+  Parts parts;
+  for (size_t i = 0; i < r.node.inputs.size(); ++i) {
+    const Value& v = r.input_value(i);
+    parts.ptr[parts.count] =
+        const_cast<void*>(device_operand(r, i, elem_of(out.dtype, describe(r.node))));
+    parts.len[parts.count++] = physical_shape(v)[static_cast<size_t>(axis)];
+  }
+  int64_t outer, inner;
+  const Shape phys = physical_shape(out);
+  outer_inner(phys, axis, outer, inner);
+  const int64_t total = phys[static_cast<size_t>(axis)];
+  void* dst = r.outputs[0].data();
+  const size_t es = dtype_size(out.dtype);
+  return make_fn(r, "concat",
+                 [=](cudaStream_t s) { launch_concat(parts, dst, outer, total, inner, es, s); });
+}
+
+std::unique_ptr<Kernel> make_split(const KernelRequest& r) {
+  const Value& in = r.input_value(0);
+  const int64_t axis = physical_axis(in, normalize_axis(r.node, attr_int(r.node, "axis", 0),
+                                                        static_cast<int64_t>(in.shape.size())));
+  if (r.node.outputs.size() > static_cast<size_t>(kMaxParts)) return nullptr;
+  Parts parts;
+  for (size_t i = 0; i < r.node.outputs.size(); ++i) {
+    parts.ptr[parts.count] = r.outputs[i].data();
+    parts.len[parts.count++] = physical_shape(r.output_value(i))[static_cast<size_t>(axis)];
+  }
+  int64_t outer, inner;
+  const Shape phys = physical_shape(in);
+  outer_inner(phys, axis, outer, inner);
+  const int64_t total = phys[static_cast<size_t>(axis)];
+  const void* src = r.inputs[0].data();
+  const size_t es = dtype_size(in.dtype);
+  return make_fn(r, "split",
+                 [=](cudaStream_t s) { launch_split(src, parts, outer, total, inner, es, s); });
+}
+
+std::unique_ptr<Kernel> make_gather(const KernelRequest& r, const char* what, const Gather& g) {
+  const void* x = device_operand(r, 0, elem_of(r.output_value(0).dtype, describe(r.node)));
+  void* y = r.outputs[0].data();
+  const int64_t count = r.outputs[0].numel();
+  const size_t es = dtype_size(r.output_value(0).dtype);
+  return make_fn(r, what, [=](cudaStream_t s) { launch_gather(x, y, g, count, es, s); });
+}
+
+std::unique_ptr<Kernel> make_transpose(const KernelRequest& r) {
+  const Value& in = r.input_value(0);
+  const Value& out = r.output_value(0);
+  if (in.shape.size() > static_cast<size_t>(kMaxRank)) return nullptr;
+  const std::vector<int64_t> perm = transpose_perm(r.node, in.shape.size());
+  const std::vector<int64_t> st = row_major_strides(in.shape);
+  Gather g;
+  g.rank = static_cast<int>(out.shape.size());
+  for (size_t d = 0; d < out.shape.size(); ++d) {
+    g.out[d] = out.shape[d];
+    g.stride[d] = st[static_cast<size_t>(perm[d])];
+  }
+  return make_gather(r, "transpose", g);
+}
+
+std::unique_ptr<Kernel> make_slice(const KernelRequest& r) {
+  const Value& in = r.input_value(0);
+  const Value& out = r.output_value(0);
+  if (in.shape.size() > static_cast<size_t>(kMaxRank)) return nullptr;
+  const SliceParams p = slice_params(r.graph, r.node);
+  const std::vector<int64_t> st = row_major_strides(in.shape);
+  Gather g;
+  g.rank = static_cast<int>(out.shape.size());
+  for (size_t d = 0; d < out.shape.size(); ++d) {
+    g.out[d] = out.shape[d];
+    g.stride[d] = st[d];
+  }
+  for (size_t k = 0; k < p.axes.size(); ++k) {
+    const size_t d = static_cast<size_t>(p.axes[k]);
+    g.offset += p.starts[k] * st[d];
+    g.stride[d] = st[d] * p.steps[k];
+  }
+  return make_gather(r, "slice", g);
+}
+
+std::unique_ptr<Kernel> make_maxpool(const KernelRequest& r) {
+  const Value& in = r.input_value(0);
+  const Value& out = r.output_value(0);
+  if (in.shape.size() != 4 || in.layout != Layout::kNHWC) return nullptr;
+  const std::vector<int64_t> k = attr_ints(r.node, "kernel_shape");
+  const std::vector<int64_t> strides = attr_ints(r.node, "strides", {1, 1});
+  const std::vector<int64_t> dil = attr_ints(r.node, "dilations", {1, 1});
+  const std::vector<int64_t> pads = conv_pads(r.node, in.shape, k, strides, dil);
+  PoolShape p{in.shape[0],
+              in.shape[2],
+              in.shape[3],
+              in.shape[1],
+              out.shape[2],
+              out.shape[3],
+              static_cast<int>(k[0]),
+              static_cast<int>(k[1]),
+              static_cast<int>(strides[0]),
+              static_cast<int>(strides[1]),
+              static_cast<int>(pads[0]),
+              static_cast<int>(pads[1]),
+              static_cast<int>(dil[0]),
+              static_cast<int>(dil[1])};
+  const Elem e = elem_of(out.dtype, describe(r.node));
+  const void* x = r.inputs[0].data();
+  void* y = r.outputs[0].data();
+  return make_fn(r, "maxpool", [=](cudaStream_t s) { launch_maxpool_nhwc(x, y, e, p, s); });
+}
+
+std::unique_ptr<Kernel> make_resize(const KernelRequest& r) {
+  const Value& in = r.input_value(0);
+  const Value& out = r.output_value(0);
+  if (attr_string(r.node, "mode", "nearest") != "nearest" || in.shape.size() != 4) return nullptr;
+  const std::vector<float> scales = resize_scales(r.graph, r.node);
+  ResizeShape rs{};
+  const bool nhwc = in.layout == Layout::kNHWC;
+  for (int64_t d = 0; d < 4; ++d) {
+    std::vector<int32_t> map;
+    for (int64_t o = 0; o < out.shape[static_cast<size_t>(d)]; ++o) {
+      map.push_back(static_cast<int32_t>(source_index(r.node, o, scales[static_cast<size_t>(d)],
+                                                      in.shape[static_cast<size_t>(d)],
+                                                      out.shape[static_cast<size_t>(d)])));
+    }
+    const size_t pd = static_cast<size_t>(nhwc ? kNhwcAxis[d] : d);
+    rs.in[pd] = in.shape[static_cast<size_t>(d)];
+    rs.out[pd] = out.shape[static_cast<size_t>(d)];
+    rs.maps[pd] =
+        static_cast<const int32_t*>(r.context->upload(map.data(), map.size() * sizeof(int32_t)));
+  }
+  const void* x = r.inputs[0].data();
+  void* y = r.outputs[0].data();
+  const size_t es = dtype_size(out.dtype);
+  return make_fn(r, "resize_nearest",
+                 [=](cudaStream_t s) { launch_resize_nearest(x, y, rs, es, s); });
+}
+
+std::unique_ptr<Kernel> make_softmax(const KernelRequest& r) {
+  const Value& in = r.input_value(0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  const bool legacy = r.graph.opset < 13;
+  const int64_t axis =
+      normalize_axis(r.node, attr_int(r.node, "axis", legacy ? 1 : -1), std::max<int64_t>(rank, 1));
+  int64_t outer = 1, len = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i) outer *= in.shape[static_cast<size_t>(i)];
+  if (legacy) {
+    for (int64_t i = axis; i < rank; ++i) len *= in.shape[static_cast<size_t>(i)];
+  } else {
+    len = in.shape[static_cast<size_t>(axis)];
+    for (int64_t i = axis + 1; i < rank; ++i) inner *= in.shape[static_cast<size_t>(i)];
+  }
+  const Elem e = elem_of(in.dtype, describe(r.node));
+  const void* x = r.inputs[0].data();
+  void* y = r.outputs[0].data();
+  return make_fn(r, "softmax",
+                 [=](cudaStream_t s) { launch_softmax(x, y, e, outer, len, inner, s); });
+}
+
+}  // namespace
+
+Shape physical_shape(const Value& v) {
+  if (v.layout != Layout::kNHWC) return v.shape;
+  return {v.shape[0], v.shape[2], v.shape[3], v.shape[1]};
+}
+
+int64_t physical_axis(const Value& v, int64_t axis) {
+  return v.layout == Layout::kNHWC ? kNhwcAxis[axis] : axis;
+}
+
+const void* device_operand(const KernelRequest& r, size_t input, Elem elem) {
+  const Value& v = r.input_value(input);
+  if (!v.is_constant()) return r.inputs[input].data();
+  const Tensor& t = v.data;
+  const int64_t n = t.numel();
+  if (elem == Elem::kF16) {
+    std::vector<uint16_t> h(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+      h[static_cast<size_t>(i)] = float_to_half(static_cast<float>(element_as_double(t, i)));
+    return r.context->upload(h.data(), h.size() * sizeof(uint16_t));
+  }
+  std::vector<float> f(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    f[static_cast<size_t>(i)] = static_cast<float>(element_as_double(t, i));
+  return r.context->upload(f.data(), f.size() * sizeof(float));
+}
+
+std::unique_ptr<Kernel> make_nop_kernel(const KernelRequest& r) {
+  return make_fn(r, "keep_inputs", [](cudaStream_t) {});
+}
+
+std::unique_ptr<Kernel> make_other_kernel(const KernelRequest& r) {
+  const std::string& op = r.node.op;
+  if (op == "Cast") return make_cast(r);
+  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
+      op == "Identity")
+    return make_copy(r);
+  if (op == "Sigmoid") return make_unary(r, UnaryOp::kSigmoid);
+  if (op == "Relu") return make_unary(r, UnaryOp::kRelu);
+  if (op == "Add") return make_binary(r, BinaryOp::kAdd);
+  if (op == "Sub") return make_binary(r, BinaryOp::kSub);
+  if (op == "Mul") return make_binary(r, BinaryOp::kMul);
+  if (op == "Div") return make_binary(r, BinaryOp::kDiv);
+  if (op == "Max") return make_binary(r, BinaryOp::kMax);
+  if (op == "Min") return make_binary(r, BinaryOp::kMin);
+  if (op == "Concat") return make_concat(r);
+  if (op == "Split") return make_split(r);
+  if (op == "Transpose") return make_transpose(r);
+  if (op == "Slice") return make_slice(r);
+  if (op == "MaxPool") return make_maxpool(r);
+  if (op == "Resize") return make_resize(r);
+  if (op == "Softmax") return make_softmax(r);
+  return nullptr;
+}
+
+}  // namespace ys::cuda

@@ -1,0 +1,36 @@
+#include "core/file_io.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace ys {
+
+void write_file_atomic(const std::string& path, std::string_view bytes, const std::string& what) {
+  std::filesystem::path tmp(path);
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out)
+      fail(ErrorKind::kIo, what, ": cannot create ", tmp.string(), " (", std::strerror(errno), ")");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      fail(ErrorKind::kIo, what, ": writing failed (disk full?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    fail(ErrorKind::kIo, what, ": ", ec.message());
+  }
+}
+
+}  // namespace ys
