@@ -26,6 +26,8 @@ DetectorOptions detector_options(const Config& c) {
   o.batch = c.get_int("batch");
   o.device = c.get_string("device");
   o.threads = c.get_int("threads");
+  o.half = c.get_bool("half");
+  o.cuda_graph = c.get_bool("cuda_graph");
   o.nms.conf = static_cast<float>(c.get_float("conf"));
   o.nms.iou = c.get_float("iou");
   o.nms.max_det = c.get_int("max_det");
