@@ -21,6 +21,8 @@ struct DetectorOptions {
   int batch = 1;
   std::string device = "cpu";  // "cpu"; "0" or "cuda:0" for a GPU
   int threads = 0;             // CPU threads, 0: all cores
+  bool half = false;           // FP16 on a GPU (the CPU runs FP32)
+  bool cuda_graph = true;      // capture the forward in a CUDA Graph and replay it
   NmsOptions nms;
 };
 
