@@ -71,5 +71,32 @@ peer() { python3 "$ROOT/bench/torch_peer.py" "$@" 2>&1 | grep -E "torch_peer|Err
 peer "$MODEL" --half --batch 1 --iterations 300 --input "$IN" --reference "$REF"
 peer "$MODEL" --batch 1 --iterations 100 --input "$IN" --reference "$REF"
 peer "$B32" --half --batch 32 --iterations 50
+# End to end through the yolo command: the device has no OpenCV, so Python's cv2 decodes the video
+# and pipes raw BGR frames in, the way ffmpeg -f rawvideo would (NOTES.md).
+VIDEO=$DEV/shared/data/video/vtest.avi
+if cmake --build "$BUILD" -j "$(nproc)" --target yolo >/dev/null 2>&1 && [ -e "$VIDEO" ]; then
+  decode() {
+    python3 -c "
+import sys, cv2
+cap = cv2.VideoCapture(sys.argv[1]); out = sys.stdout.buffer
+while True:
+    ok, f = cap.read()
+    if not ok: break
+    out.write(f.tobytes())
+" "$VIDEO"
+  }
+  for half in False True; do
+    t0=$(date +%s.%N)
+    decode | "$BUILD/yolo" detect predict model="$MODEL" source=- raw_size=768x576 device=0 half=$half \
+      save=False verbose=False profile=True profile_schedule=5,10,200 project="$OUT/runs" name=e2e_half_$half \
+      >"$OUT/e2e_half_$half.txt" 2>&1
+    rc=$?
+    t1=$(date +%s.%N)
+    say "e2e half=$half rc=$rc wall=$(python3 -c "print(round($t1 - $t0, 2))") s for 795 frames (decode in Python included)"
+    grep -E "^Speed|median latency|Stages|Model:|overhead" "$OUT/e2e_half_$half.txt" | tee -a "$SUMMARY"
+  done
+else
+  say "e2e: yolo did not build here or the video is missing"
+fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
 exit "$tests_rc"
