@@ -10,7 +10,7 @@
 
 namespace ys {
 
-int run_report_serve_dir(const std::string& dir, const Config& c) {
+int run_report_serve_dir(const std::string& dir, [[maybe_unused]] const Config& c) {
   if (!std::filesystem::exists(std::filesystem::path(dir) / "report.html")) {
     fail(ErrorKind::kNotFound, "dir=", dir,
          ": no report.html there (a profile folder is <run>/profile)");
