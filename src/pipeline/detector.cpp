@@ -1,5 +1,6 @@
 #include "pipeline/detector.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "backends/cpu/cpu_backend.h"
@@ -38,7 +39,11 @@ Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
   Graph g;
   const Shape wanted = {o.batch, 3, o.imgsz_h, o.imgsz_w};
   if (is_builtin_model(o.model)) {
-    g = build_builtin_model(o.model, o.imgsz_h == o.imgsz_w ? o.imgsz_h : o.imgsz_h, o.batch);
+    if (o.imgsz_h != o.imgsz_w) {
+      fail(ErrorKind::kInvalidArgument, "imgsz=[", o.imgsz_h, ", ", o.imgsz_w, "]: the built-in architectures are built ",
+           "square; give one size, e.g. imgsz=", std::max(o.imgsz_h, o.imgsz_w));
+    }
+    g = build_builtin_model(o.model, o.imgsz_h, o.batch);
     desc.path = "built-in";
     desc.name = o.model;
     prepare_graph(g);
