@@ -38,9 +38,13 @@ MemoryPlan plan_memory(const Graph& graph, size_t alignment) {
       if (v >= 0) add(v, s);
     }
   }
-  for (int v : graph.outputs) {
-    int slot = plan.slot_of_value[static_cast<size_t>(v)];
-    if (slot >= 0) plan.allocations[static_cast<size_t>(slot)].last_step = steps;
+  // Graph outputs are read by the caller after the last step; graph inputs stay too, so a forward
+  // can be run again (a CUDA-graph replay above all) without writing the input anew.
+  for (const std::vector<int>* ends : {&graph.outputs, &graph.inputs}) {
+    for (int v : *ends) {
+      int slot = plan.slot_of_value[static_cast<size_t>(v)];
+      if (slot >= 0) plan.allocations[static_cast<size_t>(slot)].last_step = steps;
+    }
   }
   for (const auto& a : plan.allocations) plan.naive_bytes += a.bytes;
 

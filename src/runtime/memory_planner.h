@@ -15,7 +15,7 @@ struct TensorAllocation {
   size_t offset = 0;  // bytes from the arena's start
   size_t bytes = 0;
   int first_step = 0;  // step that produces it (-1: graph input)
-  int last_step = 0;   // last step that reads it (steps.size(): graph output)
+  int last_step = 0;   // last step that reads it (steps.size(): graph input or output)
 };
 
 struct MemoryPlan {

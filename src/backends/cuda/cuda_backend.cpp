@@ -39,8 +39,6 @@ class CudaBackend final : public Backend {
     check(cudaSetDevice(ctx_->device), "cudaSetDevice");
     const cuda::KernelRequest r{g, n, in, out, ctx_};
     std::unique_ptr<Kernel> k;
-    if (n.domain == cuda::kCudaDomain && n.op == cuda::kKeepInputsOp)
-      return cuda::make_nop_kernel(r);
     if (!n.domain.empty()) {
       fail(ErrorKind::kUnsupported, describe(n), ": the CUDA backend has no kernel for domain '",
            n.domain, "'");

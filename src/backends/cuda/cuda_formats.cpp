@@ -123,15 +123,6 @@ void cuda_assign_formats(Graph& g, bool half) {
     }
     nodes.push_back(std::move(n));
   }
-  // The planner would hand a graph input's bytes to later tensors once its last reader ran; this
-  // reader at the end keeps the input intact, so a forward (a CUDA-graph replay above all) can be
-  // repeated without uploading the input again.
-  Node keep;
-  keep.name = "keep_inputs";
-  keep.op = cuda::kKeepInputsOp;
-  keep.domain = cuda::kCudaDomain;
-  keep.inputs = g.inputs;
-  tail.push_back(keep);
   for (Node& n : tail) {
     for (int o : n.outputs) {
       g.values[static_cast<size_t>(o)].dtype = DType::kFloat32;

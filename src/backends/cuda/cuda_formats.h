@@ -9,7 +9,4 @@ namespace ys::cuda {
 
 bool takes_nhwc(const Graph& g, const Node& n);
 
-inline constexpr const char* kCudaDomain = "ys.cuda";
-inline constexpr const char* kKeepInputsOp = "KeepInputs";
-
 }  // namespace ys::cuda

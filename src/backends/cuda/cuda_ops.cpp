@@ -324,10 +324,6 @@ const void* device_operand(const KernelRequest& r, size_t input, Elem elem) {
   return r.context->upload(f.data(), f.size() * sizeof(float));
 }
 
-std::unique_ptr<Kernel> make_nop_kernel(const KernelRequest& r) {
-  return make_fn(r, "keep_inputs", [](cudaStream_t) {});
-}
-
 std::unique_ptr<Kernel> make_other_kernel(const KernelRequest& r) {
   const std::string& op = r.node.op;
   if (op == "Cast") return make_cast(r);

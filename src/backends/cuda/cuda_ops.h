@@ -32,6 +32,5 @@ const void* device_operand(const KernelRequest& r, size_t input, Elem elem);
 std::unique_ptr<Kernel> make_conv_kernel(const KernelRequest& r);
 std::unique_ptr<Kernel> make_matmul_kernel(const KernelRequest& r);
 std::unique_ptr<Kernel> make_other_kernel(const KernelRequest& r);  // everything else
-std::unique_ptr<Kernel> make_nop_kernel(const KernelRequest& r);
 
 }  // namespace ys::cuda
