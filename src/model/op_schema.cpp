@@ -672,6 +672,36 @@ std::vector<float> resize_scales(const Graph& g, const Node& n) {
   return scales;
 }
 
+int64_t resize_nearest_source(const Node& n, int64_t o, double scale, int64_t in_len,
+                              int64_t out_len) {
+  const std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
+  const std::string mode = attr_string(n, "nearest_mode", "round_prefer_floor");
+  const double od = static_cast<double>(o);
+  double x;
+  if (ctm == "asymmetric") {
+    x = od / scale;
+  } else if (ctm == "align_corners") {
+    x = out_len > 1 ? od * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1) : 0;
+  } else if (ctm == "tf_half_pixel_for_nn") {
+    x = (od + 0.5) / scale;
+  } else if (ctm == "pytorch_half_pixel") {
+    x = out_len > 1 ? (od + 0.5) / scale - 0.5 : 0;
+  } else {
+    x = (od + 0.5) / scale - 0.5;
+  }
+  double i;
+  if (mode == "floor") {
+    i = std::floor(x);
+  } else if (mode == "ceil") {
+    i = std::ceil(x);
+  } else if (mode == "round_prefer_ceil") {
+    i = std::floor(x + 0.5);
+  } else {  // round_prefer_floor: halves go down
+    i = x - std::floor(x) == 0.5 ? std::floor(x) : std::round(x);
+  }
+  return std::clamp<int64_t>(static_cast<int64_t>(i), 0, in_len - 1);
+}
+
 std::vector<int64_t> conv_pads(const Node& n, const Shape& in_shape,
                                const std::vector<int64_t>& kernel,
                                const std::vector<int64_t>& strides,

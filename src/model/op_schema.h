@@ -36,6 +36,10 @@ struct SliceParams {
 SliceParams slice_params(const Graph& g, const Node& n);
 std::vector<int64_t> squeeze_axes(const Graph& g, const Node& n);  // Squeeze / Unsqueeze
 std::vector<float> resize_scales(const Graph& g, const Node& n);   // per-axis output/input ratio
+// The input index nearest-mode Resize reads for output index `o` along one axis, following the
+// node's coordinate_transformation_mode and nearest_mode; every backend uses this one mapping.
+int64_t resize_nearest_source(const Node& n, int64_t o, double scale, int64_t in_len,
+                              int64_t out_len);
 std::vector<int64_t> conv_pads(const Node& n, const Shape& in, const std::vector<int64_t>& kernel,
                                const std::vector<int64_t>& strides,
                                const std::vector<int64_t>& dilations);

@@ -477,33 +477,6 @@ void eval_global_pool(const std::vector<Tensor>& in, const Tensor& out) {
   }
 }
 
-int64_t nearest_index(const Node& n, int64_t o, float scale, int64_t in_len, int64_t out_len) {
-  const std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
-  const std::string nm = attr_string(n, "nearest_mode", "round_prefer_floor");
-  double x;
-  if (ctm == "asymmetric")
-    x = o / static_cast<double>(scale);
-  else if (ctm == "align_corners")
-    x = out_len > 1 ? o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1) : 0;
-  else if (ctm == "tf_half_pixel_for_nn")
-    x = (o + 0.5) / scale;
-  else if (ctm == "pytorch_half_pixel")
-    x = out_len > 1 ? (o + 0.5) / scale - 0.5 : 0;
-  else
-    x = (o + 0.5) / scale - 0.5;
-  int64_t i;
-  if (nm == "floor")
-    i = static_cast<int64_t>(std::floor(x));
-  else if (nm == "ceil")
-    i = static_cast<int64_t>(std::ceil(x));
-  else if (nm == "round_prefer_ceil")
-    i = static_cast<int64_t>(std::floor(x + 0.5));
-  else
-    i = (x - std::floor(x) == 0.5) ? static_cast<int64_t>(std::floor(x))
-                                   : static_cast<int64_t>(std::round(x));
-  return std::clamp<int64_t>(i, 0, in_len - 1);
-}
-
 void eval_resize(const Graph& g, const Node& n, const std::vector<Tensor>& in, const Tensor& out) {
   const Tensor& x = in[0];
   std::vector<float> scales = resize_scales(g, n);
@@ -511,7 +484,7 @@ void eval_resize(const Graph& g, const Node& n, const std::vector<Tensor>& in, c
   std::vector<std::vector<int64_t>> maps(r);
   for (size_t d = 0; d < r; ++d) {
     for (int64_t o = 0; o < out.dim(d); ++o)
-      maps[d].push_back(nearest_index(n, o, scales[d], x.dim(d), out.dim(d)));
+      maps[d].push_back(resize_nearest_source(n, o, scales[d], x.dim(d), out.dim(d)));
   }
   std::vector<int64_t> st = row_major_strides(x.shape());
   const size_t es = dtype_size(x.dtype());

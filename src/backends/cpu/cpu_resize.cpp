@@ -20,33 +20,6 @@ bool resize_supported(const Graph& g, const Node& n) {
          x.shape[1] == y.shape[1];
 }
 
-int64_t source_index(const Node& n, int64_t o, double scale, int64_t in_len, int64_t out_len) {
-  const std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
-  const std::string mode = attr_string(n, "nearest_mode", "round_prefer_floor");
-  double x = 0;
-  if (ctm == "asymmetric") {
-    x = static_cast<double>(o) / scale;
-  } else if (ctm == "align_corners") {
-    x = out_len > 1 ? static_cast<double>(o * (in_len - 1)) / static_cast<double>(out_len - 1) : 0;
-  } else if (ctm == "tf_half_pixel_for_nn") {
-    x = (static_cast<double>(o) + 0.5) / scale;
-  } else if (ctm == "pytorch_half_pixel") {
-    x = out_len > 1 ? (static_cast<double>(o) + 0.5) / scale - 0.5 : 0;
-  } else {
-    x = (static_cast<double>(o) + 0.5) / scale - 0.5;
-  }
-  double i = 0;
-  if (mode == "floor")
-    i = std::floor(x);
-  else if (mode == "ceil")
-    i = std::ceil(x);
-  else if (mode == "round_prefer_ceil")
-    i = std::floor(x + 0.5);
-  else
-    i = x - std::floor(x) == 0.5 ? std::floor(x) : std::round(x);
-  return std::clamp<int64_t>(static_cast<int64_t>(i), 0, in_len - 1);
-}
-
 }  // namespace
 
 LayoutRule resize_layout_rule(const Graph& g, const Node& n) {
@@ -60,9 +33,9 @@ std::unique_ptr<Kernel> make_resize_kernel(const KernelRequest& r) {
   const std::vector<float> scales = resize_scales(r.graph, r.node);
   std::vector<int64_t> rows, cols;
   for (int64_t o = 0; o < y.shape[2]; ++o)
-    rows.push_back(source_index(r.node, o, scales[2], x.shape[2], y.shape[2]));
+    rows.push_back(resize_nearest_source(r.node, o, scales[2], x.shape[2], y.shape[2]));
   for (int64_t o = 0; o < y.shape[3]; ++o)
-    cols.push_back(source_index(r.node, o, scales[3], x.shape[3], y.shape[3]));
+    cols.push_back(resize_nearest_source(r.node, o, scales[3], x.shape[3], y.shape[3]));
   const bool nhwc = x.layout == Layout::kNHWC;
   // Image rows to produce: N*OH for NHWC (each a run of pixels), N*C*OH for plain.
   const int64_t batch = nhwc ? x.shape[0] : x.shape[0] * x.shape[1];

@@ -35,33 +35,6 @@ std::vector<int64_t> row_major_strides(const Shape& s) {
 // Logical axis -> physical axis for NHWC: N stays, C goes last, H and W move up one.
 constexpr int64_t kNhwcAxis[4] = {0, 3, 1, 2};
 
-int64_t source_index(const Node& n, int64_t o, float scale, int64_t in_len, int64_t out_len) {
-  const std::string ctm = attr_string(n, "coordinate_transformation_mode", "half_pixel");
-  const std::string nm = attr_string(n, "nearest_mode", "round_prefer_floor");
-  double x;
-  if (ctm == "asymmetric")
-    x = o / static_cast<double>(scale);
-  else if (ctm == "align_corners")
-    x = out_len > 1 ? o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1) : 0;
-  else if (ctm == "tf_half_pixel_for_nn")
-    x = (o + 0.5) / scale;
-  else if (ctm == "pytorch_half_pixel")
-    x = out_len > 1 ? (o + 0.5) / scale - 0.5 : 0;
-  else
-    x = (o + 0.5) / scale - 0.5;
-  int64_t i;
-  if (nm == "floor")
-    i = static_cast<int64_t>(std::floor(x));
-  else if (nm == "ceil")
-    i = static_cast<int64_t>(std::ceil(x));
-  else if (nm == "round_prefer_ceil")
-    i = static_cast<int64_t>(std::floor(x + 0.5));
-  else
-    i = (x - std::floor(x) == 0.5) ? static_cast<int64_t>(std::floor(x))
-                                   : static_cast<int64_t>(std::round(x));
-  return std::clamp<int64_t>(i, 0, in_len - 1);
-}
-
 std::unique_ptr<Kernel> make_cast(const KernelRequest& r) {
   const Value &in = r.input_value(0), &out = r.output_value(0);
   const Elem se = elem_of(in.dtype, describe(r.node)), de = elem_of(out.dtype, describe(r.node));
@@ -258,9 +231,9 @@ std::unique_ptr<Kernel> make_resize(const KernelRequest& r) {
   for (int64_t d = 0; d < 4; ++d) {
     std::vector<int32_t> map;
     for (int64_t o = 0; o < out.shape[static_cast<size_t>(d)]; ++o) {
-      map.push_back(static_cast<int32_t>(source_index(r.node, o, scales[static_cast<size_t>(d)],
-                                                      in.shape[static_cast<size_t>(d)],
-                                                      out.shape[static_cast<size_t>(d)])));
+      map.push_back(static_cast<int32_t>(resize_nearest_source(
+          r.node, o, scales[static_cast<size_t>(d)], in.shape[static_cast<size_t>(d)],
+          out.shape[static_cast<size_t>(d)])));
     }
     const size_t pd = static_cast<size_t>(nhwc ? kNhwcAxis[d] : d);
     rs.in[pd] = in.shape[static_cast<size_t>(d)];
