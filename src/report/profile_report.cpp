@@ -78,6 +78,7 @@ json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInf
               {"batch", run.batch},
               {"device", run.device},
               {"backend", run.backend},
+              {"op_timing", op_timing_method(run.backend)},
               {"threads", run.threads},
               {"args", args}};
   json stages = json::array();
@@ -277,13 +278,24 @@ std::string layers_csv(const ProfileAnalysis& a) {
   return os.str();
 }
 
-std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model,
+std::string op_timing_method(const std::string& backend) {
+  if (backend.rfind("cuda", 0) == 0) {
+    return "host steady clock around each op's launch: the GPU runs asynchronously, so per-op and "
+           "per-layer times are launch costs, not GPU time (per-layer GPU timing is not collected "
+           "yet)";
+  }
+  return "host steady clock around each op (CPU kernels run synchronously)";
+}
+
+std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, const RunInfo& run,
                             const std::string& report_dir) {
   std::ostringstream os;
   os << std::fixed << std::setprecision(2);
   os << "\nProfile of " << model.name << (model.synthetic_weights ? " (SYNTHETIC weights)" : "")
      << ": " << a.frames_measured << " frames measured, median latency " << a.latency.median
      << " ms (p99 " << a.latency.p99 << " ms, jitter " << a.latency.stddev << " ms)\n";
+  if (run.backend.rfind("cuda", 0) == 0)
+    os << "  Note: layer times are " << op_timing_method(run.backend) << "\n";
   os << "  Stages:";
   for (const auto& s : a.stages)
     os << "  " << s.name << " " << s.ms.median << " ms (" << std::setprecision(1) << s.share_pct

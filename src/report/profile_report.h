@@ -42,8 +42,12 @@ nlohmann::json summary_json(const ProfileAnalysis& a, const ModelInfo& model, co
 nlohmann::json chrome_trace(const Profiler& profiler, const Executor& executor,
                             const std::vector<ResourceSample>& samples);
 std::string layers_csv(const ProfileAnalysis& a);
+// How op and layer times were taken on this backend: host timestamps around each kernel, which
+// on an asynchronous GPU backend time the launch, not the work.
+std::string op_timing_method(const std::string& backend);
+
 // A few lines for the terminal: where the time goes and where the report is.
-std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model,
+std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, const RunInfo& run,
                             const std::string& report_dir);
 
 // Writes summary.json, trace.json, layers.csv and report.html into `dir` (created if needed).

@@ -209,7 +209,7 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   r.summary["input"] = input_json(input, model.synthetic_weights);
   write_profile_reports(dir, r.summary, chrome_trace(profiler_, detector_.executor(), samples),
                         layers_csv(analysis));
-  r.console = console_summary(analysis, model, dir);
+  r.console = console_summary(analysis, model, run, dir);
   // The advice goes just above the report's path, the last line a user reads.
   const size_t at = r.console.rfind("  Report: ");
   r.console.insert(at == std::string::npos ? r.console.size() : at, advice_console(findings));
