@@ -72,12 +72,11 @@ void InputStatsRecorder::add(int64_t frame, const Tensor& bgr, int64_t detection
   samples_.push_back(s);
 }
 
-InputStats InputStatsRecorder::summarize() const {
+InputStats summarize_input(std::vector<InputFrameSample> samples) {
   InputStats r;
-  r.frames = static_cast<int64_t>(samples_.size());
-  r.samples = samples_;
+  r.frames = static_cast<int64_t>(samples.size());
   std::vector<double> b, c, ch, ro, d, ca;
-  for (const auto& s : samples_) {
+  for (const auto& s : samples) {
     b.push_back(s.brightness);
     c.push_back(s.contrast);
     if (s.change >= 0) ch.push_back(s.change);
@@ -92,6 +91,7 @@ InputStats InputStatsRecorder::summarize() const {
   r.roughness = compute_stats(ro);
   r.detections = compute_stats(d);
   r.candidates = compute_stats(ca);
+  r.samples = std::move(samples);
   return r;
 }
 

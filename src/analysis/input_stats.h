@@ -33,11 +33,15 @@ struct InputStats {
 // replaced by this one's (change stays -1 when the grids differ in size).
 InputFrameSample measure_frame(const Tensor& bgr, std::vector<float>& previous);
 
+// The window's summary statistics over per-frame samples (a negative change means "no previous
+// frame" and is left out).
+InputStats summarize_input(std::vector<InputFrameSample> samples);
+
 class InputStatsRecorder {
  public:
   explicit InputStatsRecorder(size_t max_frames = 20000) : max_frames_(max_frames) {}
   void add(int64_t frame, const Tensor& bgr, int64_t detections, int64_t candidates);
-  InputStats summarize() const;
+  InputStats summarize() const { return summarize_input(samples_); }
 
  private:
   size_t max_frames_;

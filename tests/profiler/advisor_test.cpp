@@ -65,27 +65,9 @@ InputStats clean_input() {
   return in;
 }
 
-// Recomputes the summary figures from the samples, as InputStatsRecorder::summarize does.
-InputStats summarized(InputStats in) {
-  std::vector<double> b, c, ch, ro, d, ca;
-  in.frames = static_cast<int64_t>(in.samples.size());
-  in.frames_with_detections = 0;
-  for (const auto& s : in.samples) {
-    b.push_back(s.brightness);
-    c.push_back(s.contrast);
-    if (s.change >= 0) ch.push_back(s.change);
-    ro.push_back(s.roughness);
-    d.push_back(static_cast<double>(s.detections));
-    ca.push_back(static_cast<double>(s.candidates));
-    in.frames_with_detections += s.detections > 0;
-  }
-  in.brightness = compute_stats(b);
-  in.contrast = compute_stats(c);
-  in.change = compute_stats(ch);
-  in.roughness = compute_stats(ro);
-  in.detections = compute_stats(d);
-  in.candidates = compute_stats(ca);
-  return in;
+// The summary figures from the samples, as the recorder computes them.
+InputStats summarized(const InputStats& in) {
+  return summarize_input(in.samples);
 }
 
 RunFacts cpu_facts() {
