@@ -15,6 +15,16 @@ namespace ys {
 
 enum class DeviceKind { kCpu, kCuda };
 
+// Hooks a GPU tracer hangs on a backend whose kernels run asynchronously: they bracket the
+// enqueueing of one execution step's device work, eager or while a CUDA Graph is being captured
+// (a replay enqueues nothing per step, so tracers map graph nodes back to steps at capture).
+class DeviceObserver {
+ public:
+  virtual ~DeviceObserver() = default;
+  virtual void on_enqueue_begin(size_t step) = 0;
+  virtual void on_enqueue_end(size_t step) = 0;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -44,6 +54,24 @@ class Backend {
   virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
   // Waits until all queued work is done (a no-op on a synchronous CPU backend).
   virtual void synchronize() {}
+
+  // --- Device-side profiling; a CPU backend keeps the defaults (its ops are timed on the host).
+  // Spans of execution steps to time on the device with events: span i runs from step starts[i]
+  // up to starts[i+1] (the last one to the end of the forward). Returns false where unsupported.
+  virtual bool set_span_timing(const std::vector<size_t>& /*starts*/) { return false; }
+  // Whether the following runs record the span events (a CUDA Graph backend replays a second
+  // graph captured with the event records, so untimed runs stay exactly as fast as before).
+  virtual void enable_span_timing(bool /*on*/) {}
+  // After synchronize(): each span's milliseconds in the last run, empty if it was not timed.
+  virtual std::vector<float> last_span_ms() const { return {}; }
+  // Installs (or with nullptr removes) a DeviceObserver; captured graphs are dropped so the next
+  // run captures again with the observer seeing every step.
+  virtual void set_device_observer(DeviceObserver* /*observer*/) {}
+  // Kernels one run() launches as far as the backend knows (a captured graph's kernel nodes);
+  // -1 when unknown, e.g. eager runs, where libraries launch kernels of their own choosing.
+  virtual int64_t kernels_per_run() const { return -1; }
+  // The device index this backend runs on; -1 for the host.
+  virtual int device_index() const { return -1; }
 };
 
 }  // namespace ys

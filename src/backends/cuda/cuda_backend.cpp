@@ -82,6 +82,8 @@ class CudaBackend final : public Backend {
   }
   void synchronize() override { check(cudaStreamSynchronize(ctx_->s()), "synchronize"); }
 
+  const std::shared_ptr<cuda::Context>& context() const { return ctx_; }
+
  private:
   std::shared_ptr<cuda::Context> ctx_;
 };
@@ -90,6 +92,11 @@ class CudaBackend final : public Backend {
 
 std::shared_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
   return std::make_shared<CudaBackend>(options);
+}
+
+std::shared_ptr<cuda::Context> cuda_context_of(Backend& backend) {
+  auto* cuda = dynamic_cast<CudaBackend*>(&backend);
+  return cuda ? cuda->context() : nullptr;
 }
 
 bool cuda_device_available(std::string* why) {

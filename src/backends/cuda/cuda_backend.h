@@ -16,6 +16,9 @@
 #include "runtime/backend.h"
 
 namespace ys {
+namespace cuda {
+struct Context;
+}
 
 struct CudaOptions {
   int device = 0;
@@ -26,6 +29,10 @@ struct CudaOptions {
 
 // Throws ErrorKind::kUnsupported when there is no usable device.
 std::shared_ptr<Backend> make_cuda_backend(const CudaOptions& options = {});
+
+// The context (device, stream, library handles) behind a backend made by make_cuda_backend, for
+// pipeline stages that run on the same stream; nullptr for any other backend.
+std::shared_ptr<cuda::Context> cuda_context_of(Backend& backend);
 
 // True when a CUDA device can be used; otherwise `why` says what the runtime reported.
 bool cuda_device_available(std::string* why = nullptr);

@@ -1,0 +1,113 @@
+// Analysis of a GPU trace (profiler/gpu_trace.h) against the host's frames and the model's
+// layers: device busy and idle time, gaps between kernels and how launch-bound inference is,
+// kernel counts and sizes per frame, top kernels with their layers, per-layer device time with
+// achieved TFLOP/s and bandwidth against the device's peak, copies each way and their speed,
+// host waits, and the NVML series with throttling. Plain data for the reports and the advisor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/profile_analysis.h"
+#include "analysis/statistics.h"
+#include "profiler/gpu_trace.h"
+#include "profiler/profiler.h"
+
+namespace ys {
+
+struct GpuKernelStat {
+  std::string name;
+  std::string layer_id, layer_label;  // empty when unattributed
+  int64_t count = 0;                  // over the window
+  double per_frame = 0;               // launches per traced frame
+  double total_ms = 0, share_pct = 0; // share of all kernel time
+  Stats us;                           // duration of one launch
+  int grid[3] = {0, 0, 0}, block[3] = {0, 0, 0};
+  int registers = 0;
+  int64_t shared_bytes = 0;
+};
+
+struct GpuLayerStat {
+  std::string id, label, type;  // as LayerResult
+  Stage stage = Stage::kUnknown;
+  Stats ms;                     // device time per traced frame
+  double share_pct = 0;         // of the summed layer time
+  double kernels_per_frame = 0; // CUPTI only
+  int64_t flops = 0, bytes = 0;
+  double tflops = 0, gbs = 0;                  // achieved
+  double pct_peak_compute = 0, pct_peak_bandwidth = 0;
+};
+
+struct GpuCopyStat {
+  std::string direction;  // "HtoD", "DtoH", "DtoD", "memset"
+  std::string memory;     // host side: "pageable", "pinned", ... ("device" for DtoD)
+  int64_t count = 0;
+  double bytes_per_frame = 0, ms_per_frame = 0, gbs = 0;
+};
+
+struct NvmlSeries {
+  int device = 0;
+  std::vector<double> t_ms;  // since the profile's start
+  std::vector<double> gpu_util_pct, mem_util_pct, mem_used_mib, sm_clock_mhz, mem_clock_mhz,
+      temperature_c, power_w;  // NaN where a sample lacked the figure
+};
+
+struct GpuAnalysis {
+  bool available = false;
+  std::string mode;  // "events" or "detailed"
+  std::string why;   // why there is no GPU analysis, when !available
+  GpuDeviceInfo device;
+  bool cuda_graph = false;
+  int64_t frames = 0;  // traced frames with GPU data
+
+  // Per-layer device time and its check against the measured inference time.
+  std::vector<GpuLayerStat> layers;
+  double layer_sum_ms = 0;         // sum of the per-layer medians
+  double inference_ms = 0;         // median host inference stage of the traced frames
+  double layer_sum_vs_inference_pct = 0;  // 100 * layer_sum / inference
+
+  // Kernels (detailed mode).
+  int64_t kernels = 0, unattributed_kernels = 0;
+  Stats kernels_per_frame;
+  Stats kernel_us;
+  std::vector<std::pair<std::string, double>> kernel_size_histogram;  // bucket, launches/frame
+  int64_t backend_kernels_per_run = -1;
+  bool kernel_counts_match = false;  // CUPTI's per-frame kernels equal what the backend launched
+  std::vector<GpuKernelStat> top_kernels;  // by total time
+
+  // Busy and idle within the inference stage of traced frames (detailed mode).
+  double busy_ms_per_frame = 0, idle_ms_per_frame = 0, busy_pct = 0;
+  double gap_ms_per_frame = 0;  // idle between the first and last kernel of a frame
+  double gaps_per_frame = 0;
+  Stats gap_us;
+  double launch_bound_pct = 0;  // gap time as a share of the device's span of a frame
+
+  // Copies and host waits (detailed mode).
+  std::vector<GpuCopyStat> copies;
+  double copy_ms_per_frame = 0, pageable_bytes_per_frame = 0;
+  double host_wait_ms_per_frame = 0;
+
+  // NVML.
+  bool nvml = false;
+  std::string nvml_why;
+  std::vector<NvmlSeries> series;
+  double gpu_util_mean_pct = 0, mem_used_max_mib = 0, sm_clock_min_mhz = 0, sm_clock_max_mhz = 0,
+         temperature_max_c = 0, power_max_w = 0, power_limit_w = 0;
+  double throttled_pct = 0;        // share of samples with a thermal or power limit active
+  std::string throttle_reasons;    // "power cap, thermal slowdown", ...
+};
+
+// `layers` are the profile's layers (group_layers), for ids, labels, FLOPs and bytes; `frames`
+// the profiler's frame records, for the host's inference stage of each traced frame.
+GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
+                        const std::vector<LayerResult>& layers,
+                        const std::vector<FrameRecord>& frames, int64_t profile_start_ns);
+
+// "power cap, thermal slowdown" for NVML's clocks-event-reason bits (idle and application
+// settings are not limits and are left out).
+std::string throttle_reason_text(uint64_t reasons);
+bool is_throttling(uint64_t reasons);
+
+}  // namespace ys

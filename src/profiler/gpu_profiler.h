@@ -1,0 +1,52 @@
+// The GPU side of a profile. Attached to a backend that runs on a GPU, it times each layer of
+// traced frames on the device with CUDA events (cheap, the default), or in detailed mode records
+// every kernel, copy, synchronisation and API call through CUPTI's activity API, attributing
+// each to its execution step through the backend's DeviceObserver hooks (external correlation
+// for eager launches, graph-node ids for kernels replayed from a CUDA Graph). An NVML thread
+// samples the device's own state meanwhile. Untraced frames run exactly as without a profiler,
+// which is what lets the report measure the profiler's overhead from paired frames.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "model/graph.h"
+#include "profiler/gpu_trace.h"
+#include "runtime/backend.h"
+
+namespace ys {
+
+struct GpuProfilerOptions {
+  bool detailed = false;     // CUPTI activity tracing
+  int nvml_period_ms = 20;   // 0: no NVML sampling
+  std::string nvml_library = "libnvidia-ml.so.1";
+};
+
+// First step of each layer span: a new span wherever a node's module (or, for nodes outside any
+// module, the node itself) differs from the previous step's.
+std::vector<size_t> layer_span_starts(const Graph& graph);
+
+class GpuProfiler {
+ public:
+  // `graph` is the executor's prepared graph (step k runs graph.nodes[k]).
+  GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOptions options);
+  ~GpuProfiler();  // detaches from the backend
+  GpuProfiler(const GpuProfiler&) = delete;
+  GpuProfiler& operator=(const GpuProfiler&) = delete;
+
+  // Around each measured frame's detect call; `traced` as Profiler::begin_frame decided. A traced
+  // frame records span events (and CUPTI activity in detailed mode); end_frame reads them after
+  // the detector has synchronised.
+  void begin_frame(int64_t index, bool traced);
+  void end_frame();
+
+  // Stops tracing and sampling, flushes CUPTI, maps its clock and returns everything recorded.
+  GpuTrace finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ys

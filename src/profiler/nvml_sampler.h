@@ -1,0 +1,51 @@
+// NVML sampling on a background thread. libnvidia-ml is loaded with dlopen, so a machine without
+// the NVIDIA driver (CI, a laptop) builds and runs the same binary: the sampler then reports
+// itself unavailable and why, and never fails. Readings NVML gives that cannot be right (a
+// utilisation above 100%, a temperature of 0) are dropped from the sample rather than reported.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "profiler/gpu_trace.h"
+
+namespace ys {
+
+class NvmlSampler {
+ public:
+  // Samples `devices` (CUDA/NVML indices) every `period_ms` until stop().
+  NvmlSampler(std::vector<int> devices, int period_ms,
+              const std::string& library = "libnvidia-ml.so.1");
+  ~NvmlSampler();
+  NvmlSampler(const NvmlSampler&) = delete;
+  NvmlSampler& operator=(const NvmlSampler&) = delete;
+
+  bool available() const { return available_; }
+  const std::string& why() const { return why_; }  // why it is unavailable
+  void stop();
+  std::vector<NvmlSample> samples() const;
+
+ private:
+  struct Library;
+  void loop();
+
+  std::unique_ptr<Library> lib_;
+  std::vector<int> devices_;
+  int period_ms_;
+  bool available_ = false;
+  std::string why_;
+  std::atomic<bool> running_{false};
+  mutable std::mutex mu_;
+  std::vector<NvmlSample> samples_;
+  std::thread thread_;
+};
+
+// Drops what NVML cannot have meant: utilisations outside 0-100%, zero or absurd temperatures
+// and clocks, negative power. Exposed for tests.
+NvmlSample sanitize_nvml_sample(NvmlSample s);
+
+}  // namespace ys
