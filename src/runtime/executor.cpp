@@ -1,5 +1,7 @@
 #include "runtime/executor.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace ys {
@@ -8,7 +10,12 @@ Executor::Executor(Graph graph, std::shared_ptr<Backend> backend)
     : graph_(std::move(graph)), backend_(std::move(backend)) {
   backend_->prepare(graph_);
   memory_ = plan_memory(graph_);
-  arena_ = backend_->allocate(memory_.arena_bytes);
+  try {
+    arena_ = backend_->allocate(memory_.arena_bytes);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kOutOfMemory) throw;
+    fail(ErrorKind::kOutOfMemory, e.what(), "; largest tensors: ", largest_tensors(3));
+  }
   try {
     steps_.reserve(graph_.nodes.size());
     for (size_t k = 0; k < graph_.nodes.size(); ++k) {
@@ -31,6 +38,23 @@ Executor::Executor(Graph graph, std::shared_ptr<Backend> backend)
     backend_->deallocate(arena_);
     throw;
   }
+}
+
+std::string Executor::largest_tensors(size_t count) const {
+  std::vector<const TensorAllocation*> by_size;
+  for (const TensorAllocation& a : memory_.allocations) by_size.push_back(&a);
+  std::sort(by_size.begin(), by_size.end(),
+            [](const TensorAllocation* x, const TensorAllocation* y) { return x->bytes > y->bytes; });
+  std::string out;
+  for (size_t i = 0; i < by_size.size() && i < count; ++i) {
+    const TensorAllocation& a = *by_size[i];
+    const Value& v = graph_.values[static_cast<size_t>(a.value)];
+    const std::string producer =
+        v.producer >= 0 ? graph_.nodes[static_cast<size_t>(v.producer)].name : "graph input";
+    out += cat(i ? ", " : "", "'", v.name, "' from ", producer, " ", shape_str(v.shape), " ",
+               (a.bytes + (1 << 20) - 1) >> 20, " MiB");
+  }
+  return out;
 }
 
 Executor::~Executor() {

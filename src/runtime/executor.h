@@ -49,6 +49,10 @@ class Executor {
   void set_observer(OpObserver* observer) { observer_ = observer; }
   void run();
 
+  // "'x' from Conv_3 [1, 64, 320, 320] 25 MiB, ..." for the `count` largest planned tensors, so an
+  // out-of-memory message names what takes the space.
+  std::string largest_tensors(size_t count) const;
+
  private:
   Tensor arena_view(int value) const;
 

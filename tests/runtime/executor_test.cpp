@@ -69,5 +69,37 @@ TEST(Executor, InputOfWrongShapeOrTypeIsRefused) {
   EXPECT_THROW(ex.set_input(1, Tensor(DType::kFloat32, {2, 3})), Error);
 }
 
+
+// A backend whose device is full: the executor must turn its out-of-memory error into one that
+// also names the tensors taking the space.
+class FullBackend final : public Backend {
+ public:
+  std::string name() const override { return "full"; }
+  DeviceKind device() const override { return DeviceKind::kCpu; }
+  std::unique_ptr<Kernel> create_kernel(const Graph&, const Node&, const std::vector<Tensor>&,
+                                        const std::vector<Tensor>&) override {
+    return nullptr;
+  }
+  void* allocate(size_t bytes) override {
+    fail(ErrorKind::kOutOfMemory, "asked for ", bytes, " bytes, 0 free");
+  }
+  void deallocate(void*) override {}
+  void copy_to_device(void*, const void*, size_t) override {}
+  void copy_to_host(void*, const void*, size_t) override {}
+};
+
+TEST(Executor, OutOfMemoryNamesTheLargestTensors) {
+  try {
+    Executor ex(relu_add_graph(), std::make_shared<FullBackend>());
+    FAIL() << "the executor was built on a full device";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kOutOfMemory);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("asked for"), std::string::npos) << what;
+    EXPECT_NE(what.find("largest tensors: '"), std::string::npos) << what;
+    EXPECT_NE(what.find("[2, 3]"), std::string::npos) << what;
+  }
+}
+
 }  // namespace
 }  // namespace ys
