@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Every GPU check and benchmark of the CUDA backend in one run, for one device call:
-#   configure and build without OpenCV and oneDNN (the GPU machine has neither), run the CUDA
-#   tests (FP32 raw output vs ONNX Runtime within 1e-3 relative; FP16 detections vs ONNX Runtime;
-#   CUDA-graph replay vs eager; out-of-memory message), then time YOLOv8n 640x640 on our backend and
-#   on the PyTorch peer (bench/torch_peer.py, the same ONNX graph, eager and CUDA graph).
+# Every GPU check and benchmark in one run, for one device call (docs/GPU.md):
+#   build   configure and build without OpenCV and oneDNN (the GPU machine has neither);
+#   tests   the CUDA backend, GPU pre/post-processing and GPU profiler tests (FP32 raw output vs
+#           ONNX Runtime within 1e-3 relative, FP16 detections, graph replay vs eager, letterbox
+#           and NMS on the GPU vs the host, per-layer events and CUPTI attribution);
+#   bench   YOLOv8n 640x640 latency and throughput beside the PyTorch peer (bench/torch_peer.py,
+#           the same ONNX graph, eager and CUDA graph);
+#   profile `yolo ... profile=True` on vtest.avi in events and detailed mode, the advisor's
+#           FP32/eager findings with what-if gains and their absence once taken; checked by
+#           scripts/check_gpu_profile.py; short detailed traces become CI fixtures;
+#   e2e     end to end on all 795 video frames, host pipeline against the GPU pipeline.
+# Usage: scripts/gpu_check.sh [phase ...] (default: all, in that order).
 # Inputs (carried in .device/, see docs/GPU.md): onnx/{include,lib} (Debian's ONNX headers and
-# libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model and
-# reference outputs), commit.txt. Logs and a summary go to $OUT (or ./gpu-check-out).
+# libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model,
+# reference outputs and the video), commit.txt. Logs, a summary and runs.tar.gz (every run's
+# profile) go to $OUT (or ./gpu-check-out).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,69 +42,115 @@ done
 [ -e /usr/include/openssl/ssl.h ] || extra+=("-DOPENSSL_INCLUDE_DIR=$DEV/prefix/include")
 
 BUILD=$ROOT/build-gpu
-cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYS_WITH_OPENCV=OFF \
-  -DYS_WITH_ONEDNN=OFF -DYS_ONNX_ROOT="$DEV/onnx" -DCMAKE_PREFIX_PATH="$DEV/prefix" \
-  -DCMAKE_CUDA_COMPILER="$NVCC" "${extra[@]}" || { say "FAIL: configure"; exit 1; }
-cmake --build "$BUILD" -j "$(nproc)" --target backend_cuda_test yolo_bench_gpu ||
-  { say "FAIL: build"; exit 1; }
+PHASES=${*:-build tests bench profile e2e}
+has() { [[ " $PHASES " == *" $1 "* ]]; }
+
+if has build; then
+  cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYS_WITH_OPENCV=OFF \
+    -DYS_WITH_ONEDNN=OFF -DYS_ONNX_ROOT="$DEV/onnx" -DCMAKE_PREFIX_PATH="$DEV/prefix" \
+    -DCMAKE_CUDA_COMPILER="$NVCC" "${extra[@]}" || { say "FAIL: configure"; exit 1; }
+  cmake --build "$BUILD" -j "$(nproc)" --target yolo yolo_bench_gpu backend_cuda_test \
+    backend_cuda_prepost_test gpu_profiler_test pipeline_detector_test ||
+    { say "FAIL: build"; exit 1; }
+fi
 
 export YOLOSCOPE_TESTDATA=$DEV/shared
 MODEL=$DEV/shared/models/yolov8n-coco.onnx
 IN=$DEV/shared/reference/ort/messi5_input_u8.npy
 REF=$DEV/shared/reference/ort/messi5_output0.npy
+VIDEO=$DEV/shared/data/video/vtest.avi
+tests_rc=0
+RUNS=${YS_GPU_RUNS:-/tmp/gpu-check-runs}
+rm -rf "$RUNS" && mkdir -p "$RUNS"
 
-"$BUILD/tests/backends/cuda/backend_cuda_test" 2>&1 | grep -E '^\[ *(OK|FAILED|PASSED|SKIPPED) ' | tee -a "$SUMMARY"
-tests_rc=${PIPESTATUS[0]}
-say "tests: rc=$tests_rc"
+if has tests; then
+  for t in tests/backends/cuda/backend_cuda_test tests/backends/cuda/backend_cuda_prepost_test \
+           tests/profiler/gpu_profiler_test tests/pipeline/pipeline_detector_test; do
+    [ -x "$BUILD/$t" ] || { say "MISSING: $t"; tests_rc=1; continue; }
+    "$BUILD/$t" 2>&1 | grep -E '^\[ *(OK|FAILED|PASSED|SKIPPED) |Failure|Expected|Which is|actual' |
+      head -60 | tee -a "$SUMMARY"
+    rc=${PIPESTATUS[0]}
+    say "tests $(basename "$t"): rc=$rc"
+    [ "$rc" = 0 ] || tests_rc=1
+  done
+fi
 
 B=$BUILD/bench/yolo_bench_gpu
-run() { say "$("$@" 2>&1 | tail -1)"; }
-run "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=0 graph=1 iterations=200
-run "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=0 iterations=300
-run "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=1 iterations=300
-# Batch 32: the COCO export has batch 1 baked into its Reshape constants, so both sides run the
-# built-in YOLOv8n (same layers, synthetic weights) at batch 32, exported for the peer.
-B32=$BUILD/yolov8n_b32.onnx
-run "$B" model=yolov8n.yaml batch=32 half=1 graph=1 iterations=50 export="$B32"
-run "$B" model=yolov8n.yaml batch=32 half=1 graph=0 iterations=50
-# Where batch-32 time goes, eager, by op type and implementation.
-"$B" model=yolov8n.yaml batch=32 half=1 graph=0 warmup=3 iterations=5 profile=1 2>&1 |
-  grep '^profile' >"$OUT/profile_b32.txt"
-head -12 "$OUT/profile_b32.txt" | tee -a "$SUMMARY"
-"$B" model="$MODEL" input="$IN" batch=1 half=1 graph=0 warmup=3 iterations=5 profile=1 2>&1 |
-  grep '^profile' >"$OUT/profile_b1.txt"
-
+bench() { say "$("$@" 2>&1 | tail -1)"; }
 export PYTHONUNBUFFERED=1
 peer() { python3 "$ROOT/bench/torch_peer.py" "$@" 2>&1 | grep -E "torch_peer|Error" | tee -a "$SUMMARY"; }
-peer "$MODEL" --half --batch 1 --iterations 300 --input "$IN" --reference "$REF"
-peer "$MODEL" --batch 1 --iterations 100 --input "$IN" --reference "$REF"
-peer "$B32" --half --batch 32 --iterations 50
-# End to end through the yolo command: the device has no OpenCV, so Python's cv2 decodes the video
-# and pipes raw BGR frames in, the way ffmpeg -f rawvideo would (NOTES.md).
-VIDEO=$DEV/shared/data/video/vtest.avi
-if cmake --build "$BUILD" -j "$(nproc)" --target yolo >/dev/null 2>&1 && [ -e "$VIDEO" ]; then
-  decode() {
-    python3 -c "
+if has bench; then
+  bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=0 graph=1 iterations=200
+  bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=0 iterations=300
+  bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=1 iterations=300
+  # Batch 32: the COCO export has batch 1 baked into its Reshape constants, so both sides run the
+  # built-in YOLOv8n (same layers, synthetic weights) at batch 32, exported for the peer.
+  B32=$BUILD/yolov8n_b32.onnx
+  bench "$B" model=yolov8n.yaml batch=32 half=1 graph=1 iterations=50 export="$B32"
+  bench "$B" model=yolov8n.yaml batch=32 half=1 graph=0 iterations=50
+  peer "$MODEL" --half --batch 1 --iterations 300 --input "$IN" --reference "$REF"
+  peer "$MODEL" --batch 1 --iterations 100 --input "$IN" --reference "$REF"
+  peer "$B32" --half --batch 32 --iterations 50
+fi
+
+# The device has no OpenCV: Python's cv2 decodes the video and pipes raw BGR frames in, the way
+# ffmpeg -f rawvideo would (NOTES.md). $1: frames to send (0: all).
+decode() {
+  python3 -c "
 import sys, cv2
-cap = cv2.VideoCapture(sys.argv[1]); out = sys.stdout.buffer
-while True:
+cap = cv2.VideoCapture(sys.argv[1]); out = sys.stdout.buffer; n = int(sys.argv[2]); i = 0
+while n == 0 or i < n:
     ok, f = cap.read()
     if not ok: break
-    out.write(f.tobytes())
-" "$VIDEO"
-  }
-  for half in False True; do
+    out.write(f.tobytes()); i += 1
+" "$VIDEO" "$1"
+}
+yolo_video() {  # name frames args...
+  local name=$1 frames=$2; shift 2
+  decode "$frames" | "$BUILD/yolo" detect predict model="$MODEL" source=- raw_size=768x576 \
+    device=0 save=False verbose=False project="$RUNS" name="$name" exist_ok=True "$@" \
+    >"$RUNS/$name.txt" 2>&1
+  local rc=$?
+  say "$name: rc=$rc ($*)"
+  grep -E "^Speed|Stages|GPU|Overhead|overhead|Advice|warning|critical|info " "$RUNS/$name.txt" |
+    head -40 | tee -a "$SUMMARY"
+}
+
+if has profile; then
+  # Issue 6: default (CUDA events) and detailed (CUPTI) profiles, FP16 with a CUDA graph, then
+  # detailed and eager; 100 measured frames each, so the overhead pairs are many.
+  yolo_video events 130 half=True profile=True profile_schedule=5,10,100
+  yolo_video detailed 130 half=True profile=True profile_schedule=5,10,100 profile_detail=detailed
+  yolo_video detailed_eager 130 half=True cuda_graph=False profile=True \
+    profile_schedule=5,10,100 profile_detail=detailed
+  # Short detailed runs whose raw traces become CI fixtures (tests/fixtures/gpu).
+  yolo_video fixture_graph 30 half=True profile=True profile_schedule=5,5,6 profile_detail=detailed
+  yolo_video fixture_eager 30 half=False cuda_graph=False profile=True profile_schedule=5,5,6 \
+    profile_detail=detailed
+  # Issue 7: FP32 without a graph must yield the FP16 and CUDA Graph findings with measured gains;
+  # taking the advice must make them disappear.
+  yolo_video advice_before 80 half=False cuda_graph=False profile=True profile_schedule=5,5,40 \
+    profile_whatif=True
+  yolo_video advice_after 80 half=True cuda_graph=True profile=True profile_schedule=5,5,40 \
+    profile_whatif=True
+  python3 "$ROOT/scripts/check_gpu_profile.py" "$RUNS" 2>&1 | tee -a "$SUMMARY"
+  [ "${PIPESTATUS[0]}" = 0 ] || tests_rc=1
+fi
+
+if has e2e; then
+  # End to end on all 795 frames, host pipeline against the GPU pipeline.
+  for gp in False True; do
     t0=$(date +%s.%N)
-    decode | "$BUILD/yolo" detect predict model="$MODEL" source=- raw_size=768x576 device=0 half=$half \
-      save=False verbose=False profile=True profile_schedule=5,10,200 project="$OUT/runs" name=e2e_half_$half \
-      >"$OUT/e2e_half_$half.txt" 2>&1
-    rc=$?
+    yolo_video "e2e_gpu_pipeline_$gp" 0 half=True gpu_pipeline=$gp profile=True \
+      profile_schedule=5,10,200
     t1=$(date +%s.%N)
-    say "e2e half=$half rc=$rc wall=$(python3 -c "print(round($t1 - $t0, 2))") s for 795 frames (decode in Python included)"
-    grep -E "^Speed|median latency|Stages|Model:|overhead" "$OUT/e2e_half_$half.txt" | tee -a "$SUMMARY"
+    say "e2e gpu_pipeline=$gp wall=$(python3 -c "print(round($t1 - $t0, 2))") s for 795 frames (decode in Python included)"
   done
-else
-  say "e2e: yolo did not build here or the video is missing"
+  # The same without the decoder: synthetic frames generated in the process.
+  "$BUILD/yolo" detect predict model="$MODEL" source=synthetic frames=2000 device=0 half=True \
+    save=False verbose=False 2>&1 | grep -E "^Speed|frames/s|fps" | tee -a "$SUMMARY"
 fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
+# At most 8 files come back from a device call: every run's output travels as one archive.
+tar -C "$RUNS" -czf "$OUT/runs.tar.gz" . 2>/dev/null
 exit "$tests_rc"

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/gpu_analysis.h"
 #include "analysis/input_stats.h"
 #include "analysis/profile_analysis.h"
 #include "pipeline/detector.h"
@@ -31,7 +32,10 @@ struct GpuFacts {
   std::optional<double> kernels_per_frame;
   std::optional<double> median_kernel_us;
   std::optional<double> launch_gap_pct;  // share of inference with the GPU idle between kernels
-  std::optional<double> busy_pct;        // share of the window with a kernel running
+  // Host time spent enqueueing the forward's ops, as a share of the inference stage: near 100%
+  // the GPU can only be as fast as the host launches (eager runs; a graph launch is one call).
+  std::optional<double> host_launch_pct;
+  std::optional<double> busy_pct;  // share of the window with a kernel running
   std::optional<double> pageable_copy_bytes_per_frame;
   std::optional<double> copy_ms_per_frame;          // host<->device copies
   std::optional<double> host_blocked_ms_per_frame;  // host waiting in a device synchronisation
@@ -44,6 +48,7 @@ struct GpuFacts {
 struct RunFacts {
   std::string device = "cpu";
   bool half = false, cuda_graph = false;
+  bool gpu_pipeline = true;  // letterbox, decoding and NMS on the GPU (the CLI's default)
   int batch = 1;
   int threads = 0;  // as asked; 0: all cores
   int cores = 0;
@@ -79,6 +84,9 @@ struct Finding {
   std::optional<double> measured_gain_pct;
   std::string measured_how;  // how it was measured, or why it was not
 };
+
+// The advisor's view of a GPU analysis; `a` supplies the host-side op times (eager launches).
+GpuFacts gpu_facts(const GpuAnalysis& gpu, const ProfileAnalysis& a);
 
 // Evaluates every rule. Findings come back in the advisor's order (see order_findings).
 std::vector<Finding> advise(const ProfileAnalysis& a, const InputStats& input, const RunFacts& run);

@@ -19,11 +19,11 @@ namespace ys {
 
 struct GpuKernelStat {
   std::string name;
-  std::string layer_id, layer_label;  // empty when unattributed
-  int64_t count = 0;                  // over the window
-  double per_frame = 0;               // launches per traced frame
-  double total_ms = 0, share_pct = 0; // share of all kernel time
-  Stats us;                           // duration of one launch
+  std::string layer_id, layer_label;   // empty when unattributed
+  int64_t count = 0;                   // over the window
+  double per_frame = 0;                // launches per traced frame
+  double total_ms = 0, share_pct = 0;  // share of all kernel time
+  Stats us;                            // duration of one launch
   int grid[3] = {0, 0, 0}, block[3] = {0, 0, 0};
   int registers = 0;
   int64_t shared_bytes = 0;
@@ -32,11 +32,12 @@ struct GpuKernelStat {
 struct GpuLayerStat {
   std::string id, label, type;  // as LayerResult
   Stage stage = Stage::kUnknown;
-  Stats ms;                     // device time per traced frame
-  double share_pct = 0;         // of the summed layer time
-  double kernels_per_frame = 0; // CUPTI only
+  Stats ms;              // device time per traced frame, the launch gap before each kernel included
+  double busy_ms = 0;    // detailed mode: median of its kernels' summed durations
+  double share_pct = 0;  // of the summed layer time
+  double kernels_per_frame = 0;  // CUPTI only
   int64_t flops = 0, bytes = 0;
-  double tflops = 0, gbs = 0;                  // achieved
+  double tflops = 0, gbs = 0;  // achieved
   double pct_peak_compute = 0, pct_peak_bandwidth = 0;
 };
 
@@ -64,8 +65,8 @@ struct GpuAnalysis {
 
   // Per-layer device time and its check against the measured inference time.
   std::vector<GpuLayerStat> layers;
-  double layer_sum_ms = 0;         // sum of the per-layer medians
-  double inference_ms = 0;         // median host inference stage of the traced frames
+  double layer_sum_ms = 0;                // sum of the per-layer medians
+  double inference_ms = 0;                // median host inference stage of the traced frames
   double layer_sum_vs_inference_pct = 0;  // 100 * layer_sum / inference
 
   // Kernels (detailed mode).
@@ -95,8 +96,8 @@ struct GpuAnalysis {
   std::vector<NvmlSeries> series;
   double gpu_util_mean_pct = 0, mem_used_max_mib = 0, sm_clock_min_mhz = 0, sm_clock_max_mhz = 0,
          temperature_max_c = 0, power_max_w = 0, power_limit_w = 0;
-  double throttled_pct = 0;        // share of samples with a thermal or power limit active
-  std::string throttle_reasons;    // "power cap, thermal slowdown", ...
+  double throttled_pct = 0;      // share of samples with a thermal or power limit active
+  std::string throttle_reasons;  // "power cap, thermal slowdown", ...
 };
 
 // `layers` are the profile's layers (group_layers), for ids, labels, FLOPs and bytes; `frames`

@@ -28,6 +28,7 @@ DetectorOptions detector_options(const Config& c) {
   o.threads = c.get_int("threads");
   o.half = c.get_bool("half");
   o.cuda_graph = c.get_bool("cuda_graph");
+  o.gpu_pipeline = c.get_bool("gpu_pipeline");
   o.nms.conf = static_cast<float>(c.get_float("conf"));
   o.nms.iou = c.get_float("iou");
   o.nms.max_det = c.get_int("max_det");
@@ -160,7 +161,10 @@ int run_predict(const Config& c) {
   ResultSink sink(so);
 
   std::unique_ptr<ProfileSession> prof;
-  if (profile) prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"));
+  if (profile) {
+    prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"),
+                                            c.get_string("profile_detail") == "detailed");
+  }
 
   double pre_ms = 0, inf_ms = 0, post_ms = 0, out_ms = 0;
   int64_t images = 0, batches = 0, frames_read = 0;
@@ -268,6 +272,7 @@ int run_predict(const Config& c) {
     facts.device = opts.device;
     facts.half = c.get_bool("half");
     facts.cuda_graph = c.get_bool("cuda_graph");
+    facts.gpu_pipeline = c.get_bool("gpu_pipeline");
     facts.batch = batch;
     facts.threads = opts.threads;
     facts.conf = opts.nms.conf;

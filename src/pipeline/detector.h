@@ -1,6 +1,8 @@
 // The library API for programs that embed detection: a Detector loads a model (an ONNX file or a
 // built-in architecture), prepares it for one input size, and turns BGR images into detections
 // with Ultralytics' preprocessing and NMS. Stage and op observers can be attached for profiling.
+// On a GPU the letterbox, box decoding and NMS run on the device too (gpu_pipeline), with the
+// same results as the host path to the bit.
 #pragma once
 
 #include <array>
@@ -23,6 +25,9 @@ struct DetectorOptions {
   int threads = 0;             // CPU threads, 0: all cores
   bool half = false;           // FP16 on a GPU (the CPU runs FP32)
   bool cuda_graph = true;      // capture the forward in a CUDA Graph and replay it
+  // Letterbox, box decoding and NMS on the GPU when the device is one; false keeps them on the
+  // host, as on a CPU (the advisor compares the two).
+  bool gpu_pipeline = true;
   NmsOptions nms;
 };
 
@@ -51,6 +56,8 @@ class Detector {
   const ModelDescription& model() const { return model_; }
   const Executor& executor() const { return *executor_; }
   const DetectorOptions& options() const { return options_; }
+  // Whether detect runs letterbox, box decoding and NMS on the GPU.
+  bool uses_gpu_pipeline() const { return gpu_ != nullptr; }
   // Milliseconds of each stage in the last detect call (0 for stages it does not run).
   const std::array<double, kPipelineStageCount>& last_stage_ms() const { return last_ms_; }
 
@@ -63,10 +70,13 @@ class Detector {
  private:
   void begin(PipelineStage s);
   void end(PipelineStage s);
+  std::vector<std::vector<Detection>> detect_on_gpu(const std::vector<const Tensor*>& images);
 
   DetectorOptions options_;
   ModelDescription model_;
   std::unique_ptr<Executor> executor_;
+  struct GpuPipeline;                 // defined where CUDA is built in
+  std::unique_ptr<GpuPipeline> gpu_;  // set when gpu_pipeline is on and the backend is CUDA
   StageObserver* stage_observer_ = nullptr;
   std::array<double, kPipelineStageCount> last_ms_{};
   std::array<int64_t, kPipelineStageCount> began_{};

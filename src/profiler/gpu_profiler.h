@@ -18,8 +18,8 @@
 namespace ys {
 
 struct GpuProfilerOptions {
-  bool detailed = false;     // CUPTI activity tracing
-  int nvml_period_ms = 20;   // 0: no NVML sampling
+  bool detailed = false;    // CUPTI activity tracing
+  int nvml_period_ms = 20;  // 0: no NVML sampling
   std::string nvml_library = "libnvidia-ml.so.1";
 };
 

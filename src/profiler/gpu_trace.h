@@ -20,10 +20,10 @@ struct GpuDeviceInfo {
   int cc_major = 0, cc_minor = 0;
   int sm_count = 0;
   int64_t memory_bytes = 0;
-  double sm_clock_mhz = 0;       // the maximum (boost) clock the peaks below assume
-  double peak_fp32_tflops = 0;   // CUDA cores, FMA counted as 2
-  double peak_fp16_tflops = 0;   // dense tensor cores; 0 without them
-  double peak_bandwidth_gbs = 0; // device memory
+  double sm_clock_mhz = 0;        // the maximum (boost) clock the peaks below assume
+  double peak_fp32_tflops = 0;    // CUDA cores, FMA counted as 2
+  double peak_fp16_tflops = 0;    // dense tensor cores; 0 without them
+  double peak_bandwidth_gbs = 0;  // device memory
   bool tensor_cores = false;
 };
 
@@ -34,16 +34,23 @@ struct GpuKernelRecord {
   int64_t start_ns = 0, end_ns = 0;
   int grid[3] = {0, 0, 0};
   int block[3] = {0, 0, 0};
-  int registers = 0;          // per thread
-  int64_t shared_bytes = 0;   // static + dynamic, per block
-  int64_t frame = -1;         // profiler frame index
-  int step = -1;              // execution step (its node gives the layer)
-  bool from_graph = false;    // replayed from a CUDA Graph
-  uint64_t correlation = 0;   // CUPTI correlation id of the launching API call
+  int registers = 0;         // per thread
+  int64_t shared_bytes = 0;  // static + dynamic, per block
+  int64_t frame = -1;        // profiler frame index
+  int step = -1;             // execution step (its node gives the layer)
+  bool from_graph = false;   // replayed from a CUDA Graph
+  uint64_t correlation = 0;  // CUPTI correlation id of the launching API call
 };
 
-enum class GpuCopyKind { kHostToDevice, kDeviceToHost, kDeviceToDevice, kHostToHost, kPeer,
-                         kMemset, kOther };
+enum class GpuCopyKind {
+  kHostToDevice,
+  kDeviceToHost,
+  kDeviceToDevice,
+  kHostToHost,
+  kPeer,
+  kMemset,
+  kOther
+};
 enum class GpuMemoryKind { kUnknown, kPageable, kPinned, kDevice, kManaged };
 
 struct GpuCopyRecord {
@@ -125,7 +132,9 @@ struct GpuTrace {
   std::vector<NvmlSample> samples;
 };
 
-const char* copy_kind_name(GpuCopyKind k);  // "HtoD", "DtoH", "DtoD", "HtoH", "PtoP", "memset", "other"
-const char* memory_kind_name(GpuMemoryKind k);  // "unknown", "pageable", "pinned", "device", "managed"
+const char* copy_kind_name(
+    GpuCopyKind k);  // "HtoD", "DtoH", "DtoD", "HtoH", "PtoP", "memset", "other"
+const char* memory_kind_name(
+    GpuMemoryKind k);  // "unknown", "pageable", "pinned", "device", "managed"
 
 }  // namespace ys

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "model/flops.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
+#include "profiler/gpu_trace_io.h"
 
 namespace ys {
 namespace {
@@ -135,13 +137,18 @@ ModelInfo describe_model(const Detector& detector) {
   return m;
 }
 
-ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif)
+ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif,
+                               bool gpu_detailed)
     : detector_(detector),
       profiler_(schedule, detector.executor().steps().size()),
       whatif_(whatif),
       cpu_start_(cpu_jiffies()) {
   detector_.set_stage_observer(&profiler_);
   sampler_ = std::make_unique<ResourceSampler>(50);
+  const Executor& ex = detector_.executor();
+  if (ex.backend().device() != DeviceKind::kCpu)
+    gpu_ = std::make_unique<GpuProfiler>(ex.backend(), ex.graph(),
+                                         GpuProfilerOptions{.detailed = gpu_detailed});
 }
 
 ProfileSession::~ProfileSession() {
@@ -155,9 +162,11 @@ void ProfileSession::begin_frame(int64_t index) {
   const bool trace_ops = profiler_.begin_frame(index);
   last_measured_ = profiler_.measuring();
   detector_.set_op_observer(trace_ops ? &profiler_ : nullptr);
+  if (gpu_ && last_measured_) gpu_->begin_frame(index, trace_ops);
 }
 
 void ProfileSession::end_frame() {
+  if (gpu_ && last_measured_) gpu_->end_frame();
   profiler_.end_frame();
   detector_.set_op_observer(nullptr);
 }
@@ -180,6 +189,14 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   const std::pair<int64_t, int64_t> cpu_end = cpu_jiffies();
   const std::vector<ResourceSample> samples = sampler_->samples();
   ProfileAnalysis analysis = analyze_profile(profiler_, detector_.executor(), samples);
+  std::optional<GpuTrace> gpu_trace;
+  std::optional<GpuAnalysis> gpu;
+  if (gpu_) {
+    gpu_trace = gpu_->finish();
+    gpu_.reset();
+    gpu = analyze_gpu(*gpu_trace, detector_.executor().graph(), analysis.layers, profiler_.frames(),
+                      profiler_.start_ns());
+  }
   ModelInfo model = describe_model(detector_);
   Environment env = collect_environment();
   for (const auto& [k, v] : library_versions()) env.libraries[k] = v;
@@ -188,6 +205,7 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   facts.cores = env.cores;
   facts.synthetic_weights = model.synthetic_weights;
   facts.input_bytes = numel(model.input_shape) * 4;
+  if (gpu) facts.gpu = gpu_facts(*gpu, analysis);
   const int64_t d_total = cpu_end.second - cpu_start_.second;
   if (d_total > 0 && env.cores > 0) {
     facts.system_cpu_pct = 100.0 * env.cores *
@@ -205,11 +223,17 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   ProfileResult r;
   r.dir = dir;
   r.findings = findings;
-  r.summary = summary_json(analysis, model, run, env, advice_json(findings));
+  r.summary = summary_json(analysis, model, run, env, advice_json(findings), gpu ? &*gpu : nullptr);
   r.summary["input"] = input_json(input, model.synthetic_weights);
-  write_profile_reports(dir, r.summary, chrome_trace(profiler_, detector_.executor(), samples),
-                        layers_csv(analysis));
-  r.console = console_summary(analysis, model, run, dir);
+  write_profile_reports(
+      dir, r.summary,
+      chrome_trace(profiler_, detector_.executor(), samples, gpu_trace ? &*gpu_trace : nullptr),
+      layers_csv(analysis));
+  if (gpu_trace) {
+    // The raw GPU records, for tools of one's own and as test fixtures for machines without a GPU.
+    write_gpu_trace(dir + "/gpu_trace.json", *gpu_trace);
+  }
+  r.console = console_summary(analysis, model, run, dir, gpu ? &*gpu : nullptr);
   // The advice goes just above the report's path, the last line a user reads.
   const size_t at = r.console.rfind("  Report: ");
   r.console.insert(at == std::string::npos ? r.console.size() : at, advice_console(findings));

@@ -12,6 +12,7 @@
 #include "analysis/advisor.h"
 #include "analysis/input_stats.h"
 #include "pipeline/detector.h"
+#include "profiler/gpu_profiler.h"
 #include "profiler/profiler.h"
 #include "profiler/resource_sampler.h"
 #include "report/profile_report.h"
@@ -27,8 +28,11 @@ struct ProfileResult {
 
 class ProfileSession {
  public:
-  // With `whatif`, up to kWhatIfFrames measured images are kept for verify_finding.
-  ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif = false);
+  // With `whatif`, up to kWhatIfFrames measured images are kept for verify_finding. On a GPU,
+  // traced frames also time each layer on the device with CUDA events, and with `gpu_detailed`
+  // record every kernel, copy and synchronisation through CUPTI; NVML is sampled throughout.
+  ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif = false,
+                 bool gpu_detailed = false);
   ~ProfileSession();
   ProfileSession(const ProfileSession&) = delete;
   ProfileSession& operator=(const ProfileSession&) = delete;
@@ -57,6 +61,7 @@ class ProfileSession {
   Detector& detector_;
   Profiler profiler_;
   std::unique_ptr<ResourceSampler> sampler_;
+  std::unique_ptr<GpuProfiler> gpu_;  // only on a GPU backend
   bool attached_ = true;
   bool whatif_ = false;
   bool last_measured_ = false;

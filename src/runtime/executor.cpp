@@ -43,8 +43,9 @@ Executor::Executor(Graph graph, std::shared_ptr<Backend> backend)
 std::string Executor::largest_tensors(size_t count) const {
   std::vector<const TensorAllocation*> by_size;
   for (const TensorAllocation& a : memory_.allocations) by_size.push_back(&a);
-  std::sort(by_size.begin(), by_size.end(),
-            [](const TensorAllocation* x, const TensorAllocation* y) { return x->bytes > y->bytes; });
+  std::sort(
+      by_size.begin(), by_size.end(),
+      [](const TensorAllocation* x, const TensorAllocation* y) { return x->bytes > y->bytes; });
   std::string out;
   for (size_t i = 0; i < by_size.size() && i < count; ++i) {
     const TensorAllocation& a = *by_size[i];

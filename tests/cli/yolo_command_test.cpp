@@ -154,10 +154,11 @@ TEST_F(YoloCommand, ProfileWritesAllReportsWithTheDocumentedSchema) {
   // Every field of docs/PROFILE_SCHEMA.md's table.
   for (const char* k : {"schema", "schema_version", "generated_at", "tool", "model", "run",
                         "stages", "model_stages", "layers", "ops", "top_layers", "memory", "cpu",
-                        "frames", "overhead_pct", "overhead", "environment", "advice"}) {
+                        "frames", "overhead_pct", "overhead", "environment", "gpu", "advice"}) {
     EXPECT_TRUE(s.contains(k)) << k;
   }
-  EXPECT_EQ(s["schema_version"], 1);
+  EXPECT_EQ(s["schema_version"], 2);
+  EXPECT_TRUE(s["gpu"].is_null()) << "a CPU run has no GPU figures";
   EXPECT_TRUE(s["model"]["synthetic_weights"].get<bool>());
   EXPECT_EQ(s["run"]["frames_measured"], 8);
   double share = 0;

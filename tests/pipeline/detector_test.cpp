@@ -1,11 +1,20 @@
 // End-to-end conformance of the Detector (letterbox, inference, NMS, scaling) against
-// Ultralytics' own predictions with the same ONNX model, on images and video frames.
+// Ultralytics' own predictions with the same ONNX model, on images and video frames; and the GPU
+// pipeline (letterbox, decoding and NMS on the device) against the host one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#ifdef YS_HAVE_CUDA
+#include <cuda_runtime.h>
+
+#include "backends/cuda/cuda_backend.h"
+#endif
 #include "core/error.h"
 #include "pipeline/detector.h"
 #include "pipeline/image_io.h"
@@ -139,6 +148,142 @@ TEST(Detector, BadModelAndBadImageGetClearErrors) {
   Detector det(DetectorOptions{});
   EXPECT_THROW(det.detect(Tensor(DType::kFloat32, {4, 4, 3})), Error);
   EXPECT_THROW(det.detect(Tensor(DType::kUInt8, {4, 4})), Error);
+}
+
+#define YS_REQUIRE_GPU_AND_MODEL()                      \
+  do {                                                  \
+    std::string why = "this build has no CUDA backend"; \
+    if (!gpu_available(why)) GTEST_SKIP() << why;       \
+    YS_REQUIRE_TESTDATA("models/yolov8n-coco.onnx");    \
+    YS_REQUIRE_TESTDATA("data/images/messi5.jpg");      \
+  } while (0)
+
+bool gpu_available([[maybe_unused]] std::string& why) {
+#ifdef YS_HAVE_CUDA
+  return cuda_device_available(&why);
+#else
+  return false;
+#endif
+}
+
+std::vector<std::string> shared_images() {
+  std::vector<std::string> paths;
+  for (const auto& e : std::filesystem::directory_iterator(testing::testdata("data/images")))
+    paths.push_back(e.path().string());
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+std::string show(const Detection& d) {
+  return cat("[", d.x1, ", ", d.y1, ", ", d.x2, ", ", d.y2, "] conf ", d.conf, " class ", d.cls);
+}
+
+// Two detectors share no cuDNN algorithm choice (each times its own), so their outputs may differ
+// in the last bits: same count and classes, boxes within 0.05 px and scores within 1e-3, each
+// box of `want` matched to the closest unused one of its class in `got`.
+void expect_close(const std::vector<Detection>& got, const std::vector<Detection>& want,
+                  const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  std::vector<bool> used(got.size(), false);
+  for (const Detection& w : want) {
+    size_t best_i = got.size();
+    float best = INFINITY;
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (used[i] || got[i].cls != w.cls) continue;
+      const float d = std::max({std::fabs(got[i].x1 - w.x1), std::fabs(got[i].y1 - w.y1),
+                                std::fabs(got[i].x2 - w.x2), std::fabs(got[i].y2 - w.y2)});
+      if (d < best) best = d, best_i = i;
+    }
+    ASSERT_LT(best_i, got.size()) << what << ": nothing of class " << w.cls << " for " << show(w);
+    used[best_i] = true;
+    EXPECT_LE(best, 0.05f) << what << ": GPU pipeline " << show(got[best_i]) << ", host "
+                           << show(w);
+    EXPECT_NEAR(got[best_i].conf, w.conf, 1e-3) << what << ": " << show(w);
+  }
+}
+
+#ifdef YS_HAVE_CUDA
+// The GPU pipeline on one Detector's own tensors: the input it wrote must be the host letterbox
+// bit for bit, and its detections the host's decoding, NMS and scaling of the output it read,
+// field for field.
+void expect_gpu_pipeline_exact(const DetectorOptions& o) {
+  Detector det(o);
+  ASSERT_TRUE(det.uses_gpu_pipeline());
+  const Shape in_shape = det.model().input_shape;
+  const int h = static_cast<int>(in_shape[2]), w = static_cast<int>(in_shape[3]);
+  for (const std::string& path : shared_images()) {
+    SCOPED_TRACE(path);
+    const Tensor img = read_image(path);
+    const std::vector<Detection> got = det.detect(img);
+    for (PipelineStage s : {PipelineStage::kPreprocess, PipelineStage::kInference,
+                            PipelineStage::kBoxDecode, PipelineStage::kNms})
+      EXPECT_GT(det.last_stage_ms()[static_cast<size_t>(s)], 0) << static_cast<int>(s);
+
+    Tensor in(DType::kFloat32, in_shape), want_in(DType::kFloat32, in_shape);
+    ASSERT_EQ(
+        cudaMemcpy(in.data(), det.executor().input(0).data(), in.nbytes(), cudaMemcpyDeviceToHost),
+        cudaSuccess);
+    const LetterboxInfo info = letterbox(img, w, h, want_in.ptr<float>(), 0);
+    const size_t slot = want_in.nbytes() / static_cast<size_t>(in_shape[0]);
+    int64_t differ = 0;
+    for (size_t i = 0; i < slot / sizeof(float); ++i)
+      differ += std::memcmp(in.ptr<float>() + i, want_in.ptr<float>() + i, sizeof(float)) != 0;
+    EXPECT_EQ(differ, 0) << "input values that differ from the host letterbox, of "
+                         << slot / sizeof(float);
+
+    const Tensor out = det.executor().read_output(0);
+    const int channels = static_cast<int>(out.dim(1)), anchors = static_cast<int>(out.dim(2));
+    const std::vector<Detection> cand =
+        decode_candidates(out.ptr<float>(), channels, anchors, o.nms);
+    std::vector<Detection> want = nms_candidates(cand, o.nms);
+    scale_boxes(want, info);
+    EXPECT_EQ(det.last_candidates(), static_cast<int64_t>(cand.size()));
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      const bool same =
+          std::memcmp(&got[i].x1, &want[i].x1, 5 * sizeof(float)) == 0 && got[i].cls == want[i].cls;
+      EXPECT_TRUE(same) << "detection " << i << ": GPU " << show(got[i]) << ", host "
+                        << show(want[i]);
+    }
+  }
+}
+#endif
+
+TEST(DetectorGpuPipeline, EqualsHostPipelineOnItsOwnTensors) {
+  YS_REQUIRE_GPU_AND_MODEL();
+#ifdef YS_HAVE_CUDA
+  DetectorOptions o = coco_options();
+  o.device = "0";
+  expect_gpu_pipeline_exact(o);
+  o.nms.conf = 0.01f;  // thousands of candidates, hundreds of detections
+  o.nms.iou = 0.5;
+  o.nms.max_det = 100;
+  expect_gpu_pipeline_exact(o);
+  o.nms.agnostic = true;
+  o.nms.classes = {0, 32};
+  expect_gpu_pipeline_exact(o);
+#endif
+}
+
+TEST(DetectorGpuPipeline, GivesTheHostPipelinesDetectionsOnSharedImages) {
+  YS_REQUIRE_GPU_AND_MODEL();
+  DetectorOptions o = coco_options();
+  o.device = "0";
+  o.batch = 2;
+  Detector on(o);
+  o.gpu_pipeline = false;
+  Detector off(o);
+  EXPECT_TRUE(on.uses_gpu_pipeline());
+  EXPECT_FALSE(off.uses_gpu_pipeline());
+  const std::vector<std::string> paths = shared_images();
+  ASSERT_GE(paths.size(), 2u);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const Tensor a = read_image(paths[i]), b = read_image(paths[(i + 1) % paths.size()]);
+    const auto got = on.detect_batch({&a, &b}), want = off.detect_batch({&a, &b});
+    expect_close(got[0], want[0], paths[i] + " (batch slot 0)");
+    expect_close(got[1], want[1], paths[(i + 1) % paths.size()] + " (batch slot 1)");
+    expect_close(on.detect(a), off.detect(a), paths[i] + " (alone in a batch of 2)");
+  }
 }
 
 }  // namespace

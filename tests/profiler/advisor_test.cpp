@@ -303,6 +303,65 @@ TEST(Advisor, LaunchBoundWithoutGraphSuggestsCudaGraph) {
   EXPECT_FALSE(has(advise(clean_analysis(), summarized(clean_input()), r), "gpu.launch_bound"));
 }
 
+TEST(Advisor, HostBoundEagerLaunchesWithoutAKernelTraceSuggestCudaGraph) {
+  RunFacts r = gpu_facts();
+  r.cuda_graph = false;
+  r.gpu->host_launch_pct = 92;  // the events-mode evidence: enqueueing takes most of inference
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.launch_bound");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NE(f->finding.find("92%"), std::string::npos) << f->finding;
+  EXPECT_GT(f->expected_gain_pct, 0);
+  r.gpu->host_launch_pct = 30;  // the GPU, not the host, sets the pace
+  EXPECT_FALSE(has(advise(clean_analysis(), summarized(clean_input()), r), "gpu.launch_bound"));
+}
+
+TEST(Advisor, PageableCopiesOnTheHostPipelineSuggestTheGpuPipeline) {
+  RunFacts r = gpu_facts();
+  r.gpu_pipeline = false;
+  r.gpu->pageable_copy_bytes_per_frame = 4.9e6;
+  const std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.pageable_copies");
+  ASSERT_TRUE(f.has_value());
+  ASSERT_EQ(f->settings.size(), 1u);
+  EXPECT_EQ(f->settings[0], Setting("gpu_pipeline", "True"));
+}
+
+TEST(Advisor, GpuFactsComeFromTheGpuAnalysis) {
+  GpuAnalysis g;
+  g.available = true;
+  g.device.name = "NVIDIA H100 80GB HBM3";
+  g.device.sm_count = 132;
+  g.device.tensor_cores = true;
+  g.device.memory_bytes = int64_t{80} << 30;
+  g.kernels = 600;
+  g.kernels_per_frame = compute_stats({190, 190, 190});
+  g.kernel_us = compute_stats({3, 5, 9});
+  g.launch_bound_pct = 41;
+  g.busy_pct = 55;
+  g.pageable_bytes_per_frame = 1e6;
+  g.nvml = true;
+  g.throttled_pct = 12;
+  g.throttle_reasons = "power cap";
+  g.sm_clock_min_mhz = 1500;
+  g.sm_clock_max_mhz = 1980;
+  const GpuFacts f = gpu_facts(g, clean_analysis());
+  EXPECT_EQ(f.name.value_or(""), "NVIDIA H100 80GB HBM3");
+  EXPECT_TRUE(f.tensor_cores.value_or(false));
+  EXPECT_DOUBLE_EQ(f.kernels_per_frame.value_or(0), 190);
+  EXPECT_DOUBLE_EQ(f.median_kernel_us.value_or(0), 5);
+  EXPECT_DOUBLE_EQ(f.launch_gap_pct.value_or(0), 41);
+  EXPECT_DOUBLE_EQ(f.pageable_copy_bytes_per_frame.value_or(0), 1e6);
+  EXPECT_EQ(f.throttle_reason.value_or(""), "power cap");
+  EXPECT_DOUBLE_EQ(f.sm_clock_min_mhz.value_or(0), 1500);
+  EXPECT_EQ(f.memory_total_bytes.value_or(0), int64_t{80} << 30);
+  // Without a kernel trace (events mode) the kernel figures stay unknown, not zero.
+  g.kernels = 0;
+  const GpuFacts e = gpu_facts(g, clean_analysis());
+  EXPECT_FALSE(e.kernels_per_frame.has_value());
+  EXPECT_FALSE(e.busy_pct.has_value());
+}
+
 TEST(Advisor, PageableCopiesSuggestPinnedMemory) {
   RunFacts r = gpu_facts();
   r.gpu->pageable_copy_bytes_per_frame = 4.9e6;

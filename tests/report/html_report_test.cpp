@@ -1,7 +1,9 @@
 // The HTML report: what the writer embeds (escaping, no external resources, atomic writes), and
 // what the page does in a real browser: headless Chromium loads it with #selftest, the page
-// zooms and pans its timeline, hovers a span, sorts the layer table and writes a JSON verdict
-// into <pre id="selftest">, which --dump-dom hands back. Browser tests skip without Chromium.
+// zooms and pans its timeline, hovers a span, sorts the layer table, counts what it drew of the
+// GPU (timeline lanes, kernels nested in layers, tables, counter charts) and writes a JSON
+// verdict into <pre id="selftest">, which --dump-dom hands back. Browser tests skip without
+// Chromium.
 #include <gtest/gtest.h>
 #include <png.h>
 
@@ -18,6 +20,7 @@
 #include "core/error.h"
 #include "profile_fixture.h"
 #include "report/html_report.h"
+#include "report/profile_report.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -219,6 +222,87 @@ TEST(HtmlReportBrowser, SelfTestPassesOnARealisticProfile) {
 
   EXPECT_NE(dom.find("SYNTHETIC WEIGHTS"), std::string::npos);
   EXPECT_NE(dom.find("class=\"verdict\">Median frame"), std::string::npos) << "no verdict line";
+  // A CPU run has no GPU section.
+  EXPECT_TRUE(v["gpu"].is_null());
+  EXPECT_NE(dom.find("<section id=\"gpu\" hidden=\"\">"), std::string::npos);
+}
+
+TEST(HtmlReportBrowser, GpuRunShowsDeviceLanesKernelsAndCounters) {
+  REQUIRE_CHROMIUM();
+  const fs::path dir = out_dir("gpu");
+  const int frames = 6;
+  const auto fx = ys::testing::yolov8n_gpu_profile(frames);
+  ys::write_html_report((dir / "report.html").string(), fx.summary, fx.trace);
+
+  std::string dom;
+  const json v = selftest(dir, dir / "report.html", &dom);
+  ASSERT_TRUE(v.is_object());
+  EXPECT_TRUE(v.value("ok", false)) << v.dump(2);
+  EXPECT_TRUE(v["sections"].empty()) << v["sections"].dump();
+
+  size_t kernel_events = 0;
+  for (const json& e : fx.trace["traceEvents"]) kernel_events += e.value("cat", "") == "kernel";
+  ASSERT_GT(kernel_events, 0u);
+  const json& g = v["gpu"];
+  ASSERT_TRUE(g.is_object()) << v.dump(2);
+  EXPECT_TRUE(g.value("visible", false));
+  EXPECT_EQ(g["processes"], json({"GPU 0: NVIDIA H100 80GB HBM3"}));
+  EXPECT_EQ(g["lanes"], json({"stream 7", "stream 7 copies", "stream 13"}));
+  EXPECT_EQ(g["kernels"], kernel_events);
+  EXPECT_EQ(g["kernels_nested"], kernel_events) << "every kernel is drawn under its layer";
+  EXPECT_GE(g["layer_spans"].get<size_t>(), frames * fx.summary["layers"].size());
+  EXPECT_EQ(g["kernel_rows"], fx.summary["gpu"]["kernels"]["top"].size());
+  EXPECT_EQ(g["layer_rows"], fx.summary["layers"].size());
+  EXPECT_EQ(g["copy_rows"], 3);
+  EXPECT_EQ(g["counter_charts"],
+            json({"gpu_util_pct", "mem_used_mib", "sm_clock_mhz", "temperature_c", "power_w"}));
+  EXPECT_EQ(g["counter_lines"], 5) << "a counter chart drew no line";
+  EXPECT_TRUE(g["unavailable"].empty()) << g["unavailable"];
+  EXPECT_GE(g["cards"].get<int>(), 6);
+
+  const json& lanes = v["timeline"]["lanes"];
+  EXPECT_EQ(lanes, json({"stages", "layers", "ops", "GPU waits", "CUDA API", "stream 7",
+                         "stream 7 copies", "stream 13"}));
+  EXPECT_NE(dom.find("<section id=\"gpu\">"), std::string::npos);
+  EXPECT_NE(dom.find(">NVIDIA H100 80GB HBM3<"), std::string::npos);
+  EXPECT_NE(dom.find("the GPU is busy"), std::string::npos) << "the verdict names the GPU";
+}
+
+TEST(HtmlReportBrowser, GpuRunWithoutKernelsOrNvmlSaysWhy) {
+  REQUIRE_CHROMIUM();
+  const fs::path dir = out_dir("gpu_events");
+  auto fx = ys::testing::yolov8n_gpu_profile(4);
+  std::vector<ys::testing::HostFrame> host;
+  for (int64_t f = 0; f < 4; ++f)
+    host.push_back({4 + f, 480'000'000 + f * 9'000'000, 482'000'000 + f * 9'000'000});
+  ys::testing::GpuFixture events =
+      ys::testing::gpu_profile(ys::testing::yolov8n_layer_results(), host, false);
+  events.analysis.nvml = false;
+  events.analysis.nvml_why = "libnvidia-ml.so.1 could not be loaded";
+  fx.summary["gpu"] = ys::gpu_summary_json(events.analysis);
+  ys::write_html_report((dir / "events.html").string(), fx.summary, fx.trace);
+  fx.summary["gpu"] = {{"available", false}, {"why", "no traced frame recorded GPU times"}};
+  ys::write_html_report((dir / "none.html").string(), fx.summary, fx.trace);
+
+  std::string dom;
+  const json v = selftest(dir, dir / "events.html", &dom);
+  EXPECT_TRUE(v.value("ok", false)) << v.dump(2);
+  const json& g = v["gpu"];
+  EXPECT_EQ(g["kernel_rows"], 0);
+  EXPECT_EQ(g["layer_rows"], fx.summary["layers"].size());
+  ASSERT_EQ(g["unavailable"].size(), 2u) << g.dump();
+  EXPECT_NE(g["unavailable"][0].get<std::string>().find("profile_detail=detailed"),
+            std::string::npos);
+  EXPECT_NE(g["unavailable"][1].get<std::string>().find("libnvidia-ml.so.1 could not be loaded"),
+            std::string::npos);
+  EXPECT_TRUE(g["counter_charts"].empty());
+  EXPECT_NE(dom.find("No NVML samples: libnvidia-ml.so.1 could not be loaded."), std::string::npos);
+
+  const json none = selftest(dir, dir / "none.html", &dom);
+  EXPECT_TRUE(none.value("ok", false)) << none.dump(2);
+  EXPECT_TRUE(none["gpu"]["visible"]);
+  EXPECT_NE(dom.find("No GPU figures for this run: no traced frame recorded GPU times."),
+            std::string::npos);
 }
 
 TEST(HtmlReportBrowser, SparseAndEmptyProfilesRenderWithoutErrors) {
@@ -242,14 +326,15 @@ TEST(HtmlReportBrowser, SparseAndEmptyProfilesRenderWithoutErrors) {
   EXPECT_NE(dom.find("No profile data"), std::string::npos);
 }
 
-TEST(HtmlReportBrowser, ScreenshotIsNotBlank) {
-  REQUIRE_CHROMIUM();
-  const fs::path dir = out_dir("screenshot");
-  const auto fx = ys::testing::yolov8n_profile(12);
+// Renders the report in a window `height` pixels tall and checks the picture is a drawn page.
+void expect_drawn_screenshot(const std::string& name, const ys::testing::ProfileFixture& fx,
+                             int height) {
+  const fs::path dir = out_dir(name);
   ys::write_html_report((dir / "report.html").string(), fx.summary, fx.trace);
   const fs::path png = dir / "report.png";
-  const BrowserRun run = run_chromium(dir, "--window-size=1400,2400 --screenshot=" + png.string() +
-                                               " 'file://" + (dir / "report.html").string() + "'");
+  const BrowserRun run = run_chromium(dir, "--window-size=1400," + std::to_string(height) +
+                                               " --screenshot=" + png.string() + " 'file://" +
+                                               (dir / "report.html").string() + "'");
   ASSERT_EQ(run.status, 0) << run.err;
   for (const std::string& line : console_lines(run.err))
     ADD_FAILURE() << "browser console: " << line;
@@ -272,4 +357,15 @@ TEST(HtmlReportBrowser, ScreenshotIsNotBlank) {
   }
   EXPECT_GT(colors.size(), 200u);
   EXPECT_GT(non_white, pixels.size() / 3 / 10) << "under 10 % of the page is drawn";
+}
+
+TEST(HtmlReportBrowser, ScreenshotIsNotBlank) {
+  REQUIRE_CHROMIUM();
+  expect_drawn_screenshot("screenshot", ys::testing::yolov8n_profile(12), 2400);
+}
+
+// The whole page of a GPU run, timeline lanes and GPU section included, for a person to look at.
+TEST(HtmlReportBrowser, GpuScreenshotIsNotBlank) {
+  REQUIRE_CHROMIUM();
+  expect_drawn_screenshot("gpu_screenshot", ys::testing::yolov8n_gpu_profile(12), 5600);
 }

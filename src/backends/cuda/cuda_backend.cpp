@@ -82,6 +82,62 @@ class CudaBackend final : public Backend {
   }
   void synchronize() override { check(cudaStreamSynchronize(ctx_->s()), "synchronize"); }
 
+  bool set_span_timing(const std::vector<size_t>& starts) override {
+    cuda::SpanTiming& t = ctx_->timing;
+    const std::shared_ptr<cuda::Forward>& f = ctx_->forward;
+    if (!f) return false;
+    const size_t steps = f->kernels.size();
+    for (size_t i = 0; i < starts.size(); ++i) {
+      if (starts[i] >= steps || (i > 0 && starts[i] <= starts[i - 1])) return false;
+    }
+    check(cudaSetDevice(ctx_->device), "cudaSetDevice");
+    std::vector<cuda::EventPtr> events;
+    if (!starts.empty()) {
+      for (size_t i = 0; i <= starts.size(); ++i) {
+        cudaEvent_t e = nullptr;
+        check(cudaEventCreateWithFlags(&e, cudaEventDefault), "cudaEventCreate (span timing)");
+        events.emplace_back(e);
+      }
+    }
+    std::vector<int> span_at(starts.empty() ? 0 : steps, -1);
+    for (size_t i = 0; i < starts.size(); ++i) span_at[starts[i]] = static_cast<int>(i);
+    // Graphs captured with the old events refer to them: they go before the events do.
+    f->timed_exec.reset();
+    ++t.generation;
+    t.events = std::move(events);
+    t.span_at = std::move(span_at);
+    t.last_run_timed = false;
+    return true;
+  }
+  void enable_span_timing(bool on) override { ctx_->timing.enabled = on; }
+  std::vector<float> last_span_ms() const override {
+    const cuda::SpanTiming& t = ctx_->timing;
+    if (!t.last_run_timed) return {};
+    // The caller has synchronised; waiting on the last event makes sure of it.
+    if (cudaEventSynchronize(t.events.back().get()) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return {};
+    }
+    std::vector<float> ms(t.events.size() - 1);
+    for (size_t i = 0; i + 1 < t.events.size(); ++i) {
+      if (cudaEventElapsedTime(&ms[i], t.events[i].get(), t.events[i + 1].get()) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return {};
+      }
+    }
+    return ms;
+  }
+  void set_device_observer(DeviceObserver* observer) override {
+    ctx_->observer = observer;
+    ++ctx_->observer_generation;
+  }
+  int64_t kernels_per_run() const override {
+    const std::shared_ptr<cuda::Forward>& f = ctx_->forward;
+    if (!ctx_->graphs || !f || f->capture_failed) return -1;
+    return f->kernel_nodes;
+  }
+  int device_index() const override { return ctx_->device; }
+
   const std::shared_ptr<cuda::Context>& context() const { return ctx_; }
 
  private:

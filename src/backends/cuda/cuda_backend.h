@@ -6,7 +6,9 @@
 // runs. Device memory is the planner's arena, one cuDNN workspace and one pool of weights, each
 // allocated once. With `cuda_graph`, the second run of a plan captures the whole forward into a
 // CUDA graph and every later run replays it; per-op observers then see the whole forward in the
-// first op, so profiling runs turn it off.
+// first op, so per-step times of a replay come from the device instead: span events (a second
+// graph captured with them, replayed by timed runs only) and a DeviceObserver that sees each step
+// while the forward is captured.
 #pragma once
 
 #include <memory>

@@ -115,47 +115,131 @@ CudaKernel::CudaKernel(std::shared_ptr<Context> ctx, std::string label)
 
 CudaKernel::~CudaKernel() {
   forward_->kernels[index_] = nullptr;
-  forward_->exec.reset();
+  forward_->drop_graphs();
+}
+
+namespace {
+
+// Brackets one step's enqueueing for the observer, also when the enqueue throws.
+class ObservedStep {
+ public:
+  ObservedStep(DeviceObserver* o, size_t step) : o_(o), step_(step) {
+    if (o_) o_->on_enqueue_begin(step_);
+  }
+  ~ObservedStep() {
+    if (o_) o_->on_enqueue_end(step_);
+  }
+  ObservedStep(const ObservedStep&) = delete;
+  ObservedStep& operator=(const ObservedStep&) = delete;
+
+ private:
+  DeviceObserver* o_;
+  size_t step_;
+};
+
+void record(const EventPtr& event, cudaStream_t s, bool capturing) {
+  // Under capture a plain record only orders work inside the graph; the external flag makes a
+  // record node that stamps the event on every replay.
+  check(capturing ? cudaEventRecordWithFlags(event.get(), s, cudaEventRecordExternal)
+                  : cudaEventRecord(event.get(), s),
+        "cudaEventRecord (span timing)");
+}
+
+int64_t count_kernel_nodes(cudaGraph_t graph) {
+  size_t n = 0;
+  check(cudaGraphGetNodes(graph, nullptr, &n), "cudaGraphGetNodes");
+  std::vector<cudaGraphNode_t> nodes(n);
+  check(cudaGraphGetNodes(graph, nodes.data(), &n), "cudaGraphGetNodes");
+  int64_t kernels = 0;
+  for (size_t i = 0; i < n; ++i) {
+    cudaGraphNodeType type{};
+    check(cudaGraphNodeGetType(nodes[i], &type), "cudaGraphNodeGetType");
+    if (type == cudaGraphNodeTypeKernel) {
+      ++kernels;
+    } else if (type == cudaGraphNodeTypeGraph) {
+      cudaGraph_t child = nullptr;
+      check(cudaGraphChildGraphNodeGetGraph(nodes[i], &child), "cudaGraphChildGraphNodeGetGraph");
+      kernels += count_kernel_nodes(child);
+    }
+  }
+  return kernels;
+}
+
+}  // namespace
+
+void CudaKernel::enqueue_step(size_t step, bool timed, bool capturing) {
+  Forward& f = *forward_;
+  SpanTiming& t = ctx_->timing;
+  const cudaStream_t s = ctx_->s();
+  if (timed && t.span_at[step] >= 0) {
+    record(t.events[static_cast<size_t>(t.span_at[step])], s, capturing);
+  }
+  {
+    ObservedStep observed(ctx_->observer, step);
+    f.kernels[step]->enqueue();
+  }
+  if (timed && step + 1 == f.kernels.size()) record(t.events.back(), s, capturing);
+}
+
+bool CudaKernel::capture(bool timed) {
+  Forward& f = *forward_;
+  const cudaStream_t s = ctx_->s();
+  check(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+  try {
+    for (size_t k = 0; k < f.kernels.size(); ++k) enqueue_step(k, timed, true);
+  } catch (...) {
+    cudaGraph_t broken = nullptr;
+    (void)cudaStreamEndCapture(s, &broken);
+    GraphPtr discard(broken);
+    throw;
+  }
+  cudaGraph_t graph = nullptr;
+  const cudaError_t ended = cudaStreamEndCapture(s, &graph);
+  GraphPtr owned(graph);
+  cudaGraphExec_t exec = nullptr;
+  if (ended != cudaSuccess || cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  GraphExecPtr instantiated(exec);
+  if (!timed) f.kernel_nodes = count_kernel_nodes(graph);
+  (timed ? f.timed_exec : f.exec) = std::move(instantiated);
+  return true;
 }
 
 void CudaKernel::run() {
   Forward& f = *forward_;
-  const cudaStream_t s = ctx_->s();
+  SpanTiming& t = ctx_->timing;
+  if (index_ == 0) t.last_run_timed = t.enabled && t.fits(f);
+  const bool timed = t.last_run_timed;
   if (!ctx_->graphs || f.capture_failed) {
-    enqueue();
+    enqueue_step(index_, timed, false);
     return;
   }
   if (index_ != 0) return;  // the first op runs the whole forward
   // The first run goes eagerly, so library modules and lazily loaded kernels are in place
   // before anything is captured.
   if (f.runs++ == 0) {
-    for (CudaKernel* k : f.kernels) k->enqueue();
+    for (size_t k = 0; k < f.kernels.size(); ++k) enqueue_step(k, timed, false);
     return;
   }
-  if (!f.exec) {
-    check(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
-    try {
-      for (CudaKernel* k : f.kernels) k->enqueue();
-    } catch (...) {
-      cudaGraph_t broken = nullptr;
-      (void)cudaStreamEndCapture(s, &broken);
-      GraphPtr discard(broken);
-      throw;
-    }
-    cudaGraph_t graph = nullptr;
-    const cudaError_t ended = cudaStreamEndCapture(s, &graph);
-    GraphPtr owned(graph);
-    cudaGraphExec_t exec = nullptr;
-    if (ended != cudaSuccess || cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
-      // Something in the forward cannot be captured: run eagerly from now on.
-      (void)cudaGetLastError();
-      f.capture_failed = true;
-      for (CudaKernel* k : f.kernels) k->enqueue();
-      return;
-    }
-    f.exec.reset(exec);
+  if (f.observer_generation != ctx_->observer_generation) {
+    f.drop_graphs();
+    f.observer_generation = ctx_->observer_generation;
   }
-  check(cudaGraphLaunch(f.exec.get(), s), "cudaGraphLaunch");
+  if (f.timing_generation != t.generation) {
+    f.timed_exec.reset();
+    f.timing_generation = t.generation;
+  }
+  const GraphExecPtr& exec = timed ? f.timed_exec : f.exec;
+  if (!exec && !capture(timed)) {
+    // Something in the forward cannot be captured: run eagerly from now on. The other steps of
+    // this run follow through their own run() calls.
+    f.capture_failed = true;
+    enqueue_step(index_, timed, false);
+    return;
+  }
+  check(cudaGraphLaunch(exec.get(), ctx_->s()), "cudaGraphLaunch");
 }
 
 Elem elem_of(DType t, const std::string& what) {

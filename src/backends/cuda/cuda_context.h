@@ -1,7 +1,8 @@
 // Internals shared by the CUDA kernels: error checks that turn CUDA, cuDNN and cuBLAS statuses
 // into ys::Error, RAII owners for their handles and device memory, the per-backend Context (stream,
-// library handles, workspace, weight pool), and CudaKernel, the base that decides whether a run
-// enqueues its own work or replays the captured forward it belongs to.
+// library handles, workspace, weight pool, span-timing events, the device observer), and
+// CudaKernel, the base that decides whether a run enqueues its own work or replays the captured
+// forward it belongs to (the plain one, or the one captured with span events when timed).
 #pragma once
 
 #include <cublas_v2.h>
@@ -61,12 +62,35 @@ class DeviceBuffer {
 
 class CudaKernel;
 
-// The kernels of one plan, in execution order, and the graph captured from them.
+// The kernels of one plan, in execution order (kernel i is execution step i: the executor
+// creates one kernel per node, in order), and the graphs captured from them.
 struct Forward {
   std::vector<CudaKernel*> kernels;
   int runs = 0;
   bool capture_failed = false;
-  GraphExecPtr exec;
+  GraphExecPtr exec;          // the plain forward
+  GraphExecPtr timed_exec;    // the same with the span events recorded, for timed runs
+  int64_t kernel_nodes = -1;  // kernel nodes in the plain graph, once captured
+  // The Context's generations the graphs were captured under; a mismatch drops them.
+  uint64_t observer_generation = 0, timing_generation = 0;
+
+  void drop_graphs() {
+    exec.reset();
+    timed_exec.reset();
+  }
+};
+
+// Backend::set_span_timing's state: events[i] is recorded before span i's first step, the last
+// one after the forward's last step.
+struct SpanTiming {
+  std::vector<int> span_at;  // per step: the span it starts, or -1
+  std::vector<EventPtr> events;
+  bool enabled = false;
+  bool last_run_timed = false;
+  uint64_t generation = 0;  // bumped when the events change, so timed graphs are captured again
+  bool fits(const Forward& f) const {
+    return !events.empty() && span_at.size() == f.kernels.size();
+  }
 };
 
 struct Context {
@@ -82,6 +106,9 @@ struct Context {
   DeviceBuffer cublas_workspace;
   DeviceBuffer workspace;            // cuDNN's, allocated at the first convolution's creation
   std::shared_ptr<Forward> forward;  // the plan whose kernels are being created
+  SpanTiming timing;
+  DeviceObserver* observer = nullptr;
+  uint64_t observer_generation = 0;  // bumped when the observer changes: graphs are re-captured
 
   // Copies host bytes into the weight pool (chunks of several MiB, so a model's few hundred
   // constants take a handful of allocations) and returns their device address.
@@ -108,6 +135,9 @@ class CudaKernel : public Kernel {
   std::string label_;
 
  private:
+  void enqueue_step(size_t step, bool timed, bool capturing);
+  bool capture(bool timed);
+
   std::shared_ptr<Context> ctx_;
   std::shared_ptr<Forward> forward_;
   size_t index_ = 0;

@@ -101,6 +101,10 @@
     Conv: '#1f9e89', Sigmoid: '#9ccc3a', Mul: '#5fb85a', Add: '#35b779', Concat: '#e0a21b',
     Split: '#c9a227', Resize: '#f08a5d', MaxPool: '#d64545', Reshape: '#8a8f98',
     Transpose: '#7a7f8a', Softmax: '#c2548f', Slice: '#9b8a6b', Sub: '#5aa469', Div: '#6d8fd8',
+    'conv/GEMM kernel': '#0f766e', 'elementwise kernel': '#65a30d', 'data movement kernel': '#ca8a04',
+    'pooling kernel': '#dc2626', 'other kernel': '#0284c7', 'memcpy HtoD': '#ea580c',
+    'memcpy DtoH': '#7c3aed', 'memcpy DtoD': '#9333ea', memset: '#8a8f98', 'GPU wait': '#b45309',
+    'CUDA API': '#94a3b8',
   };
   function hashColor(name) {
     let hsh = 0;
@@ -108,6 +112,28 @@
     return 'hsl(' + ((hsh >>> 0) % 360) + ',52%,50%)';
   }
   function colorOf(name) { return COLORS[name] || hashColor(str(name)); }
+
+  // Hundreds of distinct kernel names read best as a few kinds of work.
+  function kernelKind(name) {
+    const n = str(name).toLowerCase();
+    if (/gemm|conv|xmma|wgrad|dgrad|fprop|cutlass|cublas/.test(n)) return 'conv/GEMM kernel';
+    if (/pool/.test(n)) return 'pooling kernel';
+    if (/concat|split|copy|transpose|resize|upsample|slice|gather|pad/.test(n)) return 'data movement kernel';
+    if (/add|mul|sigmoid|silu|relu|act|elementwise|softmax|sub|div|bias/.test(n)) return 'elementwise kernel';
+    return 'other kernel';
+  }
+  // What a timeline span is coloured and listed in the legend by.
+  function spanKey(sp) {
+    switch (sp.cat) {
+      case 'layer': return str(sp.args.stage) || sp.name;
+      case 'op': return str(sp.args.op) || sp.name;
+      case 'kernel': return kernelKind(sp.name);
+      case 'copy': return sp.name;
+      case 'sync': return 'GPU wait';
+      case 'api': return 'CUDA API';
+      default: return sp.name;
+    }
+  }
 
   // ---- Data ---------------------------------------------------------------------------------
 
@@ -123,6 +149,9 @@
   const cpu = obj(S.cpu);
   const overhead = obj(S.overhead);
   const env = obj(S.environment);
+  // null on a CPU run; {available: false, why} when a GPU run recorded nothing usable.
+  const gpu = S.gpu && typeof S.gpu === 'object' && !Array.isArray(S.gpu) ? S.gpu : null;
+  const gpuOk = gpu !== null && gpu.available === true;
   const latencies = arr(frames.latency_ms).map(num);
   const frameMedian = median(latencies);
   const nMeasured = num(run.frames_measured) !== null ? num(run.frames_measured) : latencies.length;
@@ -210,6 +239,12 @@
             (num(overhead.estimated_pct) !== null ? 'hook cost ' + overhead.estimated_pct.toFixed(3) + ' %; ' : '') +
             ms(overhead.profiled_ms) + ' profiled vs ' + ms(overhead.unprofiled_ms) + ' unprofiled'
           : 'not measured in this run', 'overhead' + (ov !== null && ov > 5 ? ' high' : ''));
+    if (gpuOk) {
+      const busy = obj(gpu.busy);
+      card('GPU time, median', fmt(num(gpu.layer_sum_ms)), 'ms', num(busy.busy_pct) !== null
+        ? 'busy ' + pct0(busy.busy_pct) + ' of inference, launch-bound ' + pct0(num(busy.launch_bound_pct))
+        : 'per frame on ' + (str(obj(gpu.device).name) || 'the device'));
+    }
     const peak = num(memory.arena_peak_bytes);
     if (peak !== null) card('Activation arena', bytes(peak), '', 'planner peak, weights ' + bytes(num(memory.weights_bytes)));
   }
@@ -229,6 +264,9 @@
     if (top) {
       parts.push('the ' + top.name + (top.share_pct >= 50 ? ' dominates (' : ' is the largest part (') +
           pct0(top.share_pct) + ' of inference)');
+    }
+    if (gpuOk && num(obj(gpu.busy).busy_pct) !== null) {
+      parts.push('the GPU is busy ' + pct0(gpu.busy.busy_pct) + ' of inference (launch-bound ' + pct0(num(gpu.busy.launch_bound_pct)) + ')');
     }
     const slow = slowestLayer();
     if (slow) parts.push('slowest layer ' + (str(slow.label) || str(slow.id)) + ' (' + ms(stat(slow.ms, 'median')) + ')');
@@ -392,6 +430,7 @@
     let spanCount = 0;
     for (const lane of lanes) {
       lane.label = threadName[lane.key] || 'thread ' + lane.tid;
+      lane.process = procName[lane.pid] || '';
       // Spans nest (a kernel inside a launch); a stack of open end times gives each its row, and
       // spans within one row never overlap, so their ends are sorted for the binary searches.
       lane.spans.sort((a, b) => (a.ts - b.ts) || (b.dur - a.dur));
@@ -444,11 +483,7 @@
       while (lo < hi) { const mid = (lo + hi) >> 1; if (row[mid].end < t) lo = mid + 1; else hi = mid; }
       return lo;
     }
-    function spanColor(sp) {
-      if (sp.cat === 'layer') return colorOf(str(sp.args.stage) || sp.name);
-      if (sp.cat === 'op') return colorOf(str(sp.args.op) || sp.name);
-      return colorOf(sp.name);
-    }
+    function spanColor(sp) { return colorOf(spanKey(sp)); }
 
     function draw() {
       pending = false;
@@ -558,7 +593,7 @@
       }
       for (const p of procHeaders) {
         ctx.fillStyle = '#5d6778'; ctx.font = '600 11px system-ui, sans-serif';
-        ctx.fillText(fitText(p.name.toUpperCase(), GUTTER - 16), 10, p.y + PROC / 2);
+        ctx.fillText(fitText(p.name.toUpperCase(), W - 20), 10, p.y + PROC / 2);
         ctx.strokeStyle = '#dde2ea'; ctx.beginPath(); ctx.moveTo(0, p.y + 0.5); ctx.lineTo(W, p.y + 0.5); ctx.stroke();
       }
       ctx.font = '11px system-ui, sans-serif';
@@ -741,7 +776,7 @@
     const seen = new Map();
     for (const lane of timeline.lanes) {
       for (const sp of lane.spans) {
-        const key = sp.cat === 'layer' ? str(sp.args.stage) : sp.cat === 'op' ? str(sp.args.op) : sp.name;
+        const key = spanKey(sp);
         if (key && !seen.has(key)) seen.set(key, sp.cat);
         if (seen.size > 40) break;
       }
@@ -777,7 +812,8 @@
   function renderLayers() {
     $('layers-how').textContent = 'One row per model layer; times are ' + howMeasured() +
         '. GFLOPs are per frame; GFLOP/s and GB/s (bytes read and written) divide by the median. ' +
-        'MB are 10\u2076 bytes. Red numbers rank the ten slowest layers.';
+        'MB are 10\u2076 bytes. Red numbers rank the ten slowest layers.' +
+        (gpuOk ? ' On this GPU run the times are host launch times; the GPU section has device times.' : '');
     drawLayerTable();
     $('layer-group').addEventListener('change', drawLayerTable);
   }
@@ -856,7 +892,7 @@
   // Charts scale with their box (viewBox), so a full-width chart gets a wider drawing, not bigger
   // text.
   const M = { l: 60, r: 16, t: 14, b: 44 };
-  function dims(o) { return { CW: o.wide ? 1320 : 640, CH: o.wide ? 280 : 250 }; }
+  function dims(o) { return o.small ? { CW: 440, CH: 210 } : { CW: o.wide ? 1320 : 640, CH: o.wide ? 280 : 250 }; }
 
   function frame(host, xTitle, yTitle, { CW, CH }) {
     const svg = s('svg', { viewBox: '0 0 ' + CW + ' ' + CH, role: 'img' }, host);
@@ -889,7 +925,14 @@
     let xMin = minOf(pts.map((p) => p[0]), Infinity), xMax = maxOf(pts.map((p) => p[0]), -Infinity);
     if (xMax === xMin) { xMin -= 1; xMax += 1; }
     const ys = pts.map((p) => p[1]).concat((o.refs || []).map((r) => r.y));
-    const yMin = minOf(ys, 0), yMax = niceMax(yMin, maxOf(ys, -Infinity));
+    let yMin = minOf(ys, 0);
+    // A clock or a temperature varies by a few percent of its value: an axis from zero flattens it.
+    if (o.tight) {
+      const lo = minOf(ys, Infinity), hi = maxOf(ys, -Infinity);
+      const step = niceStep(hi > lo ? hi - lo : Math.abs(hi) || 1, 4);
+      yMin = Math.max(Math.min(0, lo), Math.floor(lo / step) * step - (hi > lo ? 0 : step));
+    }
+    const yMax = niceMax(yMin, maxOf(ys, -Infinity));
     const d = dims(o), { CW, CH } = d;
     const svg = frame(host, o.xTitle, o.yTitle, d);
     const Y = yAxis(svg, yMin, yMax, d);
@@ -953,6 +996,167 @@
       legend.push([o.line.name, o.line.color]);
     }
     legendOf(host, legend);
+  }
+
+  // ---- GPU ----------------------------------------------------------------------------------
+
+  function shareCell(v, max, cls) {
+    return h('td', { class: 'n share' + (cls ? ' ' + cls : '') }, h('div', { class: 'sharebar' },
+        h('i', { style: 'width:' + (v === null || !max ? 0 : Math.min(100, 100 * v / max)) + '%' }), h('span', null, pct(v))));
+  }
+  function dataTable(table, columns, rows, rowClass) {
+    table.appendChild(h('thead', null, h('tr', null, columns.map((c) => h('th', { class: c.n ? 'n' : null, title: c.title || null }, c.label)))));
+    const tb = h('tbody');
+    for (const r of rows) tb.appendChild(h('tr', { class: rowClass }, columns.map((c) => c.cell ? c.cell(r) : h('td', { class: c.n ? 'n' : null }, c.show(r)))));
+    table.appendChild(tb);
+  }
+  function whole(v) { return v === null ? DASH : String(Math.round(v)); }
+  function dims3(v) { return arr(v).map((x) => num(x) === null ? '?' : String(x)).join('\u00d7'); }
+
+  function renderGpu() {
+    if (!gpu) return;  // a CPU run: the section stays hidden
+    $('gpu').hidden = false;
+    $('toc-gpu').hidden = false;
+    const body = $('gpu-body');
+    if (!gpuOk) {
+      body.replaceWith(empty('No GPU figures for this run: ' + (str(gpu.why) || 'the GPU profiler recorded nothing') + '.'));
+      return;
+    }
+    const dev = obj(gpu.device);
+    const kernels = gpu.kernels && typeof gpu.kernels === 'object' ? gpu.kernels : null;
+    const busy = obj(gpu.busy);
+    const copies = gpu.copies && typeof gpu.copies === 'object' ? gpu.copies : null;
+    const nvml = obj(gpu.nvml);
+    const detailed = str(gpu.mode) === 'detailed';
+    $('gpu-how').textContent = (detailed
+      ? 'CUPTI activity records of every kernel, copy and wait in the traced frames, attributed to layers through the executor\u2019s steps'
+      : 'CUDA events around each layer on the device (profile_detail=detailed adds kernels, copies and waits through CUPTI)') +
+      '; ' + (num(gpu.frames) !== null ? gpu.frames + ' traced frame' + (gpu.frames === 1 ? '' : 's') : 'traced frames') +
+      (gpu.cuda_graph ? ', replayed from a CUDA Graph' : '') + '. Device times are medians per traced frame.';
+
+    const cards = $('gpu-cards');
+    const card = (k, v, d) => cards.appendChild(h('div', { class: 'card' }, h('div', { class: 'k' }, k),
+        h('div', { class: 'v' }, v), d ? h('div', { class: 'd' }, d) : null));
+    card('Device', str(dev.name) || 'GPU ' + str(dev.id), [dev.compute_capability ? 'sm ' + str(dev.compute_capability) : '',
+      num(dev.sm_count) !== null ? dev.sm_count + ' SMs' : '', num(dev.memory_bytes) ? bytes(dev.memory_bytes) : '']
+      .filter(Boolean).join(' \u00b7 '));
+    card('Device time per frame', ms(num(gpu.layer_sum_ms)), num(gpu.layer_sum_vs_inference_pct) !== null
+      ? pct(gpu.layer_sum_vs_inference_pct) + ' of inference (' + ms(num(gpu.inference_ms)) + ')' : null);
+    if (kernels) {
+      card('Busy', pct(num(busy.busy_pct)), 'of inference; idle ' + ms(num(busy.idle_ms_per_frame)) + ' per frame');
+      card('Launch-bound', pct(num(busy.launch_bound_pct)), fmt(num(busy.gaps_per_frame)) + ' gaps per frame, ' +
+          ms(num(busy.gap_ms_per_frame)) + ' in all');
+      const kpf = stat(kernels.per_frame, 'median');
+      card('Kernels per frame', kpf === null ? DASH : String(Math.round(kpf)), num(kernels.backend_per_run) !== null
+        ? (kernels.counts_match ? 'as the backend launched' : 'backend launched ' + kernels.backend_per_run) : null);
+      card('Copies', ms(num(copies && copies.ms_per_frame)), 'per frame; host waits ' + ms(num(gpu.host_wait_ms_per_frame)));
+    }
+    if (nvml.available) {
+      card('Utilization', pct0(num(nvml.gpu_util_mean_pct)), 'mean of NVML samples; ' +
+          (num(nvml.throttled_pct) ? pct(nvml.throttled_pct) + ' throttled (' + str(nvml.throttle_reasons) + ')' : 'never throttled'));
+    }
+    const missing = $('gpu-missing');
+    for (const [part, why] of Object.entries(obj(gpu.not_available))) {
+      missing.appendChild(h('p', { class: 'unavailable' }, h('b', null, (part === 'nvml' ? 'NVML' : cap(part)) + ' not available: '), str(why)));
+    }
+
+    const top = kernels ? arr(kernels.top).map(obj) : [];
+    const maxShare = maxOf(top.map((k) => num(k.share_pct) || 0), 1);
+    if (!top.length) $('gpu-kernel-table').replaceWith(empty(kernels ? 'No kernels recorded.' : 'Per-kernel records need profile_detail=detailed.'));
+    else {
+      dataTable($('gpu-kernel-table'), [
+        { label: '#', n: true, show: (k) => String(top.indexOf(k) + 1) },
+        { label: 'Kernel', cell: (k) => h('td', { class: 'kernel-name', title: str(k.name) }, str(k.name)) },
+        { label: 'Layer', show: (k) => str(k.layer_label) || DASH },
+        { label: 'Per frame', n: true, title: 'launches per traced frame', show: (k) => fmt(num(k.per_frame)) },
+        { label: 'Total (ms)', n: true, show: (k) => fmt(num(k.total_ms)) },
+        { label: 'Share of kernel time', cell: (k) => shareCell(num(k.share_pct), maxShare) },
+        { label: 'Median (\u00b5s)', n: true, show: (k) => fmt(stat(k.us, 'median')) },
+        { label: 'p90 (\u00b5s)', n: true, show: (k) => fmt(stat(k.us, 'p90')) },
+        { label: 'Grid', show: (k) => dims3(k.grid) },
+        { label: 'Block', show: (k) => dims3(k.block) },
+        { label: 'Regs', n: true, title: 'registers per thread', show: (k) => num(k.registers) === null ? DASH : String(k.registers) },
+        { label: 'Shared', n: true, title: 'shared memory per block', show: (k) => bytes(num(k.shared_bytes)) },
+      ], top, 'kernel-row');
+    }
+
+    const gl = arr(gpu.layers).map(obj);
+    if (!gl.length) $('gpu-layer-table').replaceWith(empty('No per-layer device times.'));
+    else {
+      const maxLayer = maxOf(gl.map((l) => num(l.share_pct) || 0), 1);
+      dataTable($('gpu-layer-table'), [
+        { label: 'Layer', cell: (l) => h('td', null, swatch(colorOf(str(l.stage))), str(l.label) || str(l.id)) },
+        { label: 'Type', show: (l) => str(l.type) },
+        { label: 'Median (ms)', n: true, show: (l) => fmt(stat(l.ms, 'median')) },
+        { label: 'p90 (ms)', n: true, show: (l) => fmt(stat(l.ms, 'p90')) },
+        { label: 'Share of device time', cell: (l) => shareCell(num(l.share_pct), maxLayer) },
+        { label: 'Kernels / frame', n: true, show: (l) => kernels ? fmt(num(l.kernels_per_frame)) : DASH },
+        { label: 'TFLOP/s', n: true, show: (l) => fmt(num(l.tflops)) },
+        // Against the peak itself, so a bar's length reads as how far from the hardware's limit.
+        { label: '% of peak compute', cell: (l) => shareCell(num(l.pct_peak_compute), 100, 'peak') },
+        { label: 'GB/s', n: true, show: (l) => fmt(num(l.gb_per_s)) },
+        { label: '% of peak bandwidth', cell: (l) => shareCell(num(l.pct_peak_bandwidth), 100, 'peak') },
+      ], gl, 'gpu-layer-row');
+    }
+    $('gpu-peaks').textContent = 'Peaks of this device: ' + fmt(num(dev.peak_fp32_tflops)) + ' TFLOP/s FP32' +
+        (num(dev.peak_fp16_tflops) ? ', ' + fmt(dev.peak_fp16_tflops) + ' TFLOP/s FP16 on tensor cores' : '') +
+        ', ' + whole(num(dev.peak_bandwidth_gbs)) + ' GB/s memory, at ' + whole(num(dev.sm_clock_mhz)) + ' MHz.';
+
+    const byDir = copies ? arr(copies.by_direction).map(obj) : [];
+    if (!byDir.length) $('gpu-copy-table').replaceWith(empty(copies ? 'No copies in the traced frames.' : 'Copies are recorded with profile_detail=detailed.'));
+    else {
+      dataTable($('gpu-copy-table'), [
+        { label: 'Direction', cell: (c) => h('td', null, swatch(colorOf(str(c.direction) === 'memset' ? 'memset' : 'memcpy ' + str(c.direction))), str(c.direction)) },
+        { label: 'Host memory', show: (c) => str(c.memory) },
+        { label: 'Count', n: true, show: (c) => num(c.count) === null ? DASH : String(c.count) },
+        { label: 'MB / frame', n: true, show: (c) => fmt(mb(num(c.bytes_per_frame))) },
+        { label: 'ms / frame', n: true, show: (c) => fmt(num(c.ms_per_frame)) },
+        { label: 'GB/s', n: true, show: (c) => fmt(num(c.gb_per_s)) },
+      ], byDir, 'copy-row');
+      if (num(copies.pageable_bytes_per_frame)) {
+        $('gpu-copy-table').after(h('p', { class: 'how' }, bytes(copies.pageable_bytes_per_frame) +
+            ' per frame go through pageable host memory, which the driver stages through a pinned buffer.'));
+      }
+    }
+    const hist = kernels ? arr(kernels.size_histogram).map(obj) : [];
+    barChart($('gpu-hist-chart'), {
+      labels: hist.map((b) => str(b.bucket)), values: hist.map((b) => num(b.per_frame)), color: '#0f766e',
+      name: 'kernels per frame by duration', titles: hist.map((b) => str(b.bucket) + ': ' + fmt(num(b.per_frame)) + ' kernels per frame'),
+      xTitle: 'kernel duration', yTitle: 'kernels per frame',
+      emptyText: kernels ? 'No kernel durations.' : 'Kernel durations are recorded with profile_detail=detailed.',
+    });
+
+    const counters = $('gpu-counters');
+    const series = arr(nvml.series).map(obj);
+    if (!nvml.available || !series.length) {
+      $('gpu-nvml-sub').textContent = '';
+      counters.replaceWith(empty('No NVML samples: ' + (str(nvml.why) || 'NVML was not sampled') + '.'));
+      return;
+    }
+    $('gpu-nvml-sub').textContent = 'NVML samples over the run' + (series[0].samples > series[0].points
+      ? ', ' + series[0].samples + ' samples shown as ' + series[0].points + ' means' : '') +
+      (str(nvml.throttle_reasons) ? '; held down by ' + nvml.throttle_reasons + ' in ' + pct(num(nvml.throttled_pct)) + ' of samples' : '');
+    const METRICS = [
+      ['gpu_util_pct', 'Utilization', '%', '#2f6fdf', num(nvml.gpu_util_mean_pct) !== null ? { y: nvml.gpu_util_mean_pct, label: 'mean ' + pct0(nvml.gpu_util_mean_pct) } : null],
+      ['mem_used_mib', 'Memory used', 'MiB', '#8b5cf6', null, true],
+      ['sm_clock_mhz', 'SM clock', 'MHz', '#0e9aa7', num(dev.sm_clock_mhz) ? { y: dev.sm_clock_mhz, label: 'boost ' + whole(dev.sm_clock_mhz) + ' MHz' } : null, true],
+      ['temperature_c', 'Temperature', '\u00b0C', '#e4572e', null, true],
+      ['power_w', 'Power', 'W', '#d98b0b', num(nvml.power_limit_w) ? { y: nvml.power_limit_w, label: 'limit ' + whole(nvml.power_limit_w) + ' W' } : null],
+    ];
+    for (const [key, title, unit, color, ref, tight] of METRICS) {
+      const box = h('div', { class: 'chart gpu-counter', 'data-metric': key }, h('h4', null, title + ' (' + unit + ')'));
+      counters.appendChild(box);
+      const sers = series.map((se, i) => {
+        const t = arr(se.t_ms);
+        return { name: (series.length > 1 ? 'GPU ' + str(se.device) + ' ' : '') + title, color: i ? hashColor(key + i) : color,
+          points: arr(se[key]).map((v, j) => [num(t[j]) === null ? null : t[j] / 1000, num(v)]).filter((p) => p[0] !== null && p[1] !== null) };
+      });
+      lineChart(box, {
+        series: sers, refs: ref ? [Object.assign({ color: '#5d6778' }, ref)] : [],
+        xTitle: 'time since the run started (s)', yTitle: unit, xName: 't (s)', yUnit: unit, small: true, tight,
+        emptyText: 'NVML gave no ' + title.toLowerCase() + ' readings.',
+      });
+    }
   }
 
   // ---- Memory, latency, CPU -----------------------------------------------------------------
@@ -1060,10 +1264,40 @@
 
   // ---- Self-test (#selftest): the tests' window into the page -------------------------------
 
+  // The GPU lanes of the timeline (processes named "GPU ...") and what the GPU section drew.
+  function selftestGpu() {
+    const lanes = timeline ? timeline.lanes.filter((l) => l.process.startsWith('GPU')) : [];
+    let kernels = 0, nested = 0;
+    for (const lane of lanes) {
+      for (const sp of lane.spans) {
+        if (sp.cat !== 'kernel') continue;
+        kernels++;
+        const above = lane.rows[sp.depth - 1] || [];
+        if (above.some((l) => l.cat === 'layer' && l.ts <= sp.ts + 1e-3 && l.end >= sp.end - 1e-3 &&
+            str(l.args.layer) === str(sp.args.layer))) nested++;
+      }
+    }
+    const svgs = [...document.querySelectorAll('#gpu-counters .gpu-counter')];
+    return {
+      visible: !$('gpu').hidden && !$('toc-gpu').hidden,
+      processes: [...new Set(lanes.map((l) => l.process))],
+      lanes: lanes.map((l) => l.label),
+      kernels, kernels_nested: nested,
+      layer_spans: lanes.reduce((n, l) => n + l.spans.filter((sp) => sp.cat === 'layer').length, 0),
+      kernel_rows: document.querySelectorAll('#gpu-kernel-table tr.kernel-row').length,
+      layer_rows: document.querySelectorAll('#gpu-layer-table tr.gpu-layer-row').length,
+      copy_rows: document.querySelectorAll('#gpu-copy-table tr.copy-row').length,
+      counter_charts: svgs.map((c) => c.getAttribute('data-metric')),
+      counter_lines: svgs.filter((c) => c.querySelector('svg path')).length,
+      unavailable: [...document.querySelectorAll('#gpu-missing .unavailable')].map((p) => p.textContent),
+      cards: document.querySelectorAll('#gpu-cards .card').length,
+    };
+  }
+
   function selftest() {
     const out = { errors, layers_in_data: layers.length };
     out.layer_rows = document.querySelectorAll('#layer-table tr.layer-row').length;
-    out.sections = ['advice', 'stages', 'timeline', 'layers', 'memory', 'latency', 'system', 'environment']
+    out.sections = ['advice', 'stages', 'timeline', 'layers', 'gpu', 'memory', 'latency', 'system', 'environment']
         .filter((id) => $(id) && $(id).querySelector('.section-error'));
     try {
       if (timeline && timeline.hasData) {
@@ -1126,6 +1360,7 @@
         layerSort.col = 0; layerSort.dir = 1;
         drawLayerTable();
       }
+      out.gpu = gpu ? selftestGpu() : null;
     } catch (e) {
       errors.push('selftest: ' + (e && e.stack ? e.stack : e));
     }
@@ -1138,6 +1373,7 @@
   section('stages', renderStages);
   section('timeline', renderTimeline);
   section('layers', renderLayers);
+  section('gpu', renderGpu);
   section('memory', renderMemory);
   section('latency', renderLatency);
   section('system', renderSystem);

@@ -1,6 +1,7 @@
 // The CUDA backend against ONNX Runtime's reference outputs: FP32 raw outputs within 1e-3
-// relative, FP16 detections matched box by box, CUDA-graph replays equal to eager runs, and the
-// formats pass (which needs no GPU).
+// relative, FP16 detections matched box by box, CUDA-graph replays equal to eager runs, span
+// timing and the device observer in eager and graph mode, and the formats pass (which needs no
+// GPU).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "backends/cuda/cuda_formats.h"
 #include "core/error.h"
 #include "core/npy.h"
+#include "model/builtin_models.h"
 #include "model/onnx_loader.h"
 #include "model/prepare.h"
 #include "pipeline/postprocess.h"
@@ -163,6 +165,123 @@ TEST(CudaBackend, Fp16FindsEveryConfidentOnnxRuntimeDetection) {
     bool found = false;
     for (const Detection& d : got) found = found || (d.cls == w.cls && box_iou(d, w) >= 0.9f);
     EXPECT_TRUE(found) << "class " << w.cls << " conf " << w.conf << " at " << w.x1 << "," << w.y1;
+  }
+}
+
+// The built-in architecture at 320 needs no test data and runs in milliseconds.
+Graph builtin_v8n() {
+  Graph g = build_builtin_model("yolov8n.yaml", 320);
+  prepare_graph(g);
+  return g;
+}
+
+Tensor ramp_input(const Executor& ex) {
+  const Value& v = ex.graph().values[static_cast<size_t>(ex.graph().inputs[0])];
+  Tensor in(DType::kFloat32, v.shape);
+  for (int64_t i = 0; i < in.numel(); ++i) in.ptr<float>()[i] = static_cast<float>(i % 255) / 255.f;
+  return in;
+}
+
+class RecordingObserver final : public DeviceObserver {
+ public:
+  void on_enqueue_begin(size_t step) override {
+    if (open_ >= 0) nested_ = true;
+    open_ = static_cast<int64_t>(step);
+    begun.push_back(step);
+  }
+  void on_enqueue_end(size_t step) override {
+    if (open_ != static_cast<int64_t>(step)) mismatched_ = true;
+    open_ = -1;
+  }
+  bool balanced() const { return open_ < 0 && !nested_ && !mismatched_; }
+  std::vector<size_t> begun;
+
+ private:
+  int64_t open_ = -1;
+  bool nested_ = false, mismatched_ = false;
+};
+
+class CudaSpanTiming : public ::testing::TestWithParam<bool> {};
+
+TEST_P(CudaSpanTiming, GivesOnePositiveTimePerSpanOnTimedRunsOnly) {
+  YS_REQUIRE_GPU();
+  const bool graphs = GetParam();
+  Executor ex(builtin_v8n(), make_cuda_backend({.cuda_graph = graphs}));
+  Backend& b = ex.backend();
+  const size_t steps = ex.steps().size();
+  ASSERT_GT(steps, 10u);
+  const std::vector<size_t> starts = {0, steps / 3, 2 * steps / 3};
+  EXPECT_FALSE(b.set_span_timing({0, steps})) << "a span starting past the last step was accepted";
+  EXPECT_FALSE(b.set_span_timing({5, 5})) << "spans out of order were accepted";
+  ASSERT_TRUE(b.set_span_timing(starts));
+  ex.set_input(0, ramp_input(ex));
+  // Runs 0-1 are the eager warm-up and the capture in graph mode; 2-5 replay.
+  for (int run = 0; run < 6; ++run) {
+    const bool timed = run % 2 == 1;
+    b.enable_span_timing(timed);
+    ex.run();
+    b.synchronize();
+    const std::vector<float> ms = b.last_span_ms();
+    if (!timed) {
+      EXPECT_TRUE(ms.empty()) << "run " << run << " was not timed but gave " << ms.size()
+                              << " span times";
+      continue;
+    }
+    ASSERT_EQ(ms.size(), starts.size()) << "run " << run;
+    for (size_t i = 0; i < ms.size(); ++i) {
+      EXPECT_GT(ms[i], 0.f) << "run " << run << " span " << i << " (steps from " << starts[i]
+                            << ")";
+      EXPECT_LT(ms[i], 1000.f) << "run " << run << " span " << i;
+    }
+  }
+  EXPECT_EQ(b.kernels_per_run() > 0, graphs)
+      << "kernels_per_run " << b.kernels_per_run() << " with cuda_graph=" << graphs;
+}
+
+INSTANTIATE_TEST_SUITE_P(EagerAndGraph, CudaSpanTiming, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Graph" : "Eager"; });
+
+TEST(CudaBackend, TimedGraphReplayGivesTheUntimedOutputs) {
+  YS_REQUIRE_GPU();
+  Executor ex(builtin_v8n(), make_cuda_backend({.cuda_graph = true}));
+  Backend& b = ex.backend();
+  ASSERT_TRUE(b.set_span_timing({0, ex.steps().size() / 2}));
+  ex.set_input(0, ramp_input(ex));
+  for (int i = 0; i < 3; ++i) ex.run();
+  const Tensor untimed = ex.read_output(0);
+  b.enable_span_timing(true);
+  ex.run();
+  const Tensor timed = ex.read_output(0);
+  ASSERT_EQ(b.last_span_ms().size(), 2u) << "the timed replay recorded no span times";
+  ASSERT_EQ(timed.shape(), untimed.shape());
+  // The same kernels on the same input: the event nodes must not change a single value.
+  for (int64_t i = 0; i < timed.numel(); ++i) {
+    ASSERT_EQ(timed.ptr<float>()[i], untimed.ptr<float>()[i]) << "output element " << i;
+  }
+  EXPECT_GT(b.kernels_per_run(), 0) << "no kernel nodes counted in the captured graph";
+}
+
+TEST(CudaBackend, DeviceObserverSeesEveryStepOnceEagerAndWhileCapturing) {
+  YS_REQUIRE_GPU();
+  for (const bool graphs : {false, true}) {
+    Executor ex(builtin_v8n(), make_cuda_backend({.cuda_graph = graphs}));
+    Backend& b = ex.backend();
+    EXPECT_EQ(b.device_index(), 0);
+    ex.set_input(0, ramp_input(ex));
+    for (int i = 0; i < 3; ++i) ex.run();  // graph mode: warm-up, capture, replay
+    RecordingObserver o;
+    b.set_device_observer(&o);
+    ex.run();  // eager: every step; graph mode: the graph is dropped and captured again
+    ex.run();  // graph mode: a replay, which enqueues nothing per step
+    b.synchronize();
+    b.set_device_observer(nullptr);
+    const size_t steps = ex.steps().size();
+    ASSERT_EQ(o.begun.size(), graphs ? steps : 2 * steps) << "cuda_graph=" << graphs;
+    for (size_t i = 0; i < o.begun.size(); ++i) {
+      ASSERT_EQ(o.begun[i], i % steps) << "cuda_graph=" << graphs << ", callback " << i;
+    }
+    EXPECT_TRUE(o.balanced()) << "begin/end not paired, cuda_graph=" << graphs;
+    EXPECT_EQ(b.kernels_per_run() > 0, graphs) << "kernels_per_run " << b.kernels_per_run();
   }
 }
 

@@ -1,0 +1,100 @@
+// The detection pipeline's pre- and postprocessing on the GPU, on the backend's stream, so a
+// frame crosses the bus as BGR bytes in and at most max_det boxes out. PrePost stages images in
+// pinned memory, letterboxes them straight into the executor's device input (the host letterbox's
+// OpenCV fixed-point arithmetic, bit for bit), and after the forward decodes candidates, sorts
+// them (CUB segmented radix sort), and runs greedy NMS as an IoU bitmask and a one-block
+// selection per image, with the host's float steps, so the detections equal nms_candidates'.
+// Backends sit below the pipeline, so the geometry and options come in as plain structs.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <vector>
+
+#include "backends/cuda/cuda_context.h"
+#include "backends/cuda/cuda_prepost_kernels.h"
+#include "core/tensor.h"
+
+namespace ys::cuda {
+
+// Where letterbox_geometry puts one image inside the model input.
+struct LetterboxPlacement {
+  int resized_width = 0, resized_height = 0;
+  int pad_left = 0, pad_top = 0;
+};
+
+// NmsOptions (pipeline/postprocess.h), field for field.
+struct DeviceNmsOptions {
+  float conf = 0.25f;
+  double iou = 0.7;
+  int max_det = 300;
+  int max_nms = 30000;
+  bool agnostic = false;
+  std::vector<int> classes;
+  float max_wh = 7680.f;
+};
+
+// cudaHostAlloc'd bytes, for copies that are truly asynchronous.
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  PinnedBuffer(size_t bytes, const char* what);
+  ~PinnedBuffer();
+  PinnedBuffer(PinnedBuffer&& o) noexcept;
+  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept;
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  void* get() const { return ptr_; }
+  size_t size() const { return bytes_; }
+
+ private:
+  void* ptr_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+// The three calls enqueue work on the context's stream and return; synchronize() waits for it.
+// Buffers are sized at first use and grow when a larger image or output comes.
+class PrePost {
+ public:
+  explicit PrePost(std::shared_ptr<Context> ctx);
+  ~PrePost();
+  PrePost(const PrePost&) = delete;
+  PrePost& operator=(const PrePost&) = delete;
+
+  // images[i] (uint8 BGR [H, W, 3] in host memory) goes to batch slot i of `input`, a float32
+  // [B, 3, height, width] tensor in device memory; the other slots are left as they are.
+  void letterbox(const std::vector<const Tensor*>& images,
+                 const std::vector<LetterboxPlacement>& placements, const Tensor& input);
+  // Candidates of the first `images` images of `output` (device float32 [B, 4 + nc, anchors]):
+  // threshold, best class, corners, sorted best first.
+  void decode(const Tensor& output, int images, const DeviceNmsOptions& options);
+  // NMS on what decode() left, then the copy of the counts and kept boxes to pinned memory.
+  void nms();
+  void synchronize();
+
+  // After nms() and synchronize(): image i's detections in model-input pixels, best first, and
+  // the candidates that entered its NMS (at most max_nms).
+  std::vector<GpuDetection> detections(int image) const;
+  int candidates(int image) const;
+
+ private:
+  void upload_classes(const std::vector<int>& classes, int nc);
+
+  std::shared_ptr<Context> ctx_;
+  EventPtr uploaded_;  // the staging buffer may be refilled once this has passed
+  PinnedBuffer staging_;
+  DeviceBuffer upload_;
+
+  DeviceNmsOptions options_;
+  int images_ = 0, batch_ = 0, anchors_ = 0, nc_ = 0, anchor_bits_ = 1;
+  DeviceBuffer boxes_, keys_, sorted_, sort_temp_, segments_, mask_, classes_;
+  std::vector<int> classes_on_device_;
+  int classes_nc_ = -1;
+  // Counts and kept boxes: one layout on both sides, so one copy brings them back.
+  DeviceBuffer results_;
+  PinnedBuffer results_host_;
+  int result_slots_ = 0;
+};
+
+}  // namespace ys::cuda

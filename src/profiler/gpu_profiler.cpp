@@ -1,0 +1,168 @@
+#include "profiler/gpu_profiler.h"
+
+#include <exception>
+
+#include "core/clock.h"
+#include "profiler/cupti_tracer.h"
+#include "profiler/gpu_device_info.h"
+#include "profiler/nvml_sampler.h"
+
+namespace ys {
+
+std::vector<size_t> layer_span_starts(const Graph& graph) {
+  std::vector<size_t> starts;
+  for (size_t k = 0; k < graph.nodes.size(); ++k) {
+    const int module = graph.nodes[k].module;
+    if (k == 0 || module < 0 || module != graph.nodes[k - 1].module) starts.push_back(k);
+  }
+  return starts;
+}
+
+struct GpuProfiler::Impl {
+  Backend& backend;
+  GpuProfilerOptions options;
+  GpuTrace trace;
+  bool gpu = false;
+  bool events = false;  // the backend times spans
+  bool traced = false;  // the current frame
+  bool in_frame = false;
+  bool finished = false;
+  int64_t frame = -1;
+  std::unique_ptr<NvmlSampler> nvml;
+  std::unique_ptr<CuptiTracer> cupti;
+
+  Impl(Backend& b, GpuProfilerOptions o) : backend(b), options(std::move(o)) {}
+};
+
+namespace {
+
+std::string what_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+}  // namespace
+
+GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOptions options)
+    : impl_(std::make_unique<Impl>(backend, std::move(options))) {
+  Impl& p = *impl_;
+  GpuTrace& t = p.trace;
+  t.detail = p.options.detailed ? "detailed" : "events";
+  const int device = backend.device_index();
+  p.gpu = backend.device() == DeviceKind::kCuda && device >= 0;
+  if (!p.gpu) {
+    const std::string why = "the " + backend.name() + " backend runs on the host: no GPU to trace";
+    t.nvml_why = why;
+    if (p.options.detailed) t.cupti_why = why;
+    return;
+  }
+
+  std::string why;
+  if (auto info = query_gpu_device(device, &why)) {
+    t.devices.push_back(*info);
+  } else {
+    GpuDeviceInfo unknown;
+    unknown.id = device;
+    unknown.name = "unknown (" + why + ")";
+    t.devices.push_back(unknown);
+  }
+
+  try {
+    const std::vector<size_t> starts = layer_span_starts(graph);
+    p.events = !starts.empty() && backend.set_span_timing(starts);
+    if (p.events) t.span_starts = starts;
+  } catch (...) {
+    p.events = false;
+  }
+
+  if (p.options.nvml_period_ms <= 0) {
+    t.nvml_why = "NVML sampling is off (nvml_period_ms=0)";
+  } else {
+    try {
+      p.nvml = std::make_unique<NvmlSampler>(std::vector<int>{device}, p.options.nvml_period_ms,
+                                             p.options.nvml_library);
+      if (!p.nvml->available()) {
+        t.nvml_why = p.nvml->why();
+        p.nvml.reset();
+      }
+    } catch (...) {
+      t.nvml_why = what_of(std::current_exception());
+      p.nvml.reset();
+    }
+  }
+
+  if (p.options.detailed) {
+    p.cupti = std::make_unique<CuptiTracer>(device);
+    if (p.cupti->available()) {
+      // Installing the observer drops the backend's captured graphs: the next run captures them
+      // again with the tracer mapping each graph node to its step.
+      backend.set_device_observer(p.cupti.get());
+    } else {
+      t.cupti_why = p.cupti->why();
+      p.cupti.reset();
+    }
+  }
+}
+
+GpuProfiler::~GpuProfiler() {
+  Impl& p = *impl_;
+  try {
+    if (p.cupti) p.backend.set_device_observer(nullptr);
+    if (p.events) {
+      p.backend.enable_span_timing(false);
+      p.backend.set_span_timing({});
+    }
+  } catch (...) {
+    // A backend that cannot detach cleanly is being torn down anyway.
+  }
+}
+
+void GpuProfiler::begin_frame(int64_t index, bool traced) {
+  Impl& p = *impl_;
+  if (!p.gpu || p.finished) return;
+  if (p.trace.window_begin_ns == 0) p.trace.window_begin_ns = now_ns();
+  p.frame = index;
+  p.traced = traced;
+  p.in_frame = true;
+  if (p.events) p.backend.enable_span_timing(traced);
+  if (p.cupti && traced) p.cupti->begin_frame(index);
+}
+
+void GpuProfiler::end_frame() {
+  Impl& p = *impl_;
+  if (!p.gpu || !p.in_frame) return;
+  p.in_frame = false;
+  if (p.cupti && p.traced) p.cupti->end_frame();
+  if (p.events && p.traced) {
+    std::vector<float> ms = p.backend.last_span_ms();
+    if (!ms.empty()) p.trace.span_frames.push_back({p.frame, std::move(ms)});
+  }
+  if (p.events) p.backend.enable_span_timing(false);
+  p.trace.window_end_ns = now_ns();
+}
+
+GpuTrace GpuProfiler::finish() {
+  Impl& p = *impl_;
+  if (p.finished) return p.trace;
+  if (p.in_frame) end_frame();
+  p.finished = true;
+  GpuTrace& t = p.trace;
+  if (!p.gpu) return t;
+  if (t.window_begin_ns == 0) t.window_begin_ns = t.window_end_ns = now_ns();
+  t.kernels_per_run = p.backend.kernels_per_run();
+  t.cuda_graph = t.kernels_per_run >= 0;
+  if (p.cupti) p.cupti->finish(t);
+  if (p.nvml) {
+    p.nvml->stop();
+    t.samples = p.nvml->samples();
+    t.nvml = true;
+  }
+  return t;
+}
+
+}  // namespace ys

@@ -1,0 +1,400 @@
+// The profile writers with GPU data: trace.json's GPU lanes (kernels nested under their layer's
+// span, copies, waits, NVML counters), summary.json's "gpu" object and schema version, and the
+// console lines; and that a CPU run's outputs carry no GPU parts. The GPU records are the
+// fixture's (profile_fixture.h), laid on a real profiler's frames and a real YOLOv8n graph.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "analysis/profile_analysis.h"
+#include "backends/cpu/cpu_backend.h"
+#include "model/builtin_models.h"
+#include "model/prepare.h"
+#include "profile_fixture.h"
+#include "profiler/profiler.h"
+#include "profiler/schedule.h"
+#include "report/profile_report.h"
+
+namespace ys {
+namespace {
+
+using nlohmann::json;
+using testing::GpuFixture;
+using testing::HostFrame;
+
+constexpr int kGpuPid = 100;  // process of device 0
+
+// YOLOv8n at 64x64 (its layers are what matter, not its size) and a profiler that recorded six
+// frames of it, three with op tracing, the way ProfileSession drives it. Each inference lasts
+// 3 ms, about what the fixture's device work for a frame takes.
+class GpuTraceReport : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Graph g = build_builtin_model("yolov8n.yaml", 64);
+    prepare_graph(g);
+    executor_ = std::make_unique<Executor>(std::move(g), make_cpu_backend({.threads = 1}));
+    profiler_ =
+        std::make_unique<Profiler>(parse_profile_schedule("0,0,6"), executor_->steps().size());
+    for (int64_t f = 0; f < 6; ++f) {
+      const bool traced = profiler_->begin_frame(f);
+      profiler_->stage_begin(PipelineStage::kPreprocess);
+      profiler_->stage_end(PipelineStage::kPreprocess);
+      profiler_->stage_begin(PipelineStage::kInference);
+      if (traced) {
+        for (size_t k = 0; k < executor_->steps().size(); ++k) {
+          profiler_->on_op_begin(k);
+          profiler_->on_op_end(k);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      profiler_->stage_end(PipelineStage::kInference);
+      profiler_->end_frame();
+    }
+    layers_ = group_layers(executor_->graph());
+    const size_t inference = static_cast<size_t>(PipelineStage::kInference);
+    for (const FrameRecord& f : profiler_->frames()) {
+      if (f.ops_traced) frames_.push_back({f.index, f.begin_ns[inference], f.end_ns[inference]});
+    }
+    ASSERT_EQ(frames_.size(), 3u);
+  }
+
+  json trace(const GpuTrace* gpu) const { return chrome_trace(*profiler_, *executor_, {}, gpu); }
+
+  std::unique_ptr<Executor> executor_;
+  std::unique_ptr<Profiler> profiler_;
+  std::vector<LayerResult> layers_;
+  std::vector<HostFrame> frames_;
+};
+
+// thread_name of each (pid, tid).
+std::map<std::pair<int, int>, std::string> thread_names(const json& t) {
+  std::map<std::pair<int, int>, std::string> out;
+  for (const json& e : t["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "thread_name")
+      out[{e["pid"].get<int>(), e["tid"].get<int>()}] = e["args"]["name"];
+  }
+  return out;
+}
+
+std::vector<json> events(const json& t, const std::string& cat, int pid = -1) {
+  std::vector<json> out;
+  for (const json& e : t["traceEvents"]) {
+    if (e["ph"] == "X" && e.value("cat", "") == cat && (pid < 0 || e["pid"] == pid))
+      out.push_back(e);
+  }
+  return out;
+}
+
+double end_of(const json& e) {
+  return e["ts"].get<double>() + e["dur"].get<double>();
+}
+
+TEST_F(GpuTraceReport, TraceHasAProcessPerDeviceAndALanePerStream) {
+  const GpuFixture gpu = testing::gpu_profile(layers_, frames_);
+  const json t = trace(&gpu.trace);
+  bool named = false;
+  for (const json& e : t["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "process_name" && e["pid"] == kGpuPid)
+      named = e["args"]["name"] == "GPU 0: NVIDIA H100 80GB HBM3";
+  }
+  EXPECT_TRUE(named);
+  const auto names = thread_names(t);
+  EXPECT_EQ(names.at({kGpuPid, 1}), "stream 7");
+  EXPECT_EQ(names.at({kGpuPid, 2}), "stream 7 copies");
+  EXPECT_EQ(names.at({kGpuPid, 3}), "stream 13");
+  EXPECT_EQ(names.at({1, 4}), "GPU waits");
+  EXPECT_EQ(names.at({1, 10}), "CUDA API");
+  // The host lanes are untouched.
+  EXPECT_EQ(names.at({1, 1}), "stages");
+  EXPECT_EQ(names.at({1, 3}), "ops");
+
+  const std::vector<json> kernels = events(t, "kernel");
+  ASSERT_EQ(kernels.size(), gpu.trace.kernels.size());
+  std::set<int> kernel_tids;
+  for (const json& k : kernels) kernel_tids.insert(k["tid"].get<int>());
+  EXPECT_EQ(kernel_tids, (std::set<int>{1, 3}));
+  const json& k0 = kernels.front()["args"];
+  for (const char* key : {"grid", "block", "registers", "shared_bytes", "layer", "layer_label",
+                          "step", "frame", "correlation"})
+    EXPECT_TRUE(k0.contains(key)) << key;
+  EXPECT_EQ(k0["block"], json({256, 1, 1}));
+
+  const std::vector<json> copies = events(t, "copy");
+  ASSERT_EQ(copies.size(), gpu.trace.copies.size());
+  for (const json& c : copies) EXPECT_EQ(c["tid"], 2);
+  EXPECT_EQ(copies.front()["name"], "memcpy HtoD");
+  EXPECT_EQ(copies.front()["args"]["bytes"], 3 * 640 * 640 * 4);
+  EXPECT_EQ(copies.front()["args"]["src"], "pinned");
+  EXPECT_EQ(events(t, "sync", 1).size(), frames_.size());
+  EXPECT_EQ(events(t, "api", 1).size(), gpu.trace.api.size());
+
+  std::map<std::string, int> counters;
+  for (const json& e : t["traceEvents"])
+    if (e["ph"] == "C" && e["pid"] == kGpuPid) ++counters[e["name"]];
+  const int samples = static_cast<int>(gpu.trace.samples.size());
+  EXPECT_EQ(counters["GPU utilization"], samples - 1) << "the sample without a figure is skipped";
+  for (const char* c : {"GPU memory used", "SM clock", "GPU temperature", "GPU power"})
+    EXPECT_EQ(counters[c], samples) << c;
+}
+
+TEST_F(GpuTraceReport, EveryKernelSitsInsideItsLayersSpanOnItsLane) {
+  const GpuFixture gpu = testing::gpu_profile(layers_, frames_);
+  const json t = trace(&gpu.trace);
+  const std::vector<json> spans = events(t, "layer", kGpuPid);
+  const std::vector<json> kernels = events(t, "kernel", kGpuPid);
+  ASSERT_GE(spans.size(), layers_.size() * frames_.size());
+  const double eps = 1e-6;  // us; times are rounded to the nanosecond
+  for (const json& k : kernels) {
+    int enclosing = 0;
+    for (const json& s : spans) {
+      if (s["tid"] != k["tid"] || s["ts"].get<double>() > k["ts"].get<double>() + eps ||
+          end_of(s) < end_of(k) - eps)
+        continue;
+      ++enclosing;
+      EXPECT_EQ(s["args"]["layer"], k["args"]["layer"]) << k.dump();
+      EXPECT_EQ(s["args"]["frame"], k["args"]["frame"]) << k.dump();
+      EXPECT_EQ(s["name"], k["args"]["layer_label"]);
+    }
+    EXPECT_EQ(enclosing, 1) << "kernel " << k["name"] << " at " << k["ts"];
+  }
+  // Spans of one lane never overlap, so viewers stack kernels under exactly one layer.
+  std::map<int, std::vector<std::pair<double, double>>> by_lane;
+  for (const json& s : spans) by_lane[s["tid"]].push_back({s["ts"], end_of(s)});
+  for (auto& [tid, list] : by_lane) {
+    std::sort(list.begin(), list.end());
+    for (size_t i = 1; i < list.size(); ++i) EXPECT_LE(list[i - 1].second, list[i].first + eps);
+  }
+  // The layer span's summed kernel time is that of the kernels it holds.
+  const json& first = spans.front();
+  double sum = 0;
+  for (const json& k : kernels) {
+    if (k["tid"] == first["tid"] && k["ts"].get<double>() >= first["ts"].get<double>() - eps &&
+        end_of(k) <= end_of(first) + eps)
+      sum += k["dur"].get<double>() / 1e3;
+  }
+  EXPECT_NEAR(first["args"]["kernel_ms"].get<double>(), sum, 1e-3);
+  EXPECT_EQ(first["args"]["stage"], "backbone");
+}
+
+TEST_F(GpuTraceReport, EventsModeLaysSpansEndToEndFromInferenceBegin) {
+  const GpuFixture gpu = testing::gpu_profile(layers_, frames_, false);
+  ASSERT_TRUE(gpu.trace.kernels.empty());
+  const json t = trace(&gpu.trace);
+  EXPECT_EQ(thread_names(t).at({kGpuPid, 1}), "layers (CUDA events)");
+  EXPECT_TRUE(events(t, "kernel").empty());
+  const std::vector<json> spans = events(t, "layer", kGpuPid);
+  ASSERT_EQ(spans.size(), layers_.size() * frames_.size());
+  const double t0 = static_cast<double>(profiler_->start_ns());
+  const double begin = (static_cast<double>(frames_[0].inference_begin_ns) - t0) / 1e3;
+  EXPECT_NEAR(spans[0]["ts"].get<double>(), begin, 1e-3);
+  EXPECT_EQ(spans[0]["name"], layers_[0].label);
+  EXPECT_NEAR(spans[0]["dur"].get<double>(), gpu.trace.span_frames[0].ms[0] * 1e3, 1e-2);
+  for (size_t i = 1; i < layers_.size(); ++i) {
+    EXPECT_NEAR(spans[i]["ts"].get<double>(), end_of(spans[i - 1]), 1e-2) << i;
+    EXPECT_EQ(spans[i]["args"]["frame"], frames_[0].index);
+  }
+}
+
+TEST_F(GpuTraceReport, CpuTraceHasNoGpuParts) {
+  const json t = trace(nullptr);
+  EXPECT_EQ(t, chrome_trace(*profiler_, *executor_, {}));
+  for (const json& e : t["traceEvents"]) {
+    ASSERT_EQ(e["pid"], 1) << e.dump();
+  }
+}
+
+class GpuSummaryReport : public GpuTraceReport {
+ protected:
+  json summary(const GpuAnalysis* gpu) const {
+    const ProfileAnalysis a = analyze_profile(*profiler_, *executor_, {});
+    RunInfo run;
+    run.device = gpu ? "cuda:0" : "cpu";
+    run.backend = gpu ? "cuda" : "onednn";
+    return summary_json(a, ModelInfo{}, run, Environment{}, json::array(), gpu);
+  }
+};
+
+TEST_F(GpuSummaryReport, CpuRunWritesSchemaTwoWithGpuNull) {
+  const json s = summary(nullptr);
+  EXPECT_EQ(s["schema_version"], 2);
+  ASSERT_TRUE(s.contains("gpu"));
+  EXPECT_TRUE(s["gpu"].is_null());
+}
+
+TEST_F(GpuSummaryReport, DetailedRunHasEveryPart) {
+  const GpuFixture gpu = testing::gpu_profile(layers_, frames_);
+  const GpuAnalysis& a = gpu.analysis;
+  const json g = summary(&a)["gpu"];
+  ASSERT_TRUE(g.is_object());
+  EXPECT_EQ(g["available"], true);
+  EXPECT_EQ(g["mode"], "detailed");
+  EXPECT_EQ(g["device"]["name"], "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(g["device"]["compute_capability"], "9.0");
+  EXPECT_EQ(g["device"]["sm_count"], 132);
+  EXPECT_EQ(g["frames"], 3);
+
+  ASSERT_EQ(g["layers"].size(), layers_.size());
+  const json& l0 = g["layers"][0];
+  EXPECT_EQ(l0["id"], a.layers[0].id);
+  EXPECT_EQ(l0["stage"], "backbone");
+  EXPECT_NEAR(l0["ms"]["median"].get<double>(), a.layers[0].ms.median, 1e-4);
+  EXPECT_NEAR(l0["pct_peak_compute"].get<double>(), a.layers[0].pct_peak_compute, 0.01);
+  for (const char* key : {"tflops", "gb_per_s", "pct_peak_bandwidth", "kernels_per_frame", "flops",
+                          "bytes", "share_pct", "label", "type"})
+    EXPECT_TRUE(l0.contains(key)) << key;
+  EXPECT_NEAR(g["layer_sum_ms"].get<double>(), a.layer_sum_ms, 1e-4);
+
+  const json& k = g["kernels"];
+  EXPECT_EQ(k["count"], a.kernels);
+  EXPECT_EQ(k["per_frame"]["median"], a.kernels_per_frame.median);
+  EXPECT_EQ(k["backend_per_run"], gpu.trace.kernels_per_run);
+  EXPECT_EQ(k["counts_match"], true);
+  ASSERT_EQ(k["top"].size(), a.top_kernels.size());
+  EXPECT_EQ(k["top"][0]["name"], a.top_kernels[0].name);
+  EXPECT_EQ(k["top"][0]["layer"], a.top_kernels[0].layer_id);
+  EXPECT_EQ(k["top"][0]["block"], json({256, 1, 1}));
+  ASSERT_EQ(k["size_histogram"].size(), 5u);
+  EXPECT_EQ(k["size_histogram"][0]["bucket"], "<5 us");
+
+  EXPECT_NEAR(g["busy"]["launch_bound_pct"].get<double>(), a.launch_bound_pct, 0.01);
+  EXPECT_GT(g["busy"]["launch_bound_pct"].get<double>(), 0);
+  EXPECT_NEAR(g["busy"]["busy_pct"].get<double>(), a.busy_pct, 0.01);
+  EXPECT_EQ(g["busy"]["gap_us"]["count"], a.gap_us.count);
+  ASSERT_EQ(g["copies"]["by_direction"].size(), 3u);  // HtoD pinned, DtoH pageable, memset
+  std::set<std::string> directions;
+  for (const json& c : g["copies"]["by_direction"]) directions.insert(c["direction"]);
+  EXPECT_EQ(directions, (std::set<std::string>{"HtoD", "DtoH", "memset"}));
+  EXPECT_EQ(g["copies"]["pageable_bytes_per_frame"], 84 * 8400 * 4);
+  EXPECT_GT(g["host_wait_ms_per_frame"].get<double>(), 0);
+
+  const json& n = g["nvml"];
+  EXPECT_EQ(n["available"], true);
+  EXPECT_EQ(n["sm_clock_min_mhz"], 1755);
+  EXPECT_EQ(n["power_limit_w"], 700);
+  EXPECT_EQ(n["throttle_reasons"], "power cap");
+  EXPECT_GT(n["throttled_pct"].get<double>(), 0);
+  ASSERT_EQ(n["series"].size(), 1u);
+  const json& series = n["series"][0];
+  const size_t points = a.series[0].t_ms.size();
+  ASSERT_LE(points, 500u);
+  EXPECT_EQ(series["points"], points);
+  ASSERT_EQ(series["gpu_util_pct"].size(), points);
+  EXPECT_TRUE(series["gpu_util_pct"][3].is_null()) << "a figure NVML could not give is null";
+  EXPECT_NEAR(series["power_w"][5].get<double>(), a.series[0].power_w[5], 0.05);
+  EXPECT_TRUE(g["not_available"].empty()) << g["not_available"];
+}
+
+TEST_F(GpuSummaryReport, LongNvmlSeriesAreDownsampledToFiveHundredPoints) {
+  GpuFixture gpu = testing::gpu_profile(layers_, frames_);
+  NvmlSeries& s = gpu.analysis.series[0];
+  s = NvmlSeries{};
+  for (int i = 0; i < 2000; ++i) {
+    s.t_ms.push_back(i * 20.0);
+    s.gpu_util_pct.push_back(i < 1000 ? 40 : 80);
+    s.mem_util_pct.push_back(10);
+    s.mem_used_mib.push_back(1500);
+    s.sm_clock_mhz.push_back(1980);
+    s.mem_clock_mhz.push_back(2619);
+    s.temperature_c.push_back(50);
+    s.power_w.push_back(i % 2 ? std::nan("") : 300);
+  }
+  const json series = summary(&gpu.analysis)["gpu"]["nvml"]["series"][0];
+  EXPECT_EQ(series["samples"], 2000);
+  EXPECT_EQ(series["points"], 500);
+  ASSERT_EQ(series["t_ms"].size(), 500u);
+  EXPECT_NEAR(series["t_ms"][0].get<double>(), 30.0, 1e-9) << "mean of the first four samples";
+  EXPECT_EQ(series["gpu_util_pct"][0], 40);
+  EXPECT_EQ(series["gpu_util_pct"][499], 80);
+  EXPECT_EQ(series["power_w"][100], 300) << "NaNs are left out of a bucket's mean";
+}
+
+TEST_F(GpuSummaryReport, EventsModeSaysWhyKernelPartsAreMissing) {
+  GpuFixture gpu = testing::gpu_profile(layers_, frames_, false);
+  gpu.analysis.nvml = false;
+  gpu.analysis.nvml_why = "libnvidia-ml.so.1 could not be loaded";
+  const json g = summary(&gpu.analysis)["gpu"];
+  EXPECT_EQ(g["mode"], "events");
+  EXPECT_EQ(g["layers"].size(), layers_.size());
+  for (const char* key : {"kernels", "busy", "copies", "host_wait_ms_per_frame"})
+    EXPECT_TRUE(g[key].is_null()) << key;
+  EXPECT_NE(g["not_available"]["kernels"].get<std::string>().find("profile_detail=detailed"),
+            std::string::npos);
+  EXPECT_EQ(g["nvml"]["available"], false);
+  EXPECT_EQ(g["nvml"]["why"], "libnvidia-ml.so.1 could not be loaded");
+  EXPECT_EQ(g["not_available"]["nvml"], "libnvidia-ml.so.1 could not be loaded");
+
+  GpuAnalysis none;
+  none.why = "the CUDA backend has no span timing";
+  const json n = summary(&none)["gpu"];
+  EXPECT_EQ(n, json({{"available", false}, {"why", none.why}, {"mode", ""}}));
+}
+
+class GpuConsoleReport : public GpuSummaryReport {
+ protected:
+  std::string console(const GpuAnalysis* gpu) const {
+    const ProfileAnalysis a = analyze_profile(*profiler_, *executor_, {});
+    RunInfo run;
+    run.backend = gpu ? "cuda" : "onednn";
+    ModelInfo model;
+    model.name = "yolov8n";
+    return console_summary(a, model, run, "runs/p", gpu);
+  }
+};
+
+TEST_F(GpuConsoleReport, DetailedRunPrintsDeviceKernelsCopiesAndNvml) {
+  const GpuFixture gpu = testing::gpu_profile(layers_, frames_);
+  const GpuAnalysis& a = gpu.analysis;
+  const std::string text = console(&a);
+  char figures[160];
+  std::snprintf(figures, sizeof figures,
+                "GPU: NVIDIA H100 80GB HBM3 (detailed): %.2f ms per frame on the device over 3 "
+                "traced frames",
+                a.layer_sum_ms);
+  EXPECT_NE(text.find(figures), std::string::npos) << text;
+  std::snprintf(figures, sizeof figures, "launch-bound %.1f%%, %.0f kernels/frame",
+                a.launch_bound_pct, a.kernels_per_frame.median);
+  EXPECT_NE(text.find(figures), std::string::npos) << text;
+  const size_t top = text.find("  GPU top kernels:");
+  ASSERT_NE(top, std::string::npos) << text;
+  const std::string top_line = text.substr(top, text.find('\n', top) - top);
+  EXPECT_NE(top_line.find("(" + a.top_kernels[0].layer_label + ")"), std::string::npos) << top_line;
+  EXPECT_NE(top_line.find("..."), std::string::npos) << "long kernel names are shortened";
+  EXPECT_NE(text.find("  HtoD 4.92 MB/frame pinned"), std::string::npos) << text;
+  EXPECT_NE(text.find("GPU NVML: utilization"), std::string::npos) << text;
+  EXPECT_NE(text.find("SM clock 1755-1980 MHz"), std::string::npos) << text;
+  EXPECT_NE(text.find("(power cap)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("not available"), std::string::npos) << text;
+  // Before the overhead line and the report's path, as the rest of the summary.
+  EXPECT_LT(text.find("GPU:"), text.find("Report:"));
+}
+
+TEST_F(GpuConsoleReport, MissingPartsSayWhy) {
+  GpuFixture gpu = testing::gpu_profile(layers_, frames_, false);
+  gpu.analysis.nvml = false;
+  gpu.analysis.nvml_why = "NVML reported no devices";
+  const std::string text = console(&gpu.analysis);
+  EXPECT_NE(text.find("GPU kernels: not available: kernels, copies, gaps and host waits are "
+                      "recorded with profile_detail=detailed"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("GPU NVML: not available: NVML reported no devices"), std::string::npos)
+      << text;
+  GpuAnalysis none;
+  none.why = "no traced frame recorded GPU times";
+  EXPECT_NE(console(&none).find("GPU: not available: no traced frame recorded GPU times"),
+            std::string::npos);
+}
+
+TEST_F(GpuConsoleReport, CpuRunPrintsNoGpuLines) {
+  const std::string text = console(nullptr);
+  EXPECT_EQ(text.find("GPU"), std::string::npos) << text;
+  EXPECT_NE(text.find("Report: runs/p/report.html"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ys
