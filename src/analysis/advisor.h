@@ -79,6 +79,9 @@ struct Finding {
   std::vector<int64_t> frames;    // frame indices it is about (spikes, blank frames)
   std::string fix;                // the exact argument or code change
   std::vector<Setting> settings;  // what the what-if runner may try; empty if none
+  // Settings both sides of the what-if run with, where the finding's gain only shows once
+  // another finding's fix is in (FP16 behind a launch bound); empty: the run as profiled.
+  std::vector<Setting> baseline_settings;
   double expected_gain_pct = 0;   // of the median frame latency
   std::string gain_how;
   std::optional<double> measured_gain_pct;

@@ -82,6 +82,16 @@ class FrameLocator {
 };
 
 // The host inference stage of a frame record, or nothing when it did not run.
+// The pipeline stage of frame `f` whose host window holds `t`, or -1. Kernels outside the
+// forward (the GPU pipeline's letterbox, decoding and NMS) belong to the stage that launched
+// them, and each such stage ends by waiting for its kernels, so they run inside its window.
+int stage_at(const FrameRecord& f, int64_t t) {
+  for (size_t s = 0; s < kPipelineStageCount; ++s) {
+    if (f.begin_ns[s] != 0 && f.begin_ns[s] <= t && t <= f.end_ns[s]) return static_cast<int>(s);
+  }
+  return -1;
+}
+
 std::optional<std::pair<int64_t, int64_t>> inference_window(const FrameRecord& f) {
   const size_t inf = static_cast<size_t>(PipelineStage::kInference);
   if (f.begin_ns[inf] == 0 || f.end_ns[inf] < f.begin_ns[inf]) return std::nullopt;
@@ -303,12 +313,15 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
     for (const GpuSpanFrame& sf : trace.span_frames) {
       if (sf.ms.empty()) continue;  // no times read back: not a frame with GPU data
       auto [it, fresh] = layer_ms.try_emplace(sf.frame);
-      if (fresh) it->second.assign(layers.size(), 0.0);
+      // A frame times some layers only (the profiler rotates groups of them): the others stay
+      // NaN and are left out of their layer's statistics.
+      if (fresh) it->second.assign(layers.size(), std::numeric_limits<double>::quiet_NaN());
       const size_t spans = std::min(sf.ms.size(), trace.span_starts.size());
       for (size_t i = 0; i < spans; ++i) {
         const int l = layer_of(static_cast<int64_t>(trace.span_starts[i]));
         if (l < 0 || !std::isfinite(sf.ms[i])) continue;
-        it->second[static_cast<size_t>(l)] += sf.ms[i];
+        double& cell = it->second[static_cast<size_t>(l)];
+        cell = std::isfinite(cell) ? cell + sf.ms[i] : sf.ms[i];
         layer_seen[static_cast<size_t>(l)] = true;
       }
     }
@@ -329,7 +342,8 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
     s.type = l.type;
     s.stage = l.stage;
     std::vector<double> per_frame;
-    for (const auto& [f, row] : layer_ms) per_frame.push_back(row[i]);
+    for (const auto& [f, row] : layer_ms)
+      if (std::isfinite(row[i])) per_frame.push_back(row[i]);
     s.ms = compute_stats(per_frame);
     if (detailed) {
       std::vector<double> busy;
@@ -377,11 +391,19 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
   };
   std::map<std::pair<std::string, int>, Group> groups;
   int64_t total_kernel_ns = 0;
+  // Group keys: a layer index, or -2 - stage for a pipeline kernel, or -1 for neither.
+  auto group_of = [&](const GpuKernelRecord& k) {
+    const int l = layer_of(k.step);
+    if (l >= 0) return l;
+    auto h = host.find(locate.frame(k.frame, k.start_ns));
+    const int st = h == host.end() ? -1 : stage_at(*h->second, k.start_ns);
+    return st >= 0 && st != static_cast<int>(PipelineStage::kInference) ? -2 - st : -1;
+  };
   for (size_t i : order) {
     const GpuKernelRecord& k = trace.kernels[i];
     const int64_t d = duration_ns(k.start_ns, k.end_ns);
-    const int l = layer_of(k.step);
-    if (l < 0) ++a.unattributed_kernels;
+    const int l = group_of(k);
+    if (l == -1) ++a.unattributed_kernels;
     all_us.push_back(static_cast<double>(d) / 1e3);
     total_kernel_ns += d;
     auto [it, fresh] = groups.try_emplace({k.name, l});
@@ -399,6 +421,9 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
     if (key.second >= 0) {
       s.layer_id = layers[static_cast<size_t>(key.second)].id;
       s.layer_label = layers[static_cast<size_t>(key.second)].label;
+    } else if (key.second <= -2) {
+      s.layer_id = pipeline_stage_name(static_cast<PipelineStage>(-2 - key.second));
+      s.layer_label = s.layer_id + " (GPU pipeline)";
     }
     s.count = g.count;
     s.per_frame = static_cast<double>(g.count) / n_frames;
@@ -430,21 +455,30 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
   std::vector<double> buckets(std::size(kBucketNames), 0.0);
   int64_t gap_total_ns = 0, span_total_ns = 0, busy_total_ns = 0, host_total_ns = 0;
   bool counts_match = a.frames > 0;
+  bool any_step = false;
+  for (const GpuKernelRecord& k : trace.kernels) any_step = any_step || k.step >= 0;
   for (const auto& [f, idx] : frame_kernels) {
     const auto n = static_cast<int64_t>(idx.size());
     counts.push_back(static_cast<double>(n));
+    // Busy time and gaps are the forward's: the GPU pipeline's kernels run in other stages,
+    // between which the device waits on the host by design.
+    std::vector<std::pair<int64_t, int64_t>> intervals;
+    intervals.reserve(idx.size());
+    int64_t forward = 0;
+    for (size_t i : idx) {
+      const GpuKernelRecord& k = trace.kernels[i];
+      buckets[size_bucket(static_cast<double>(duration_ns(k.start_ns, k.end_ns)) / 1e3)] += 1;
+      if (any_step && k.step < 0) continue;
+      ++forward;
+      intervals.emplace_back(k.start_ns, std::max(k.start_ns, k.end_ns));
+    }
+    // A captured graph's kernel nodes are the forward's launches; eager launches are counted
+    // from the API records, pipeline kernels included.
     if (trace.kernels_per_run >= 0) {
-      counts_match = counts_match && n == trace.kernels_per_run;
+      counts_match = counts_match && forward == trace.kernels_per_run;
     } else {
       auto it = api_launches.find(f);
       counts_match = counts_match && it != api_launches.end() && it->second == n;
-    }
-    std::vector<std::pair<int64_t, int64_t>> intervals;
-    intervals.reserve(idx.size());
-    for (size_t i : idx) {
-      const GpuKernelRecord& k = trace.kernels[i];
-      intervals.emplace_back(k.start_ns, std::max(k.start_ns, k.end_ns));
-      buckets[size_bucket(static_cast<double>(duration_ns(k.start_ns, k.end_ns)) / 1e3)] += 1;
     }
     const Coverage c = coverage(intervals);
     for (int64_t g : c.gaps_ns) gaps_us.push_back(static_cast<double>(g) / 1e3);

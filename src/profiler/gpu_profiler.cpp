@@ -28,6 +28,7 @@ struct GpuProfiler::Impl {
   bool in_frame = false;
   bool finished = false;
   int64_t frame = -1;
+  int64_t traced_frames = 0;
   std::unique_ptr<NvmlSampler> nvml;
   std::unique_ptr<CuptiTracer> cupti;
 
@@ -129,7 +130,15 @@ void GpuProfiler::begin_frame(int64_t index, bool traced) {
   p.frame = index;
   p.traced = traced;
   p.in_frame = true;
-  if (p.events) p.backend.enable_span_timing(traced);
+  if (p.events && traced) {
+    // Each traced frame times one group of consecutive layers, the groups in turn, so a frame
+    // carries a few events rather than one per layer (see GpuProfilerOptions::spans_per_frame).
+    const size_t spans = p.trace.span_starts.size();
+    const size_t per = std::max<size_t>(1, p.options.spans_per_frame);
+    const size_t groups = (spans + per - 1) / per;
+    const size_t g = static_cast<size_t>(p.traced_frames++) % std::max<size_t>(1, groups);
+    p.backend.enable_span_timing(true, g * spans / groups, (g + 1) * spans / groups);
+  }
   if (p.cupti && traced) p.cupti->begin_frame(index);
 }
 

@@ -413,6 +413,19 @@ json gpu_trace_events(const GpuTrace& gpu, const std::vector<LayerResult>& layer
     const int l = layer_of_step[static_cast<size_t>(step)];
     return l < 0 ? nullptr : &layers[static_cast<size_t>(l)];
   };
+  std::map<int64_t, const FrameRecord*> frame_by_index;
+  for (const FrameRecord& f : frames) frame_by_index[f.index] = &f;
+  auto stage_of = [&](const GpuKernelRecord& k) {
+    auto it = frame_by_index.find(k.frame);
+    if (it == frame_by_index.end()) return -1;
+    for (size_t st = 0; st < kPipelineStageCount; ++st) {
+      const FrameRecord& f = *it->second;
+      if (st != static_cast<size_t>(PipelineStage::kInference) && f.begin_ns[st] != 0 &&
+          f.begin_ns[st] <= k.start_ns && k.start_ns <= f.end_ns[st])
+        return static_cast<int>(st);
+    }
+    return -1;
+  };
   // Attribution shared by kernels, copies and API calls: only what is known.
   auto where = [&](json& args, int64_t frame, int64_t step) {
     if (frame >= 0) args["frame"] = frame;
@@ -483,14 +496,33 @@ json gpu_trace_events(const GpuTrace& gpu, const std::vector<LayerResult>& layer
     // never overlap even where a layer's kernels were interleaved with another's.
     for (size_t i = 0; i < list.size();) {
       const LayerResult* layer = list[i]->frame >= 0 ? layer_of(list[i]->step) : nullptr;
+      // A kernel outside the forward (the GPU pipeline's letterbox, decoding, NMS) nests under
+      // the stage that launched it, which waits for it and so holds it in its host window.
+      const int stage = layer || list[i]->frame < 0 ? -1 : stage_of(*list[i]);
       size_t j = i + 1;
       int64_t end = list[i]->end_ns;
       double busy_ns = static_cast<double>(list[i]->end_ns - list[i]->start_ns);
-      while (layer && j < list.size() && list[j]->frame == list[i]->frame &&
-             layer_of(list[j]->step) == layer) {
+      while ((layer || stage >= 0) && j < list.size() && list[j]->frame == list[i]->frame &&
+             layer_of(list[j]->step) == layer && (layer || stage_of(*list[j]) == stage)) {
         end = std::max(end, list[j]->end_ns);
         busy_ns += static_cast<double>(list[j]->end_ns - list[j]->start_ns);
         ++j;
+      }
+      if (!layer && stage >= 0) {
+        const int64_t b = list[i]->start_ns;
+        const std::string name = pipeline_stage_name(static_cast<PipelineStage>(stage));
+        ev.push_back({{"name", name + " (GPU pipeline)"},
+                      {"cat", "layer"},
+                      {"ph", "X"},
+                      {"pid", pid},
+                      {"tid", tid},
+                      {"ts", us(b)},
+                      {"dur", dur(b, end)},
+                      {"args",
+                       {{"frame", list[i]->frame},
+                        {"stage", name},
+                        {"kernels", j - i},
+                        {"kernel_ms", round_to(busy_ns / 1e6, 4)}}}});
       }
       if (layer) {
         const int64_t b = list[i]->start_ns;

@@ -49,8 +49,9 @@ nlohmann::json advice_json(const std::vector<Finding>& findings) {
     nlohmann::json figures = nlohmann::json::array();
     for (const Figure& e : f.evidence)
       figures.push_back({{"name", e.name}, {"value", round_to(e.value, 4)}, {"unit", e.unit}});
-    nlohmann::json settings = nlohmann::json::object();
+    nlohmann::json settings = nlohmann::json::object(), both = nlohmann::json::object();
     for (const auto& [k, v] : f.settings) settings[k] = v;
+    for (const auto& [k, v] : f.baseline_settings) both[k] = v;
     out.push_back({{"id", f.id},
                    {"severity", severity_name(f.severity)},
                    {"finding", f.finding},
@@ -59,6 +60,7 @@ nlohmann::json advice_json(const std::vector<Finding>& findings) {
                    {"frames", f.frames},
                    {"fix", f.fix},
                    {"settings", settings},
+                   {"baseline_settings", both},
                    {"expected_gain", gain_text(f)},
                    {"expected_gain_pct", round_to(f.expected_gain_pct, 2)},
                    {"gain_how", f.gain_how},

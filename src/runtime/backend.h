@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,10 +60,13 @@ class Backend {
   // Spans of execution steps to time on the device with events: span i runs from step starts[i]
   // up to starts[i+1] (the last one to the end of the forward). Returns false where unsupported.
   virtual bool set_span_timing(const std::vector<size_t>& /*starts*/) { return false; }
-  // Whether the following runs record the span events (a CUDA Graph backend replays a second
-  // graph captured with the event records, so untimed runs stay exactly as fast as before).
-  virtual void enable_span_timing(bool /*on*/) {}
-  // After synchronize(): each span's milliseconds in the last run, empty if it was not timed.
+  // Whether the following runs record span events, and for which spans: [first, last) of those
+  // set_span_timing defined. Each event costs the device a few microseconds, so a profiler times
+  // a few spans per run and rotates the range. A CUDA Graph backend replays a graph captured with
+  // the event records (one per range), so untimed runs stay exactly as fast as before.
+  virtual void enable_span_timing(bool /*on*/, size_t /*first*/ = 0, size_t /*last*/ = SIZE_MAX) {}
+  // After synchronize(): each span's milliseconds in the last run, NaN for spans outside the
+  // timed range; empty if the run was not timed.
   virtual std::vector<float> last_span_ms() const { return {}; }
   // Installs (or with nullptr removes) a DeviceObserver; captured graphs are dropped so the next
   // run captures again with the observer seeing every step.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "analysis/gpu_analysis.h"
 
@@ -122,6 +123,29 @@ TEST(GpuAnalysis, EventsModeLayerTimesAgainstTheHostInference) {
   EXPECT_TRUE(a.top_kernels.empty());
 }
 
+// The profiler times a group of layers per traced frame, in turn: spans outside a frame's group
+// are NaN and must neither count as zero nor as a sample.
+TEST(GpuAnalysis, EventsModeRotatedGroupsLeaveUntimedLayersOut) {
+  GpuTrace t;
+  t.detail = "events";
+  t.devices = {h100_like()};
+  t.span_starts = {0, 2, 5};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  t.span_frames = {{0, {1.0f, nan, nan}}, {1, {nan, 2.0f, 0.5f}}, {2, {3.0f, nan, nan}},
+                   {3, {nan, 4.0f, 0.7f}}};
+  const GpuAnalysis a = analyze_gpu(t, Graph{}, make_layers(), {}, 0);
+  const GpuLayerStat* l0 = find_layer(a, "0");
+  const GpuLayerStat* l1 = find_layer(a, "1");
+  const GpuLayerStat* l2 = find_layer(a, "2");
+  ASSERT_TRUE(l0 && l1 && l2);
+  EXPECT_EQ(l0->ms.count, 2);
+  EXPECT_NEAR(l0->ms.median, 2.0, 1e-6);
+  EXPECT_EQ(l1->ms.count, 2);
+  EXPECT_NEAR(l1->ms.median, 3.0, 1e-6);
+  EXPECT_NEAR(l2->ms.median, 0.6, 1e-6);
+  EXPECT_NEAR(a.layer_sum_ms, 5.6, 1e-6);
+}
+
 // One frame, inference on the host from 1000 us to 1100 us. Kernels (us): A 10-30 and B 15-35 on
 // two streams (overlapping), C 40-50, D 70-80. Busy is the union: 25 + 10 + 10 = 45 us; the
 // device's span is 10-80 = 70 us; the gaps are 5 and 20 us.
@@ -174,6 +198,45 @@ TEST(GpuAnalysis, DetailedModeBusyGapsAndLaunchBound) {
   EXPECT_NEAR(a.layer_sum_ms, 0.07, 1e-12);
   EXPECT_NEAR(a.inference_ms, 0.1, 1e-12);
   EXPECT_NEAR(a.layer_sum_vs_inference_pct, 70.0, 1e-9);
+}
+
+// The GPU pipeline's kernels (letterbox in preprocess, NMS after inference) have no step: they
+// belong to the stage that ran them, stay out of the forward's busy time and gaps, and out of
+// the comparison with the graph's kernel count.
+TEST(GpuAnalysis, PipelineKernelsBelongToTheirStageNotTheForward) {
+  GpuTrace t = detailed_trace();
+  t.kernels_per_run = 2;
+  const int64_t base = 1000 * kUs;
+  FrameRecord f = frame(0, base + 100 * kUs, base + 200 * kUs);
+  const size_t pre = static_cast<size_t>(PipelineStage::kPreprocess);
+  const size_t nms = static_cast<size_t>(PipelineStage::kNms);
+  f.begin_ns[pre] = base;
+  f.end_ns[pre] = base + 90 * kUs;
+  f.begin_ns[nms] = base + 210 * kUs;
+  f.end_ns[nms] = base + 300 * kUs;
+  t.kernels = {kernel("letterbox", base + 10 * kUs, base + 20 * kUs, 0, -1),
+               kernel("conv", base + 110 * kUs, base + 150 * kUs, 0, 0),
+               kernel("conv", base + 160 * kUs, base + 190 * kUs, 0, 2),
+               kernel("nms", base + 220 * kUs, base + 230 * kUs, 0, -1),
+               kernel("stray", base + 95 * kUs, base + 96 * kUs, 0, -1)};
+  const GpuAnalysis a = analyze_gpu(t, Graph{}, make_layers(), {f}, 0);
+  EXPECT_EQ(a.unattributed_kernels, 1) << "only the kernel outside every stage has no home";
+  EXPECT_TRUE(a.kernel_counts_match) << "5 kernels were recorded, 2 of them the graph's";
+  t.kernels_per_run = 3;
+  EXPECT_FALSE(analyze_gpu(t, Graph{}, make_layers(), {f}, 0).kernel_counts_match);
+  t.kernels_per_run = 2;
+  t.kernels.pop_back();
+  const GpuAnalysis b = analyze_gpu(t, Graph{}, make_layers(), {f}, 0);
+  EXPECT_EQ(b.unattributed_kernels, 0);
+  EXPECT_TRUE(b.kernel_counts_match) << "the forward's 2 kernels match the graph's 2 nodes";
+  EXPECT_NEAR(b.busy_ms_per_frame, 0.07, 1e-12);  // the forward's kernels only
+  EXPECT_NEAR(b.gap_ms_per_frame, 0.01, 1e-12);
+  bool letterbox = false, nms_seen = false;
+  for (const GpuKernelStat& k : b.top_kernels) {
+    if (k.name == "letterbox") letterbox = k.layer_id == "preprocess";
+    if (k.name == "nms") nms_seen = k.layer_id == "nms";
+  }
+  EXPECT_TRUE(letterbox && nms_seen);
 }
 
 // Two frames; durations (us) frame 0: 3, 10, 50, 500, 2000; frame 1: 4, 1, 15, 60, 200, 1500.

@@ -84,6 +84,7 @@ TEST(DetectorConformance, ImagesMatchUltralytics) {
 
 TEST(DetectorConformance, VideoFramesMatchUltralytics) {
   YS_REQUIRE_TESTDATA("models/yolov8n-coco.onnx");
+  YS_REQUIRE_TESTDATA("reference/ultralytics_onnx_predictions.json");
   YS_REQUIRE_TESTDATA("data/video/vtest.avi");
   json ref = reference();
   const auto& frames = ref["video"];
@@ -284,6 +285,19 @@ TEST(DetectorGpuPipeline, GivesTheHostPipelinesDetectionsOnSharedImages) {
     expect_close(got[1], want[1], paths[(i + 1) % paths.size()] + " (batch slot 1)");
     expect_close(on.detect(a), off.detect(a), paths[i] + " (alone in a batch of 2)");
   }
+}
+
+// The whole pipeline on the GPU (FP32, letterbox, decoding and NMS on the device) against
+// Ultralytics' detections, as the host pipeline is held above.
+TEST(DetectorConformance, ImagesMatchUltralyticsOnTheGpu) {
+  YS_REQUIRE_GPU_AND_MODEL();
+  YS_REQUIRE_TESTDATA("reference/ultralytics_onnx_predictions.json");
+  DetectorOptions o = coco_options();
+  o.device = "0";
+  Detector det(o);
+  json ref = reference();
+  for (const auto& [name, expected] : ref["images"].items())
+    expect_same(det.detect(read_image(testing::testdata("data/images/" + name))), expected, name);
 }
 
 }  // namespace

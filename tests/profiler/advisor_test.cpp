@@ -316,6 +316,22 @@ TEST(Advisor, HostBoundEagerLaunchesWithoutAKernelTraceSuggestCudaGraph) {
   EXPECT_FALSE(has(advise(clean_analysis(), summarized(clean_input()), r), "gpu.launch_bound"));
 }
 
+TEST(Advisor, Fp16BehindALaunchBoundIsTriedWithTheGraphOnBothSides) {
+  RunFacts r = gpu_facts();
+  r.half = false;
+  r.cuda_graph = false;
+  r.gpu->host_launch_pct = 90;
+  std::optional<Finding> f =
+      find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.fp32_tensor_cores");
+  ASSERT_TRUE(f.has_value());
+  ASSERT_EQ(f->baseline_settings.size(), 1u);
+  EXPECT_EQ(f->baseline_settings[0], Setting("cuda_graph", "True"));
+  r.cuda_graph = true;  // not launch-bound: FP16 is tried against the run as it was
+  f = find(advise(clean_analysis(), summarized(clean_input()), r), "gpu.fp32_tensor_cores");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_TRUE(f->baseline_settings.empty());
+}
+
 TEST(Advisor, PageableCopiesOnTheHostPipelineSuggestTheGpuPipeline) {
   RunFacts r = gpu_facts();
   r.gpu_pipeline = false;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -231,6 +232,7 @@ TEST_P(GpuProfilerEvents, OneTimePerLayerPerTracedFrame) {
   for (int i = 0; i < 2; ++i) det.detect(img);
   GpuProfilerOptions po;
   po.nvml_period_ms = 5;
+  po.spans_per_frame = 1000;  // every layer in every traced frame; rotation is tested below
   GpuProfiler p(det.executor().backend(), det.executor().graph(), po);
   const std::vector<size_t> starts = layer_span_starts(det.executor().graph());
   std::map<int64_t, double> detect_ms;
@@ -268,6 +270,48 @@ TEST_P(GpuProfilerEvents, OneTimePerLayerPerTracedFrame) {
   EXPECT_EQ(t.kernels_per_run > 0, GetParam()) << "kernels_per_run " << t.kernels_per_run;
   EXPECT_GT(t.window_end_ns, t.window_begin_ns);
   EXPECT_TRUE(t.nvml || !t.nvml_why.empty());
+}
+
+// With a few layers per traced frame, consecutive traced frames time consecutive groups of
+// layers, each exactly once per rotation, and leave the others NaN.
+TEST_P(GpuProfilerEvents, RotatesGroupsOfLayersOverTracedFrames) {
+  YS_REQUIRE_GPU();
+  DetectorOptions o;
+  o.model = "yolov8n.yaml";
+  o.device = "0";
+  o.cuda_graph = GetParam();
+  Detector det(o);
+  const Tensor img = test_image();
+  for (int i = 0; i < 2; ++i) det.detect(img);
+  GpuProfilerOptions po;
+  po.nvml_period_ms = 0;
+  po.spans_per_frame = 8;
+  GpuProfiler p(det.executor().backend(), det.executor().graph(), po);
+  const size_t spans = layer_span_starts(det.executor().graph()).size();
+  const size_t groups = (spans + 7) / 8;
+  for (int64_t f = 0; f < static_cast<int64_t>(groups); ++f) {
+    p.begin_frame(f, true);
+    det.detect(img);
+    p.end_frame();
+  }
+  const GpuTrace t = p.finish();
+  ASSERT_EQ(t.span_frames.size(), groups);
+  std::vector<int> timed(spans, 0);
+  for (const GpuSpanFrame& sf : t.span_frames) {
+    ASSERT_EQ(sf.ms.size(), spans);
+    size_t first = spans, last = 0, count = 0;
+    for (size_t i = 0; i < spans; ++i) {
+      if (!std::isfinite(sf.ms[i])) continue;
+      EXPECT_GE(sf.ms[i], 0) << "frame " << sf.frame << " span " << i;
+      ++timed[i];
+      ++count;
+      first = std::min(first, i);
+      last = std::max(last, i);
+    }
+    EXPECT_LE(count, 8u) << "frame " << sf.frame;
+    EXPECT_EQ(last + 1 - first, count) << "frame " << sf.frame << ": the group is not contiguous";
+  }
+  for (size_t i = 0; i < spans; ++i) EXPECT_EQ(timed[i], 1) << "span " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(EagerAndGraph, GpuProfilerEvents, ::testing::Bool(),

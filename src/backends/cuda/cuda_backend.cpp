@@ -1,5 +1,7 @@
 #include "backends/cuda/cuda_backend.h"
 
+#include <limits>
+
 #include "backends/cuda/cuda_context.h"
 #include "backends/cuda/cuda_formats.h"
 #include "backends/cuda/cuda_ops.h"
@@ -102,24 +104,28 @@ class CudaBackend final : public Backend {
     std::vector<int> span_at(starts.empty() ? 0 : steps, -1);
     for (size_t i = 0; i < starts.size(); ++i) span_at[starts[i]] = static_cast<int>(i);
     // Graphs captured with the old events refer to them: they go before the events do.
-    f->timed_exec.reset();
+    f->timed_exec.clear();
     ++t.generation;
     t.events = std::move(events);
     t.span_at = std::move(span_at);
     t.last_run_timed = false;
     return true;
   }
-  void enable_span_timing(bool on) override { ctx_->timing.enabled = on; }
+  void enable_span_timing(bool on, size_t first, size_t last) override {
+    ctx_->timing.enabled = on;
+    ctx_->timing.first = first;
+    ctx_->timing.last = last;
+  }
   std::vector<float> last_span_ms() const override {
     const cuda::SpanTiming& t = ctx_->timing;
     if (!t.last_run_timed) return {};
-    // The caller has synchronised; waiting on the last event makes sure of it.
-    if (cudaEventSynchronize(t.events.back().get()) != cudaSuccess) {
+    // The caller has synchronised; waiting on the range's last event makes sure of it.
+    if (cudaEventSynchronize(t.events[t.last_end].get()) != cudaSuccess) {
       (void)cudaGetLastError();
       return {};
     }
-    std::vector<float> ms(t.events.size() - 1);
-    for (size_t i = 0; i + 1 < t.events.size(); ++i) {
+    std::vector<float> ms(t.spans(), std::numeric_limits<float>::quiet_NaN());
+    for (size_t i = t.last_first; i < t.last_end; ++i) {
       if (cudaEventElapsedTime(&ms[i], t.events[i].get(), t.events[i + 1].get()) != cudaSuccess) {
         (void)cudaGetLastError();
         return {};

@@ -171,14 +171,15 @@ void CudaKernel::enqueue_step(size_t step, bool timed, bool capturing) {
   Forward& f = *forward_;
   SpanTiming& t = ctx_->timing;
   const cudaStream_t s = ctx_->s();
-  if (timed && t.span_at[step] >= 0) {
+  if (timed && t.span_at[step] >= 0 && t.records(static_cast<size_t>(t.span_at[step]))) {
     record(t.events[static_cast<size_t>(t.span_at[step])], s, capturing);
   }
   {
     ObservedStep observed(ctx_->observer, step);
     f.kernels[step]->enqueue();
   }
-  if (timed && step + 1 == f.kernels.size()) record(t.events.back(), s, capturing);
+  if (timed && step + 1 == f.kernels.size() && t.records(t.spans()))
+    record(t.events.back(), s, capturing);
 }
 
 bool CudaKernel::capture(bool timed) {
@@ -203,14 +204,19 @@ bool CudaKernel::capture(bool timed) {
   }
   GraphExecPtr instantiated(exec);
   if (!timed) f.kernel_nodes = count_kernel_nodes(graph);
-  (timed ? f.timed_exec : f.exec) = std::move(instantiated);
+  const SpanTiming& t = ctx_->timing;
+  (timed ? f.timed_exec[{t.last_first, t.last_end}] : f.exec) = std::move(instantiated);
   return true;
 }
 
 void CudaKernel::run() {
   Forward& f = *forward_;
   SpanTiming& t = ctx_->timing;
-  if (index_ == 0) t.last_run_timed = t.enabled && t.fits(f);
+  if (index_ == 0) {
+    t.last_run_timed = t.enabled && t.fits(f) && t.first < std::min(t.last, t.spans());
+    t.last_first = t.first;
+    t.last_end = std::min(t.last, t.spans());
+  }
   const bool timed = t.last_run_timed;
   if (!ctx_->graphs || f.capture_failed) {
     enqueue_step(index_, timed, false);
@@ -228,10 +234,10 @@ void CudaKernel::run() {
     f.observer_generation = ctx_->observer_generation;
   }
   if (f.timing_generation != t.generation) {
-    f.timed_exec.reset();
+    f.timed_exec.clear();
     f.timing_generation = t.generation;
   }
-  const GraphExecPtr& exec = timed ? f.timed_exec : f.exec;
+  const GraphExecPtr& exec = timed ? f.timed_exec[{t.last_first, t.last_end}] : f.exec;
   if (!exec && !capture(timed)) {
     // Something in the forward cannot be captured: run eagerly from now on. The other steps of
     // this run follow through their own run() calls.

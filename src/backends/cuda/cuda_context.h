@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,14 +70,15 @@ struct Forward {
   int runs = 0;
   bool capture_failed = false;
   GraphExecPtr exec;          // the plain forward
-  GraphExecPtr timed_exec;    // the same with the span events recorded, for timed runs
+  // The same with the span events of one range [first, last) recorded, for timed runs.
+  std::map<std::pair<size_t, size_t>, GraphExecPtr> timed_exec;
   int64_t kernel_nodes = -1;  // kernel nodes in the plain graph, once captured
   // The Context's generations the graphs were captured under; a mismatch drops them.
   uint64_t observer_generation = 0, timing_generation = 0;
 
   void drop_graphs() {
     exec.reset();
-    timed_exec.reset();
+    timed_exec.clear();
   }
 };
 
@@ -86,11 +88,16 @@ struct SpanTiming {
   std::vector<int> span_at;  // per step: the span it starts, or -1
   std::vector<EventPtr> events;
   bool enabled = false;
+  size_t first = 0, last = SIZE_MAX;  // the spans timed runs record
   bool last_run_timed = false;
+  size_t last_first = 0, last_end = 0;  // the range the last timed run recorded
   uint64_t generation = 0;  // bumped when the events change, so timed graphs are captured again
   bool fits(const Forward& f) const {
     return !events.empty() && span_at.size() == f.kernels.size();
   }
+  size_t spans() const { return events.empty() ? 0 : events.size() - 1; }
+  // Whether event i (the start of span i, the end of span i - 1) belongs to the range.
+  bool records(size_t i) const { return i >= last_first && i <= last_end; }
 };
 
 struct Context {
