@@ -39,6 +39,7 @@ class Interpreter:
         # round trip (which a CUDA-graph capture forbids).
         self.host = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
         self.static = {}
+        self.ints = {}
         self.nodes = []
         for n in model.graph.node:
             at = attrs_of(n)
@@ -61,9 +62,12 @@ class Interpreter:
         return t
 
     def host_ints(self, env, name):
-        if name in self.host:
-            return [int(v) for v in self.host[name].flatten().tolist()]
-        return [int(v) for v in env[name].flatten().tolist()]
+        # Shape operands are the same on every run of a fixed input shape: read once (eagerly),
+        # then reused, so a CUDA graph capture never copies them back to the host.
+        if name not in self.ints:
+            t = self.host[name] if name in self.host else env[name]
+            self.ints[name] = [int(v) for v in t.flatten().tolist()]
+        return self.ints[name]
 
     def __call__(self, x):
         env = dict(self.consts)

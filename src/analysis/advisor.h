@@ -82,7 +82,7 @@ struct Finding {
   // Settings both sides of the what-if run with, where the finding's gain only shows once
   // another finding's fix is in (FP16 behind a launch bound); empty: the run as profiled.
   std::vector<Setting> baseline_settings;
-  double expected_gain_pct = 0;   // of the median frame latency
+  double expected_gain_pct = 0;  // of the median frame latency
   std::string gain_how;
   std::optional<double> measured_gain_pct;
   std::string measured_how;  // how it was measured, or why it was not

@@ -173,6 +173,7 @@ void analyze_nvml(const GpuTrace& trace, int64_t profile_start_ns, GpuAnalysis& 
 // Union of [start, end) intervals sorted by start: busy time and the gaps between busy runs.
 struct Coverage {
   int64_t busy_ns = 0, span_ns = 0;
+  int64_t first_ns = 0, last_ns = 0;  // the first kernel's start, the last one's end
   std::vector<int64_t> gaps_ns;
 };
 
@@ -191,6 +192,8 @@ Coverage coverage(const std::vector<std::pair<int64_t, int64_t>>& sorted) {
   }
   c.busy_ns += run_end - run_begin;
   c.span_ns = run_end - sorted[0].first;
+  c.first_ns = sorted[0].first;
+  c.last_ns = run_end;
   return c;
 }
 
@@ -451,7 +454,7 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
     const int64_t f = locate.frame(r.frame, r.start_ns);
     if (f >= 0) ++api_launches[f];
   }
-  std::vector<double> counts, gaps_us, busy_ms, idle_ms, gap_ms, gap_counts;
+  std::vector<double> counts, gaps_us, busy_ms, idle_ms, gap_ms, gap_counts, launch_ms, sync_ms;
   std::vector<double> buckets(std::size(kBucketNames), 0.0);
   int64_t gap_total_ns = 0, span_total_ns = 0, busy_total_ns = 0, host_total_ns = 0;
   bool counts_match = a.frames > 0;
@@ -493,7 +496,13 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
     int64_t window_ns = c.span_ns;
     auto it = host.find(f);
     if (it != host.end()) {
-      if (auto w = inference_window(*it->second)) window_ns = w->second - w->first;
+      if (auto w = inference_window(*it->second)) {
+        window_ns = w->second - w->first;
+        if (!intervals.empty()) {
+          launch_ms.push_back(ms_of(std::max<int64_t>(0, c.first_ns - w->first)));
+          sync_ms.push_back(ms_of(std::max<int64_t>(0, w->second - c.last_ns)));
+        }
+      }
     }
     busy_total_ns += c.busy_ns;
     host_total_ns += window_ns;
@@ -505,6 +514,8 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
     a.kernel_size_histogram.emplace_back(kBucketNames[b], buckets[b] / n_frames);
   }
   a.busy_ms_per_frame = mean_of(busy_ms);
+  a.launch_latency_ms = compute_stats(launch_ms).median;
+  a.sync_latency_ms = compute_stats(sync_ms).median;
   a.idle_ms_per_frame = mean_of(idle_ms);
   a.busy_pct = host_total_ns > 0 ? std::min(100.0, 100.0 * static_cast<double>(busy_total_ns) /
                                                        static_cast<double>(host_total_ns))
@@ -560,6 +571,53 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
   }
   a.host_wait_ms_per_frame = ms_of(wait_ns) / n_frames;
   return a;
+}
+
+void attach_host_context(GpuTrace& trace, const std::vector<FrameRecord>& frames,
+                         const std::vector<LayerResult>& layers, int64_t profile_start_ns) {
+  trace.profile_start_ns = profile_start_ns;
+  trace.host_frames.clear();
+  for (const FrameRecord& f : frames) {
+    trace.host_frames.push_back({f.index,
+                                 std::vector<int64_t>(f.begin_ns.begin(), f.begin_ns.end()),
+                                 std::vector<int64_t>(f.end_ns.begin(), f.end_ns.end())});
+  }
+  trace.layers.clear();
+  for (const LayerResult& l : layers) {
+    trace.layers.push_back(
+        {l.id, l.label, l.type, static_cast<int>(l.stage), l.steps, l.flops, l.bytes_moved});
+  }
+}
+
+std::vector<FrameRecord> host_frames_of(const GpuTrace& trace) {
+  std::vector<FrameRecord> frames;
+  for (const GpuHostFrame& h : trace.host_frames) {
+    FrameRecord f;
+    f.index = h.frame;
+    for (size_t s = 0; s < kPipelineStageCount && s < h.begin_ns.size() && s < h.end_ns.size();
+         ++s) {
+      f.begin_ns[s] = h.begin_ns[s];
+      f.end_ns[s] = h.end_ns[s];
+    }
+    frames.push_back(f);
+  }
+  return frames;
+}
+
+std::vector<LayerResult> layers_of(const GpuTrace& trace) {
+  std::vector<LayerResult> layers;
+  for (const GpuLayerRef& r : trace.layers) {
+    LayerResult l;
+    l.id = r.id;
+    l.label = r.label;
+    l.type = r.type;
+    l.stage = static_cast<Stage>(r.stage);
+    l.steps = r.steps;
+    l.flops = r.flops;
+    l.bytes_moved = r.bytes;
+    layers.push_back(std::move(l));
+  }
+  return layers;
 }
 
 }  // namespace ys

@@ -84,6 +84,10 @@ struct GpuAnalysis {
   double gaps_per_frame = 0;
   Stats gap_us;
   double launch_bound_pct = 0;  // gap time as a share of the device's span of a frame
+  // The host inference stage around the forward's kernels (medians): from its start to the
+  // first kernel (the launch, with a graph one call), and from the last kernel's end to the
+  // host's return from synchronising. With the layers they make up the inference stage.
+  double launch_latency_ms = 0, sync_latency_ms = 0;
 
   // Copies and host waits (detailed mode).
   std::vector<GpuCopyStat> copies;
@@ -105,6 +109,13 @@ struct GpuAnalysis {
 GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
                         const std::vector<LayerResult>& layers,
                         const std::vector<FrameRecord>& frames, int64_t profile_start_ns);
+
+// Stores the host context (frames' stage windows, layers and their steps) in the trace, and reads
+// it back, so a trace file recorded on a GPU machine is analysed the same way elsewhere.
+void attach_host_context(GpuTrace& trace, const std::vector<FrameRecord>& frames,
+                         const std::vector<LayerResult>& layers, int64_t profile_start_ns);
+std::vector<FrameRecord> host_frames_of(const GpuTrace& trace);
+std::vector<LayerResult> layers_of(const GpuTrace& trace);
 
 // "power cap, thermal slowdown" for NVML's clocks-event-reason bits (idle and application
 // settings are not limits and are left out).

@@ -103,6 +103,20 @@ struct NvmlSample {
   std::optional<uint64_t> throttle_reasons;  // NVML's clocks-event-reason bit mask
 };
 
+// The host side a trace is read against, stored with it so a trace file can be analysed on its
+// own (test fixtures recorded on a GPU machine): a measured frame's stage windows, indexed by
+// PipelineStage (0: the stage did not run), and a layer with the execution steps it ran.
+struct GpuHostFrame {
+  int64_t frame = -1;
+  std::vector<int64_t> begin_ns, end_ns;
+};
+struct GpuLayerRef {
+  std::string id, label, type;
+  int stage = 0;  // model::Stage
+  std::vector<size_t> steps;
+  int64_t flops = 0, bytes = 0;
+};
+
 struct GpuTrace {
   std::string detail;  // "events" (default) or "detailed" (CUPTI)
   std::vector<GpuDeviceInfo> devices;
@@ -130,6 +144,11 @@ struct GpuTrace {
   bool nvml = false;
   std::string nvml_why;  // why there are no samples
   std::vector<NvmlSample> samples;
+
+  // Host context (filled when the trace is written with a profile).
+  int64_t profile_start_ns = 0;
+  std::vector<GpuHostFrame> host_frames;
+  std::vector<GpuLayerRef> layers;
 };
 
 const char* copy_kind_name(

@@ -97,6 +97,15 @@ json to_json_value(const GpuApiRecord& a) {
           {"launches_kernel", a.launches_kernel}};
 }
 
+json to_json_value(const GpuHostFrame& f) {
+  return {{"frame", f.frame}, {"begin_ns", f.begin_ns}, {"end_ns", f.end_ns}};
+}
+
+json to_json_value(const GpuLayerRef& l) {
+  return {{"id", l.id},       {"label", l.label}, {"type", l.type},  {"stage", l.stage},
+          {"steps", l.steps}, {"flops", l.flops}, {"bytes", l.bytes}};
+}
+
 json to_json_value(const GpuSpanFrame& f) {
   return {{"frame", f.frame}, {"ms", f.ms}};
 }
@@ -220,6 +229,8 @@ void read(const json& v, const std::string& p, GpuCopyRecord& out);
 void read(const json& v, const std::string& p, GpuSyncRecord& out);
 void read(const json& v, const std::string& p, GpuApiRecord& out);
 void read(const json& v, const std::string& p, GpuSpanFrame& out);
+void read(const json& v, const std::string& p, GpuHostFrame& out);
+void read(const json& v, const std::string& p, GpuLayerRef& out);
 void read(const json& v, const std::string& p, NvmlSample& out);
 
 template <typename T>
@@ -321,6 +332,24 @@ void read(const json& v, const std::string& p, GpuApiRecord& a) {
   member(v, p, "launches_kernel", a.launches_kernel);
 }
 
+void read(const json& v, const std::string& p, GpuHostFrame& f) {
+  expect_object(v, p);
+  member(v, p, "frame", f.frame);
+  member(v, p, "begin_ns", f.begin_ns);
+  member(v, p, "end_ns", f.end_ns);
+}
+
+void read(const json& v, const std::string& p, GpuLayerRef& l) {
+  expect_object(v, p);
+  member(v, p, "id", l.id);
+  member(v, p, "label", l.label);
+  member(v, p, "type", l.type);
+  member(v, p, "stage", l.stage);
+  member(v, p, "steps", l.steps);
+  member(v, p, "flops", l.flops);
+  member(v, p, "bytes", l.bytes);
+}
+
 void read(const json& v, const std::string& p, GpuSpanFrame& f) {
   expect_object(v, p);
   member(v, p, "frame", f.frame);
@@ -403,7 +432,10 @@ void to_json(json& j, const GpuTrace& t) {
        {"clock_offset_ns", t.clock_offset_ns},
        {"nvml", t.nvml},
        {"nvml_why", t.nvml_why},
-       {"samples", array_of(t.samples)}};
+       {"samples", array_of(t.samples)},
+       {"profile_start_ns", t.profile_start_ns},
+       {"host_frames", array_of(t.host_frames)},
+       {"layers", array_of(t.layers)}};
 }
 
 void from_json(const json& j, GpuTrace& t) {
@@ -435,6 +467,9 @@ void from_json(const json& j, GpuTrace& t) {
   member(j, p, "nvml", r.nvml);
   member(j, p, "nvml_why", r.nvml_why);
   member(j, p, "samples", r.samples);
+  member(j, p, "profile_start_ns", r.profile_start_ns);
+  member(j, p, "host_frames", r.host_frames);
+  member(j, p, "layers", r.layers);
   t = std::move(r);
 }
 

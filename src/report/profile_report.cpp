@@ -189,7 +189,9 @@ json gpu_summary_json(const GpuAnalysis& g) {
                  {"gap_ms_per_frame", round_to(g.gap_ms_per_frame, 4)},
                  {"gaps_per_frame", round_to(g.gaps_per_frame, 2)},
                  {"gap_us", stats_or_null(g.gap_us)},
-                 {"launch_bound_pct", round_to(g.launch_bound_pct, 2)}};
+                 {"launch_bound_pct", round_to(g.launch_bound_pct, 2)},
+                 {"launch_latency_ms", round_to(g.launch_latency_ms, 4)},
+                 {"sync_latency_ms", round_to(g.sync_latency_ms, 4)}};
     json copies = json::array();
     for (const GpuCopyStat& c : g.copies) {
       copies.push_back({{"direction", c.direction},
@@ -825,7 +827,9 @@ std::string gpu_console(const GpuAnalysis& g) {
      << "% of inference)";
   if (has_kernel_data(g)) {
     os << ", busy " << g.busy_pct << "%, launch-bound " << g.launch_bound_pct << "%, "
-       << std::setprecision(0) << g.kernels_per_frame.median << " kernels/frame\n";
+       << std::setprecision(0) << g.kernels_per_frame.median << " kernels/frame; "
+       << std::setprecision(3) << g.launch_latency_ms << " ms from launch to first kernel, "
+       << g.sync_latency_ms << " ms from last kernel to the host\n";
     os << std::setprecision(2) << "  GPU top kernels:";
     for (size_t i = 0; i < g.top_kernels.size() && i < 3; ++i) {
       const GpuKernelStat& k = g.top_kernels[i];

@@ -233,6 +233,7 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
       layers_csv(analysis));
   if (gpu_trace) {
     // The raw GPU records, for tools of one's own and as test fixtures for machines without a GPU.
+    attach_host_context(*gpu_trace, profiler_.frames(), analysis.layers, profiler_.start_ns());
     write_gpu_trace(dir + "/gpu_trace.json", *gpu_trace);
   }
   r.console = console_summary(analysis, model, run, dir, gpu ? &*gpu : nullptr);

@@ -131,8 +131,8 @@ TEST(GpuAnalysis, EventsModeRotatedGroupsLeaveUntimedLayersOut) {
   t.devices = {h100_like()};
   t.span_starts = {0, 2, 5};
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  t.span_frames = {{0, {1.0f, nan, nan}}, {1, {nan, 2.0f, 0.5f}}, {2, {3.0f, nan, nan}},
-                   {3, {nan, 4.0f, 0.7f}}};
+  t.span_frames = {
+      {0, {1.0f, nan, nan}}, {1, {nan, 2.0f, 0.5f}}, {2, {3.0f, nan, nan}}, {3, {nan, 4.0f, 0.7f}}};
   const GpuAnalysis a = analyze_gpu(t, Graph{}, make_layers(), {}, 0);
   const GpuLayerStat* l0 = find_layer(a, "0");
   const GpuLayerStat* l1 = find_layer(a, "1");
@@ -230,6 +230,8 @@ TEST(GpuAnalysis, PipelineKernelsBelongToTheirStageNotTheForward) {
   EXPECT_EQ(b.unattributed_kernels, 0);
   EXPECT_TRUE(b.kernel_counts_match) << "the forward's 2 kernels match the graph's 2 nodes";
   EXPECT_NEAR(b.busy_ms_per_frame, 0.07, 1e-12);  // the forward's kernels only
+  EXPECT_NEAR(b.launch_latency_ms, 0.01, 1e-12);  // inference starts at 100 us, its kernel at 110
+  EXPECT_NEAR(b.sync_latency_ms, 0.01, 1e-12);    // the last kernel ends at 190, inference at 200
   EXPECT_NEAR(b.gap_ms_per_frame, 0.01, 1e-12);
   bool letterbox = false, nms_seen = false;
   for (const GpuKernelStat& k : b.top_kernels) {

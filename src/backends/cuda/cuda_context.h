@@ -69,7 +69,7 @@ struct Forward {
   std::vector<CudaKernel*> kernels;
   int runs = 0;
   bool capture_failed = false;
-  GraphExecPtr exec;          // the plain forward
+  GraphExecPtr exec;  // the plain forward
   // The same with the span events of one range [first, last) recorded, for timed runs.
   std::map<std::pair<size_t, size_t>, GraphExecPtr> timed_exec;
   int64_t kernel_nodes = -1;  // kernel nodes in the plain graph, once captured
