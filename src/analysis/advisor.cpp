@@ -520,7 +520,7 @@ GpuFacts gpu_facts(const GpuAnalysis& gpu, const ProfileAnalysis& a) {
     g.busy_pct = gpu.busy_pct;
     g.copy_ms_per_frame = gpu.copy_ms_per_frame;
     g.pageable_copy_bytes_per_frame = gpu.pageable_bytes_per_frame;
-    g.host_blocked_ms_per_frame = gpu.host_wait_ms_per_frame;
+    g.host_blocked_ms_per_frame = gpu.host_wait_outside_inference_ms_per_frame;
   }
   // Eager runs time each op's enqueue on the host; a graph run's first op launches everything,
   // so the sum says nothing there and the caller's cuda_graph fact keeps the rule silent.

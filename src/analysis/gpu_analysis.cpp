@@ -564,12 +564,18 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
       [](const GpuCopyStat& x, const GpuCopyStat& y) { return x.ms_per_frame > y.ms_per_frame; });
   a.copy_ms_per_frame = ms_of(copy_total_ns) / n_frames;
   a.pageable_bytes_per_frame = static_cast<double>(pageable_bytes) / n_frames;
-  int64_t wait_ns = 0;
+  int64_t wait_ns = 0, outside_ns = 0;
   for (const GpuSyncRecord& s : trace.syncs) {
-    if (layer_ms.count(locate.frame(s.frame, s.start_ns)))
-      wait_ns += duration_ns(s.start_ns, s.end_ns);
+    const int64_t f = locate.frame(s.frame, s.start_ns);
+    if (!layer_ms.count(f)) continue;
+    wait_ns += duration_ns(s.start_ns, s.end_ns);
+    auto h = host.find(f);
+    const bool in_inference = h != host.end() && stage_at(*h->second, s.start_ns) ==
+                                                     static_cast<int>(PipelineStage::kInference);
+    if (!in_inference) outside_ns += duration_ns(s.start_ns, s.end_ns);
   }
   a.host_wait_ms_per_frame = ms_of(wait_ns) / n_frames;
+  a.host_wait_outside_inference_ms_per_frame = ms_of(outside_ns) / n_frames;
   return a;
 }
 

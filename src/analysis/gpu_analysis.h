@@ -93,6 +93,9 @@ struct GpuAnalysis {
   std::vector<GpuCopyStat> copies;
   double copy_ms_per_frame = 0, pageable_bytes_per_frame = 0;
   double host_wait_ms_per_frame = 0;
+  // The part outside the inference stage: waiting on copies and the pipeline's own kernels.
+  // Inference ends by waiting for the forward by design (its results are needed next).
+  double host_wait_outside_inference_ms_per_frame = 0;
 
   // NVML.
   bool nvml = false;

@@ -26,6 +26,8 @@ struct GpuProfiler::Impl {
   bool events = false;  // the backend times spans
   bool traced = false;  // the current frame
   bool in_frame = false;
+  bool preparing = false;  // the current frame is outside the window (prepare_frame)
+  int64_t prepared_frames = 0;
   bool finished = false;
   int64_t frame = -1;
   int64_t traced_frames = 0;
@@ -142,8 +144,24 @@ void GpuProfiler::begin_frame(int64_t index, bool traced) {
   if (p.cupti && traced) p.cupti->begin_frame(index);
 }
 
+void GpuProfiler::prepare_frame() {
+  Impl& p = *impl_;
+  if (!p.gpu || p.finished || !p.events) return;
+  p.preparing = true;
+  const size_t spans = p.trace.span_starts.size();
+  const size_t per = std::max<size_t>(1, p.options.spans_per_frame);
+  const size_t groups = std::max<size_t>(1, (spans + per - 1) / per);
+  const size_t g = static_cast<size_t>(p.prepared_frames++) % groups;
+  p.backend.enable_span_timing(true, g * spans / groups, (g + 1) * spans / groups);
+}
+
 void GpuProfiler::end_frame() {
   Impl& p = *impl_;
+  if (p.preparing) {
+    p.preparing = false;
+    p.backend.enable_span_timing(false);
+    return;
+  }
   if (!p.gpu || !p.in_frame) return;
   p.in_frame = false;
   if (p.cupti && p.traced) p.cupti->end_frame();

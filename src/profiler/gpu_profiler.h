@@ -44,6 +44,10 @@ class GpuProfiler {
   // the detector has synchronised.
   void begin_frame(int64_t index, bool traced);
   void end_frame();
+  // Around a frame outside the measured window (wait, warmup): times the next group of layers
+  // without keeping anything, so each group's timed CUDA Graph is captured before the window
+  // rather than inside a measured frame. Ends with end_frame().
+  void prepare_frame();
 
   // Stops tracing and sampling, flushes CUPTI, maps its clock and returns everything recorded.
   GpuTrace finish();

@@ -205,11 +205,14 @@ json gpu_summary_json(const GpuAnalysis& g) {
                    {"ms_per_frame", round_to(g.copy_ms_per_frame, 4)},
                    {"pageable_bytes_per_frame", round_to(g.pageable_bytes_per_frame, 0)}};
     j["host_wait_ms_per_frame"] = round_to(g.host_wait_ms_per_frame, 4);
+    j["host_wait_outside_inference_ms_per_frame"] =
+        round_to(g.host_wait_outside_inference_ms_per_frame, 4);
   } else {
     j["kernels"] = nullptr;
     j["busy"] = nullptr;
     j["copies"] = nullptr;
     j["host_wait_ms_per_frame"] = nullptr;
+    j["host_wait_outside_inference_ms_per_frame"] = nullptr;
   }
 
   json nvml = {{"available", g.nvml}};

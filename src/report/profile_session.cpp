@@ -164,11 +164,16 @@ void ProfileSession::begin_frame(int64_t index) {
   const bool trace_ops = profiler_.begin_frame(index);
   last_measured_ = profiler_.measuring();
   detector_.set_op_observer(trace_ops ? &profiler_ : nullptr);
-  if (gpu_ && last_measured_) gpu_->begin_frame(index, trace_ops);
+  if (gpu_) {
+    if (last_measured_)
+      gpu_->begin_frame(index, trace_ops);
+    else if (profiler_.frames().empty())  // before the first window only
+      gpu_->prepare_frame();
+  }
 }
 
 void ProfileSession::end_frame() {
-  if (gpu_ && last_measured_) gpu_->end_frame();
+  if (gpu_) gpu_->end_frame();
   profiler_.end_frame();
   detector_.set_op_observer(nullptr);
 }

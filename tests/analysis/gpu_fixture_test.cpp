@@ -47,7 +47,7 @@ TEST(GpuFixture, EveryKernelHasALayerOrAPipelineStage) {
     const GpuAnalysis& a = r->a;
     ASSERT_TRUE(a.available) << a.why;
     EXPECT_EQ(a.mode, "detailed");
-    EXPECT_GT(a.kernels, 1000);
+    EXPECT_GT(a.kernels, 500) << "3 traced frames of about 190 kernels";
     EXPECT_EQ(a.unattributed_kernels, 0);
     EXPECT_EQ(a.layers.size(), 23u) << "YOLOv8n has 23 modules";
     EXPECT_TRUE(a.kernel_counts_match) << "kernels per frame " << a.kernels_per_frame.median
@@ -60,9 +60,9 @@ TEST(GpuFixture, TheGraphRunIsComputeBoundAndTheEagerOneLaunchBound) {
   const GpuAnalysis& e = eager_fp32().a;
   EXPECT_TRUE(g.cuda_graph);
   EXPECT_FALSE(e.cuda_graph);
-  EXPECT_LT(g.launch_bound_pct, 15) << "a graph replays kernels back to back";
-  EXPECT_GT(e.launch_bound_pct, 20) << "eager launches leave the GPU waiting";
-  EXPECT_GT(g.busy_pct, e.busy_pct);
+  EXPECT_LT(g.launch_bound_pct, 10) << "a graph replays kernels back to back";
+  EXPECT_GT(e.launch_bound_pct, g.launch_bound_pct) << "eager launches leave the GPU waiting";
+  EXPECT_GT(e.gaps_per_frame, g.gaps_per_frame);
   // The layers cover the forward's device span; with the launch and sync latencies around it
   // they make up the host's inference stage.
   for (const GpuAnalysis* a : {&g, &e}) {
