@@ -135,6 +135,9 @@ if has profile; then
     profile_whatif=True
   python3 "$ROOT/scripts/check_gpu_profile.py" "$RUNS" 2>&1 | tee -a "$SUMMARY"
   [ "${PIPESTATUS[0]}" = 0 ] || tests_rc=1
+  # The fixtures under their names in tests/fixtures/gpu.
+  cp "$RUNS/fixture_graph/profile/gpu_trace.json" "$OUT/yolov8n_fp16_graph_detailed.json"
+  cp "$RUNS/fixture_eager/profile/gpu_trace.json" "$OUT/yolov8n_fp32_eager_detailed.json"
 fi
 
 if has e2e; then
