@@ -579,6 +579,44 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
   return a;
 }
 
+void use_device_layer_times(ProfileAnalysis& a, const GpuAnalysis& gpu) {
+  if (!gpu.available || gpu.layers.empty()) return;
+  std::map<std::string, const GpuLayerStat*> by_id;
+  for (const GpuLayerStat& g : gpu.layers) by_id[g.id] = &g;
+  double total = 0;
+  std::map<Stage, ModelStageResult> stages;
+  for (LayerResult& l : a.layers) {
+    auto it = by_id.find(l.id);
+    l.ms = it == by_id.end() ? Stats{} : it->second->ms;
+    l.gflops_per_s = it == by_id.end() ? 0 : it->second->tflops * 1e3;
+    l.gb_per_s = it == by_id.end() ? 0 : it->second->gbs;
+    total += l.ms.median;
+    ModelStageResult& r = stages[l.stage];
+    r.stage = l.stage;
+    ++r.layers;
+    r.ms.median += l.ms.median;
+    r.ms.mean += l.ms.mean;
+    r.ms.p90 += l.ms.p90;
+    r.ms.p99 += l.ms.p99;
+    r.ms.max += l.ms.max;
+    r.ms.min += l.ms.min;
+    r.ms.count = std::max(r.ms.count, l.ms.count);
+  }
+  for (LayerResult& l : a.layers) l.share_pct = total > 0 ? 100.0 * l.ms.median / total : 0;
+  a.model_stages.clear();
+  for (auto& [stage, r] : stages) {
+    r.share_pct = total > 0 ? 100.0 * r.ms.median / total : 0;
+    a.model_stages.push_back(r);
+  }
+  std::vector<const LayerResult*> sorted;
+  for (const LayerResult& l : a.layers) sorted.push_back(&l);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](auto* x, auto* y) { return x->ms.median > y->ms.median; });
+  a.top_layers.clear();
+  for (size_t i = 0; i < sorted.size() && i < 10; ++i) a.top_layers.push_back(sorted[i]->id);
+  a.device_layer_times = true;
+}
+
 void attach_host_context(GpuTrace& trace, const std::vector<FrameRecord>& frames,
                          const std::vector<LayerResult>& layers, int64_t profile_start_ns) {
   trace.profile_start_ns = profile_start_ns;

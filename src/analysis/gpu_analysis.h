@@ -113,6 +113,11 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
                         const std::vector<LayerResult>& layers,
                         const std::vector<FrameRecord>& frames, int64_t profile_start_ns);
 
+// On a GPU the host only launches ops, so the profile's layer table, model stages and slowest
+// layers take the device times instead (model stages as sums of their layers' statistics, the
+// rotation of timed layers leaving no common frames to add up per frame).
+void use_device_layer_times(ProfileAnalysis& a, const GpuAnalysis& gpu);
+
 // Stores the host context (frames' stage windows, layers and their steps) in the trace, and reads
 // it back, so a trace file recorded on a GPU machine is analysed the same way elsewhere.
 void attach_host_context(GpuTrace& trace, const std::vector<FrameRecord>& frames,

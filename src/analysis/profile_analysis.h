@@ -79,6 +79,9 @@ struct ProfileAnalysis {
   std::vector<std::pair<double, double>> cpu_series;  // t_ms, percent
   double cpu_mean_pct = 0;
   int64_t frames_measured = 0;
+  // The layer and model-stage times are the device's own (set by use_device_layer_times), not
+  // the host's time around each op.
+  bool device_layer_times = false;
 };
 
 // Layers of a prepared graph in execution order (grouping consecutive steps by module).

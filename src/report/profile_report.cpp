@@ -272,7 +272,7 @@ json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInf
               {"batch", run.batch},
               {"device", run.device},
               {"backend", run.backend},
-              {"op_timing", op_timing_method(run.backend)},
+              {"op_timing", op_timing_method(run.backend, a.device_layer_times)},
               {"threads", run.threads},
               {"args", args}};
   json stages = json::array();
@@ -801,7 +801,12 @@ std::string layers_csv(const ProfileAnalysis& a) {
   return os.str();
 }
 
-std::string op_timing_method(const std::string& backend) {
+std::string op_timing_method(const std::string& backend, bool device_layer_times) {
+  if (device_layer_times) {
+    return "the device's own: CUDA events around each layer (CUPTI kernel records in detailed "
+           "mode), the launch gap before each kernel included; per-op times are the host's "
+           "launch costs, and are not recorded while a CUDA Graph replays the forward";
+  }
   if (backend.rfind("cuda", 0) == 0) {
     return "host steady clock around each op's launch: the GPU runs asynchronously, so per-op and "
            "per-layer times are launch costs, not GPU time (the device's own per-layer times are "
@@ -878,7 +883,7 @@ std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, co
      << ": " << a.frames_measured << " frames measured, median latency " << a.latency.median
      << " ms (p99 " << a.latency.p99 << " ms, jitter " << a.latency.stddev << " ms)\n";
   if (run.backend.rfind("cuda", 0) == 0)
-    os << "  Note: layer times are " << op_timing_method(run.backend) << "\n";
+    os << "  Note: layer times are " << op_timing_method(run.backend, a.device_layer_times) << "\n";
   os << "  Stages:";
   for (const auto& s : a.stages)
     os << "  " << s.name << " " << s.ms.median << " ms (" << std::setprecision(1) << s.share_pct

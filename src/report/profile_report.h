@@ -62,7 +62,7 @@ nlohmann::json gpu_trace_events(const GpuTrace& gpu, const std::vector<LayerResu
 std::string layers_csv(const ProfileAnalysis& a);
 // How op and layer times were taken on this backend: host timestamps around each kernel, which
 // on an asynchronous GPU backend time the launch, not the work.
-std::string op_timing_method(const std::string& backend);
+std::string op_timing_method(const std::string& backend, bool device_layer_times = false);
 
 // A few lines for the terminal: where the time goes and where the report is.
 std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, const RunInfo& run,

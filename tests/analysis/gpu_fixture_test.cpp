@@ -121,6 +121,29 @@ TEST(GpuFixture, NvmlSeriesAreThereAndShowNoThrottling) {
   }
 }
 
+TEST(GpuFixture, TheProfileTakesTheDeviceTimesForItsLayersAndModelStages) {
+  const Recorded& r = graph_fp16();
+  ProfileAnalysis a;
+  a.layers = r.layers;  // host launch times: all zero here, as the graph launches in one op
+  use_device_layer_times(a, r.a);
+  ASSERT_TRUE(a.device_layer_times);
+  double sum = 0, stages = 0;
+  for (const LayerResult& l : a.layers) {
+    EXPECT_GT(l.ms.median, 0) << l.label;
+    sum += l.ms.median;
+  }
+  for (const ModelStageResult& s : a.model_stages) stages += s.ms.median;
+  EXPECT_NEAR(sum, r.a.layer_sum_ms, 1e-9);
+  EXPECT_NEAR(stages, sum, 1e-9);
+  EXPECT_EQ(a.model_stages.size(), 3u) << "backbone, neck and head";
+  ASSERT_FALSE(a.top_layers.empty());
+  const LayerResult* top = nullptr;
+  for (const LayerResult& l : a.layers)
+    if (l.id == a.top_layers[0]) top = &l;
+  ASSERT_NE(top, nullptr);
+  for (const LayerResult& l : a.layers) EXPECT_LE(l.ms.median, top->ms.median);
+}
+
 ProfileAnalysis host_view(const GpuAnalysis& g) {
   ProfileAnalysis a;
   StageResult inference;
