@@ -275,6 +275,7 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
   std::vector<bool> layer_seen(layers.size(), false), layer_half(layers.size(), false);
   std::vector<int64_t> layer_kernels(layers.size(), 0);
   std::map<int64_t, std::vector<double>> layer_busy_ms;  // detailed mode: kernel time per layer
+  double untraced_inference_ms = 0;  // events mode, when there are untraced frames to compare
   // Detailed mode: kernels in start order, and per frame the indices of its kernels.
   std::vector<size_t> order;
   std::map<int64_t, std::vector<size_t>> frame_kernels;
@@ -313,6 +314,29 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
       if (!layer_half[li] && half_precision_kernel(k.name)) layer_half[li] = true;
     }
   } else {
+    // Each span holds one event record of its own (its start), and an event record costs the
+    // device a few microseconds. That cost is measured, not assumed: the traced frames' median
+    // inference against the untraced ones', per event of a traced frame. It comes off each span.
+    std::map<int64_t, size_t> events_in;
+    for (const GpuSpanFrame& sf : trace.span_frames) {
+      size_t n = 0;
+      for (float v : sf.ms) n += std::isfinite(v) ? 1 : 0;
+      if (n > 0) events_in[sf.frame] = n + 1;
+    }
+    std::vector<double> traced_ms, untraced_ms, events;
+    for (const FrameRecord& f : frames) {
+      const auto w = inference_window(f);
+      if (!w) continue;
+      auto e = events_in.find(f.index);
+      (e == events_in.end() ? untraced_ms : traced_ms).push_back(ms_of(w->second - w->first));
+      if (e != events_in.end()) events.push_back(static_cast<double>(e->second));
+    }
+    if (traced_ms.size() >= 2 && untraced_ms.size() >= 2) {
+      untraced_inference_ms = compute_stats(untraced_ms).median;
+      const double extra = compute_stats(traced_ms).median - untraced_inference_ms;
+      a.event_cost_us = std::max(0.0, 1e3 * extra / compute_stats(events).median);
+    }
+    const double cost_ms = a.event_cost_us / 1e3;
     for (const GpuSpanFrame& sf : trace.span_frames) {
       if (sf.ms.empty()) continue;  // no times read back: not a frame with GPU data
       auto [it, fresh] = layer_ms.try_emplace(sf.frame);
@@ -324,7 +348,8 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
         const int l = layer_of(static_cast<int64_t>(trace.span_starts[i]));
         if (l < 0 || !std::isfinite(sf.ms[i])) continue;
         double& cell = it->second[static_cast<size_t>(l)];
-        cell = std::isfinite(cell) ? cell + sf.ms[i] : sf.ms[i];
+        const double ms = std::max(0.0, static_cast<double>(sf.ms[i]) - cost_ms);
+        cell = std::isfinite(cell) ? cell + ms : ms;
         layer_seen[static_cast<size_t>(l)] = true;
       }
     }
@@ -378,7 +403,10 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
     if (it == host.end()) continue;
     if (auto w = inference_window(*it->second)) inference.push_back(ms_of(w->second - w->first));
   }
-  a.inference_ms = compute_stats(inference).median;
+  // With the events' cost taken off the layers, they estimate the forward as it runs unobserved:
+  // the untraced frames' inference is what they add up to.
+  a.inference_ms =
+      untraced_inference_ms > 0 ? untraced_inference_ms : compute_stats(inference).median;
   a.layer_sum_vs_inference_pct = a.inference_ms > 0 ? 100.0 * a.layer_sum_ms / a.inference_ms : 0;
 
   if (!detailed) return a;

@@ -68,6 +68,9 @@ struct GpuAnalysis {
   double layer_sum_ms = 0;                // sum of the per-layer medians
   double inference_ms = 0;                // median host inference stage of the traced frames
   double layer_sum_vs_inference_pct = 0;  // 100 * layer_sum / inference
+  // Events mode: what one event record costs the device, measured as the traced frames' extra
+  // inference time per event; taken off each span's time.
+  double event_cost_us = 0;
 
   // Kernels (detailed mode).
   int64_t kernels = 0, unattributed_kernels = 0;

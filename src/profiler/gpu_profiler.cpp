@@ -75,14 +75,6 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
     t.devices.push_back(unknown);
   }
 
-  try {
-    const std::vector<size_t> starts = layer_span_starts(graph);
-    p.events = !starts.empty() && backend.set_span_timing(starts);
-    if (p.events) t.span_starts = starts;
-  } catch (...) {
-    p.events = false;
-  }
-
   if (p.options.nvml_period_ms <= 0) {
     t.nvml_why = "NVML sampling is off (nvml_period_ms=0)";
   } else {
@@ -108,6 +100,18 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
     } else {
       t.cupti_why = p.cupti->why();
       p.cupti.reset();
+    }
+  }
+
+  // CUDA events time the layers unless CUPTI records every kernel, which times them better and
+  // would otherwise pay for both.
+  if (!p.cupti) {
+    try {
+      const std::vector<size_t> starts = layer_span_starts(graph);
+      p.events = !starts.empty() && backend.set_span_timing(starts);
+      if (p.events) t.span_starts = starts;
+    } catch (...) {
+      p.events = false;
     }
   }
 }

@@ -152,6 +152,7 @@ json gpu_summary_json(const GpuAnalysis& g) {
   j["layer_sum_ms"] = round_to(g.layer_sum_ms, 4);
   j["inference_ms"] = round_to(g.inference_ms, 4);
   j["layer_sum_vs_inference_pct"] = round_to(g.layer_sum_vs_inference_pct, 2);
+  j["event_cost_us"] = round_to(g.event_cost_us, 3);
 
   const bool detailed = has_kernel_data(g);
   if (detailed) {

@@ -123,6 +123,25 @@ TEST(GpuAnalysis, EventsModeLayerTimesAgainstTheHostInference) {
   EXPECT_TRUE(a.top_kernels.empty());
 }
 
+// The traced frames run 0.09 ms slower than the untraced ones with 3 event records each (2 spans
+// + the end): 30 us per event comes off each span, and the layers then add up to the untraced
+// inference.
+TEST(GpuAnalysis, EventsModeTakesTheMeasuredEventCostOffEachSpan) {
+  GpuTrace t;
+  t.detail = "events";
+  t.devices = {h100_like()};
+  t.span_starts = {0, 2};
+  t.span_frames = {{0, {0.43f, 0.66f}}, {2, {0.43f, 0.66f}}};
+  const std::vector<FrameRecord> frames = {frame(0, 1000, 1091000), frame(1, 1000, 1001000),
+                                           frame(2, 1000, 1091000), frame(3, 1000, 1001000)};
+  const GpuAnalysis a = analyze_gpu(t, Graph{}, make_layers(), frames, 0);
+  EXPECT_NEAR(a.event_cost_us, 30.0, 1e-6);
+  EXPECT_NEAR(find_layer(a, "0")->ms.median, 0.40, 1e-6);
+  EXPECT_NEAR(find_layer(a, "1")->ms.median, 0.63, 1e-6);
+  EXPECT_NEAR(a.inference_ms, 1.0, 1e-9) << "the untraced frames' inference";
+  EXPECT_NEAR(a.layer_sum_vs_inference_pct, 103.0, 1e-4);
+}
+
 // The profiler times a group of layers per traced frame, in turn: spans outside a frame's group
 // are NaN and must neither count as zero nor as a sample.
 TEST(GpuAnalysis, EventsModeRotatedGroupsLeaveUntimedLayersOut) {
