@@ -1,5 +1,6 @@
 #include "profiler/gpu_profiler.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "core/clock.h"
@@ -35,6 +36,16 @@ struct GpuProfiler::Impl {
   std::unique_ptr<CuptiTracer> cupti;
 
   Impl(Backend& b, GpuProfilerOptions o) : backend(b), options(std::move(o)) {}
+
+  // Times the `n`-th group of consecutive layers: the groups take turns over the frames, so a
+  // frame carries a few events rather than one per layer (GpuProfilerOptions::spans_per_frame).
+  void time_layer_group(int64_t n) {
+    const size_t spans = trace.span_starts.size();
+    const size_t per = std::max<size_t>(1, options.spans_per_frame);
+    const size_t groups = std::max<size_t>(1, (spans + per - 1) / per);
+    const size_t g = static_cast<size_t>(n) % groups;
+    backend.enable_span_timing(true, g * spans / groups, (g + 1) * spans / groups);
+  }
 };
 
 namespace {
@@ -135,15 +146,7 @@ void GpuProfiler::begin_frame(int64_t index, bool traced) {
   p.frame = index;
   p.traced = traced;
   p.in_frame = true;
-  if (p.events && traced) {
-    // Each traced frame times one group of consecutive layers, the groups in turn, so a frame
-    // carries a few events rather than one per layer (see GpuProfilerOptions::spans_per_frame).
-    const size_t spans = p.trace.span_starts.size();
-    const size_t per = std::max<size_t>(1, p.options.spans_per_frame);
-    const size_t groups = (spans + per - 1) / per;
-    const size_t g = static_cast<size_t>(p.traced_frames++) % std::max<size_t>(1, groups);
-    p.backend.enable_span_timing(true, g * spans / groups, (g + 1) * spans / groups);
-  }
+  if (p.events && traced) p.time_layer_group(p.traced_frames++);
   if (p.cupti && traced) p.cupti->begin_frame(index);
 }
 
@@ -151,11 +154,7 @@ void GpuProfiler::prepare_frame() {
   Impl& p = *impl_;
   if (!p.gpu || p.finished || !p.events) return;
   p.preparing = true;
-  const size_t spans = p.trace.span_starts.size();
-  const size_t per = std::max<size_t>(1, p.options.spans_per_frame);
-  const size_t groups = std::max<size_t>(1, (spans + per - 1) / per);
-  const size_t g = static_cast<size_t>(p.prepared_frames++) % groups;
-  p.backend.enable_span_timing(true, g * spans / groups, (g + 1) * spans / groups);
+  p.time_layer_group(p.prepared_frames++);
 }
 
 void GpuProfiler::end_frame() {
