@@ -514,38 +514,29 @@ json gpu_trace_events(const GpuTrace& gpu, const std::vector<LayerResult>& layer
         busy_ns += static_cast<double>(list[j]->end_ns - list[j]->start_ns);
         ++j;
       }
-      if (!layer && stage >= 0) {
+      if (layer || stage >= 0) {
+        json args = {{"frame", list[i]->frame},
+                     {"kernels", j - i},
+                     {"kernel_ms", round_to(busy_ns / 1e6, 4)}};
+        std::string name;
+        if (layer) {
+          name = layer->label;
+          args["layer"] = layer->id;
+          args["stage"] = stage_name(layer->stage);
+          args["type"] = layer->type;
+        } else {
+          args["stage"] = pipeline_stage_name(static_cast<PipelineStage>(stage));
+          name = args["stage"].get<std::string>() + " (GPU pipeline)";
+        }
         const int64_t b = list[i]->start_ns;
-        const std::string name = pipeline_stage_name(static_cast<PipelineStage>(stage));
-        ev.push_back({{"name", name + " (GPU pipeline)"},
+        ev.push_back({{"name", name},
                       {"cat", "layer"},
                       {"ph", "X"},
                       {"pid", pid},
                       {"tid", tid},
                       {"ts", us(b)},
                       {"dur", dur(b, end)},
-                      {"args",
-                       {{"frame", list[i]->frame},
-                        {"stage", name},
-                        {"kernels", j - i},
-                        {"kernel_ms", round_to(busy_ns / 1e6, 4)}}}});
-      }
-      if (layer) {
-        const int64_t b = list[i]->start_ns;
-        ev.push_back({{"name", layer->label},
-                      {"cat", "layer"},
-                      {"ph", "X"},
-                      {"pid", pid},
-                      {"tid", tid},
-                      {"ts", us(b)},
-                      {"dur", dur(b, end)},
-                      {"args",
-                       {{"frame", list[i]->frame},
-                        {"layer", layer->id},
-                        {"stage", stage_name(layer->stage)},
-                        {"type", layer->type},
-                        {"kernels", j - i},
-                        {"kernel_ms", round_to(busy_ns / 1e6, 4)}}}});
+                      {"args", args}});
       }
       for (size_t k = i; k < j; ++k) {
         const GpuKernelRecord& r = *list[k];
