@@ -203,6 +203,20 @@ std::string api_name(const char* cupti_name) {
   return n;
 }
 
+// The fields a memcpy and a memset record share; the caller fills in the kind and memory.
+template <typename Record>
+GpuCopyRecord& add_copy(CuptiRawTrace& raw, const Record& r) {
+  GpuCopyRecord& c = raw.copies.emplace_back();
+  c.bytes = static_cast<int64_t>(r.bytes);
+  c.device = static_cast<int>(r.deviceId);
+  c.stream = r.streamId;
+  c.start_ns = static_cast<int64_t>(r.start);
+  c.end_ns = static_cast<int64_t>(r.end);
+  c.correlation = r.correlationId;
+  raw.copy_nodes.push_back(r.graphNodeId);
+  return c;
+}
+
 ClockPair read_clocks() {
   ClockPair p;
   const int64_t before = now_ns();
@@ -322,33 +336,17 @@ void CuptiTracer::Impl::consume(uint8_t* buffer, size_t valid) {
       }
       case CUPTI_ACTIVITY_KIND_MEMCPY: {
         const auto* r = reinterpret_cast<const CUpti_ActivityMemcpy6*>(record);
-        GpuCopyRecord c;
+        GpuCopyRecord& c = add_copy(raw, *r);
         c.kind = copy_kind(r->copyKind);
         c.src = memory_kind(r->srcKind);
         c.dst = memory_kind(r->dstKind);
-        c.bytes = static_cast<int64_t>(r->bytes);
-        c.device = static_cast<int>(r->deviceId);
-        c.stream = r->streamId;
-        c.start_ns = static_cast<int64_t>(r->start);
-        c.end_ns = static_cast<int64_t>(r->end);
-        c.correlation = r->correlationId;
-        raw.copies.push_back(c);
-        raw.copy_nodes.push_back(r->graphNodeId);
         break;
       }
       case CUPTI_ACTIVITY_KIND_MEMSET: {
         const auto* r = reinterpret_cast<const CUpti_ActivityMemset4*>(record);
-        GpuCopyRecord c;
+        GpuCopyRecord& c = add_copy(raw, *r);
         c.kind = GpuCopyKind::kMemset;
         c.dst = memory_kind(r->memoryKind);
-        c.bytes = static_cast<int64_t>(r->bytes);
-        c.device = static_cast<int>(r->deviceId);
-        c.stream = r->streamId;
-        c.start_ns = static_cast<int64_t>(r->start);
-        c.end_ns = static_cast<int64_t>(r->end);
-        c.correlation = r->correlationId;
-        raw.copies.push_back(c);
-        raw.copy_nodes.push_back(r->graphNodeId);
         break;
       }
       case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: {

@@ -21,6 +21,7 @@
 
 #if YS_HAVE_CUDA
 #include "backends/cuda/cuda_backend.h"
+#include "test_gpu.h"
 #endif
 
 namespace ys {
@@ -206,12 +207,6 @@ TEST(GpuProfiler, OnTheCpuBackendSaysWhyThereIsNothingAndNeverThrows) {
 
 #if YS_HAVE_CUDA
 
-#define YS_REQUIRE_GPU()                                   \
-  do {                                                     \
-    std::string why;                                       \
-    if (!cuda_device_available(&why)) GTEST_SKIP() << why; \
-  } while (0)
-
 Tensor test_image() {
   Tensor img(DType::kUInt8, {480, 640, 3});
   for (int64_t i = 0; i < img.numel(); ++i)
@@ -219,17 +214,22 @@ Tensor test_image() {
   return img;
 }
 
+// Built-in YOLOv8n on device 0, with or without a CUDA graph.
+DetectorOptions gpu_builtin_options(bool cuda_graph) {
+  DetectorOptions o;
+  o.model = "yolov8n.yaml";
+  o.device = "0";
+  o.cuda_graph = cuda_graph;
+  return o;
+}
+
 class GpuProfilerEvents : public ::testing::TestWithParam<bool> {};
 
 TEST_P(GpuProfilerEvents, OneTimePerLayerPerTracedFrame) {
   YS_REQUIRE_GPU();
-  DetectorOptions o;
-  o.model = "yolov8n.yaml";
-  o.device = "0";
-  o.cuda_graph = GetParam();
-  Detector det(o);
+  Detector det(gpu_builtin_options(GetParam()));
   const Tensor img = test_image();
-  for (int i = 0; i < 2; ++i) det.detect(img);
+  for (int i = 0; i < 2; ++i) det.detect(img);  // a graph, when asked for, is captured by now
   GpuProfilerOptions po;
   po.nvml_period_ms = 5;
   po.spans_per_frame = 1000;  // every layer in every traced frame; rotation is tested below
@@ -276,13 +276,9 @@ TEST_P(GpuProfilerEvents, OneTimePerLayerPerTracedFrame) {
 // layers, each exactly once per rotation, and leave the others NaN.
 TEST_P(GpuProfilerEvents, RotatesGroupsOfLayersOverTracedFrames) {
   YS_REQUIRE_GPU();
-  DetectorOptions o;
-  o.model = "yolov8n.yaml";
-  o.device = "0";
-  o.cuda_graph = GetParam();
-  Detector det(o);
+  Detector det(gpu_builtin_options(GetParam()));
   const Tensor img = test_image();
-  for (int i = 0; i < 2; ++i) det.detect(img);
+  for (int i = 0; i < 2; ++i) det.detect(img);  // a graph, when asked for, is captured by now
   GpuProfilerOptions po;
   po.nvml_period_ms = 0;
   po.spans_per_frame = 8;

@@ -18,15 +18,10 @@
 #include "runtime/executor.h"
 #include "runtime/memory_planner.h"
 #include "test_data.h"
+#include "test_gpu.h"
 
 namespace ys {
 namespace {
-
-#define YS_REQUIRE_GPU()                                   \
-  do {                                                     \
-    std::string why;                                       \
-    if (!cuda_device_available(&why)) GTEST_SKIP() << why; \
-  } while (0)
 
 Graph yolov8n(int64_t batch = 1) {
   Graph g = load_onnx_file(testing::testdata("models/yolov8n-coco.onnx"));

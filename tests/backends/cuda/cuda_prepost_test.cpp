@@ -14,15 +14,10 @@
 #include "core/error.h"
 #include "pipeline/letterbox.h"
 #include "pipeline/postprocess.h"
+#include "test_gpu.h"
 
 namespace ys {
 namespace {
-
-#define YS_REQUIRE_GPU()                                   \
-  do {                                                     \
-    std::string why;                                       \
-    if (!cuda_device_available(&why)) GTEST_SKIP() << why; \
-  } while (0)
 
 struct Gpu {
   std::shared_ptr<Backend> backend = make_cuda_backend();
