@@ -9,7 +9,8 @@
 #   profile `yolo ... profile=True` on vtest.avi in events and detailed mode, the advisor's
 #           FP32/eager findings with what-if gains and their absence once taken; checked by
 #           scripts/check_gpu_profile.py; short detailed traces become CI fixtures;
-#   e2e     end to end on all 795 video frames, host pipeline against the GPU pipeline.
+#   e2e     end to end on all 795 video frames: the decoder alone, the host pipeline against the
+#           GPU pipeline at batch 1, 8 and 16, and where a frame's time goes.
 # Usage: scripts/gpu_check.sh [phase ...] (default: all, in that order).
 # Inputs (carried in .device/, see docs/GPU.md): onnx/{include,lib} (Debian's ONNX headers and
 # libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model,
@@ -83,28 +84,22 @@ if has bench; then
   bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=0 graph=1 iterations=200
   bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=0 iterations=300
   bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=1 iterations=300
+  # The same without cuDNN's graph-API conv+bias+SiLU fusion (our epilogue kernel instead).
+  bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=1 iterations=300 fusion=0
   # Batch 32: the COCO export has batch 1 baked into its Reshape constants, so both sides run the
   # built-in YOLOv8n (same layers, synthetic weights) at batch 32, exported for the peer.
   B32=$BUILD/yolov8n_b32.onnx
   bench "$B" model=yolov8n.yaml batch=32 half=1 graph=1 iterations=50 export="$B32"
   bench "$B" model=yolov8n.yaml batch=32 half=1 graph=0 iterations=50
+  bench "$B" model=yolov8n.yaml batch=32 half=1 graph=1 iterations=50 fusion=0
   peer "$MODEL" --half --batch 1 --iterations 300 --input "$IN" --reference "$REF"
   peer "$MODEL" --batch 1 --iterations 100 --input "$IN" --reference "$REF"
   peer "$B32" --half --batch 32 --iterations 50
 fi
 
 # The device has no OpenCV: Python's cv2 decodes the video and pipes raw BGR frames in, the way
-# ffmpeg -f rawvideo would (NOTES.md). $1: frames to send (0: all).
-decode() {
-  python3 -c "
-import sys, cv2
-cap = cv2.VideoCapture(sys.argv[1]); out = sys.stdout.buffer; n = int(sys.argv[2]); i = 0
-while n == 0 or i < n:
-    ok, f = cap.read()
-    if not ok: break
-    out.write(f.tobytes()); i += 1
-" "$VIDEO" "$1"
-}
+# ffmpeg -f rawvideo would (NOTES.md), decoding and writing on two threads. $1: frames (0: all).
+decode() { python3 "$ROOT/scripts/feed_video.py" "$VIDEO" --frames "$1"; }
 yolo_video() {  # name frames args...
   local name=$1 frames=$2; shift 2
   decode "$frames" | "$BUILD/yolo" detect predict model="$MODEL" source=- raw_size=768x576 \
@@ -141,17 +136,34 @@ if has profile; then
 fi
 
 if has e2e; then
-  # End to end on all 795 frames, host pipeline against the GPU pipeline.
-  for gp in False True; do
+  # End to end on all 795 frames: decoding (cv2, in the feeder), letterbox, inference, box decoding,
+  # NMS and output. Throughput is yolo's own line, from its first frame read to its last result;
+  # the wall time adds model loading, algorithm search and graph capture. First the decoder alone.
+  python3 "$ROOT/scripts/feed_video.py" "$VIDEO" 2>&1 >/dev/null | sed 's/^/decoder alone, to \/dev\/null: /' | tee -a "$SUMMARY"
+  python3 "$ROOT/scripts/feed_video.py" "$VIDEO" 2>&1 >/dev/null | sed 's/^/decoder alone, to \/dev\/null: /' | tee -a "$SUMMARY"
+  python3 "$ROOT/scripts/feed_video.py" "$VIDEO" 2>/dev/null | python3 -c "
+import sys, time
+t = time.perf_counter(); n = 0
+while (b := sys.stdin.buffer.read(1 << 20)): n += len(b)
+print(f'decoder through a pipe to a reader: {n / 1327104:.0f} frames, {n / 1327104 / (time.perf_counter() - t):.0f} frames/s')
+" | tee -a "$SUMMARY"
+  e2e() {  # name args...
+    local name=$1; shift
     t0=$(date +%s.%N)
-    yolo_video "e2e_gpu_pipeline_$gp" 0 half=True gpu_pipeline=$gp profile=True \
-      profile_schedule=5,10,200
+    yolo_video "$name" 0 half=True "$@"
     t1=$(date +%s.%N)
-    say "e2e gpu_pipeline=$gp wall=$(python3 -c "print(round($t1 - $t0, 2))") s for 795 frames (decode in Python included)"
-  done
+    say "$name: $(grep -h '^Throughput' "$RUNS/$name.txt"); wall with start-up $(python3 -c "print(round($t1 - $t0, 2))") s"
+  }
+  e2e e2e_host_pipeline_b1 gpu_pipeline=False
+  e2e e2e_gpu_pipeline_b1 gpu_pipeline=True
+  e2e e2e_gpu_pipeline_b8 gpu_pipeline=True batch=8
+  e2e e2e_gpu_pipeline_b16 gpu_pipeline=True batch=16
+  # Where a frame's time goes, from the profile (per-stage times at batch 1 and 8).
+  e2e e2e_gpu_pipeline_b1_profiled gpu_pipeline=True profile=True profile_schedule=5,10,200
+  e2e e2e_gpu_pipeline_b8_profiled gpu_pipeline=True batch=8 profile=True profile_schedule=2,3,60
   # The same without the decoder: synthetic frames generated in the process.
   "$BUILD/yolo" detect predict model="$MODEL" source=synthetic frames=2000 device=0 half=True \
-    save=False verbose=False 2>&1 | grep -E "^Speed|frames/s|fps" | tee -a "$SUMMARY"
+    save=False verbose=False 2>&1 | grep -E "^Speed|^Throughput" | tee -a "$SUMMARY"
 fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
 # At most 8 files come back from a device call: every run's output travels as one archive.

@@ -43,6 +43,8 @@ class Source {
  protected:
   // Records a skipped file or frame and logs it as a warning.
   void report(std::string message);
+  // Records one that another source has already reported (and logged).
+  void record(std::string message) { errors_.push_back(std::move(message)); }
 
  private:
   std::vector<std::string> errors_;
@@ -56,6 +58,10 @@ std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::st
 // Raw bgr24 frames of width x height from `in`, which must outlive the source.
 std::unique_ptr<Source> open_raw_source(std::istream& in, int width, int height,
                                         std::string name = "stdin", double fps = 30);
+// `inner` read ahead on a thread of its own, at most `depth` frames ahead, so that decoding the
+// next frames overlaps detection on this one. Frames, skipped inputs and a failure (rethrown from
+// next()) come out in the order `inner` produced them.
+std::unique_ptr<Source> prefetch_source(std::unique_ptr<Source> inner, int depth);
 std::unique_ptr<Source> open_synthetic_source(int frames, int width, int height, double fps);
 // A video file, stream URL or camera index through cv::VideoCapture; without OpenCV an
 // ys::Error (kUnsupported) that says how to feed video instead.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <dirent.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -101,6 +102,75 @@ TEST(PipelineRawSource, CleanEndIsNoError) {
   EXPECT_TRUE(src->next(f));
   EXPECT_FALSE(src->next(f));
   EXPECT_TRUE(src->errors().empty());
+}
+
+// Frames 0..frames-1 of 1x1 pixels, skipping (and reporting) the ones listed, then failing with
+// an ys::Error when `fail_after` is set: the events a prefetching source must pass on in order.
+class ScriptedSource : public Source {
+ public:
+  ScriptedSource(int frames, std::vector<int> skipped, bool fail_after)
+      : frames_(frames), skipped_(std::move(skipped)), fail_after_(fail_after) {}
+  bool next(Frame& f) override {
+    while (i_ < frames_ && std::find(skipped_.begin(), skipped_.end(), i_) != skipped_.end())
+      report("frame " + std::to_string(i_++) + ": corrupt");
+    if (i_ == frames_) {
+      if (fail_after_) fail(ErrorKind::kIo, "scripted: the device went away");
+      return false;
+    }
+    f.image = Tensor(DType::kUInt8, {1, 1, 3});
+    f.index = i_++;
+    return true;
+  }
+  std::string describe() const override { return "scripted"; }
+  std::optional<int64_t> size() const override { return frames_; }
+
+ private:
+  int frames_, i_ = 0;
+  std::vector<int> skipped_;
+  bool fail_after_;
+};
+
+TEST(PipelinePrefetchSource, KeepsFramesAndSkippedInputsInOrder) {
+  auto src = prefetch_source(std::make_unique<ScriptedSource>(6, std::vector<int>{1, 5}, false), 2);
+  EXPECT_EQ(src->describe(), "scripted");
+  EXPECT_EQ(src->size(), 6);
+  Frame f;
+  std::vector<int64_t> seen;
+  std::vector<size_t> errors_when_seen;
+  while (src->next(f)) {
+    seen.push_back(f.index);
+    errors_when_seen.push_back(src->errors().size());
+  }
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 2, 3, 4}));
+  // Frame 1's error arrives with frame 2, not before frame 0; frame 5's at the end.
+  EXPECT_EQ(errors_when_seen, (std::vector<size_t>{0, 1, 1, 1}));
+  ASSERT_EQ(src->errors().size(), 2u);
+  EXPECT_EQ(src->errors()[0], "frame 1: corrupt");
+  EXPECT_EQ(src->errors()[1], "frame 5: corrupt");
+  EXPECT_FALSE(src->next(f));
+}
+
+TEST(PipelinePrefetchSource, AFailureComesAfterTheFramesBeforeIt) {
+  auto src = prefetch_source(std::make_unique<ScriptedSource>(3, std::vector<int>{}, true), 8);
+  Frame f;
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(src->next(f));
+    EXPECT_EQ(f.index, k);
+  }
+  std::string message;
+  EXPECT_EQ(kind_of([&] { src->next(f); }, &message), ErrorKind::kIo);
+  EXPECT_NE(message.find("the device went away"), std::string::npos) << message;
+}
+
+TEST(PipelinePrefetchSource, StopsEarlyWithoutDraining) {
+  // A long source left after one frame: the destructor must stop the reader, not wait it out.
+  auto src = prefetch_source(open_synthetic_source(100000, 64, 48, 30), 3);
+  Frame f;
+  ASSERT_TRUE(src->next(f));
+  EXPECT_EQ(f.index, 0);
+  src.reset();
+  EXPECT_EQ(kind_of([] { prefetch_source(open_synthetic_source(1, 8, 8, 30), 0); }),
+            ErrorKind::kInvalidArgument);
 }
 
 TEST(PipelineOpenSource, StdinNeedsFrameSize) {

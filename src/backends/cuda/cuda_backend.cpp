@@ -24,6 +24,7 @@ class CudaBackend final : public Backend {
            " CUDA device", count == 1 ? "" : "s");
     }
     ctx_ = std::make_shared<cuda::Context>(o.device, o.half, o.cuda_graph, o.workspace_mib << 20);
+    ctx_->graph_fusion = o.graph_fusion;
   }
 
   std::string name() const override { return ctx_->half ? "cuda:fp16" : "cuda"; }

@@ -27,6 +27,9 @@ struct CudaOptions {
   bool half = false;          // FP16 weights and activations, FP32 at the graph's boundary
   bool cuda_graph = true;     // capture the forward once per plan and replay it
   size_t workspace_mib = 64;  // cap on the one cuDNN workspace
+  // Conv + bias + SiLU as one cuDNN operation graph where an engine takes it; off leaves the
+  // legacy fused call and our epilogue kernel (for comparison, and for cuDNN builds without it).
+  bool graph_fusion = true;
 };
 
 // Throws ErrorKind::kUnsupported when there is no usable device.

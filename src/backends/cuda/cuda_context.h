@@ -106,6 +106,7 @@ struct Context {
   int device;
   bool half;
   bool graphs;
+  bool graph_fusion = true;  // CudaOptions::graph_fusion
   size_t workspace_limit;
   StreamPtr stream;
   CudnnPtr cudnn;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backends/cuda/cuda_conv_fusion.h"
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/cuda_ops.h"
 #include "core/error.h"
@@ -89,12 +90,25 @@ class ConvKernel final : public CudaKernel {
     count_ = numel(out.shape);
     channels_ = out.shape[1];
     choose_algorithm(r, what, math);
-    try_fusing(r, numel(in.shape));
+    FusedConvShape shape;
+    shape.n = in.shape[0], shape.c = in.shape[1], shape.h = in.shape[2], shape.w = in.shape[3];
+    shape.k = K, shape.r = R, shape.s = S, shape.out_h = out.shape[2], shape.out_w = out.shape[3];
+    shape.pad_h = pads[0], shape.pad_w = pads[1], shape.stride_h = strides[0];
+    shape.stride_w = strides[1], shape.dil_h = dil[0], shape.dil_w = dil[1], shape.groups = groups;
+    shape.half = elem_ == Elem::kF16;
+    shape.silu = act_ == UnaryOp::kSiLU;
+    try_fusing(r, numel(in.shape), shape);
   }
 
   void enqueue() override {
     const float one = 1.f, zero = 0.f;
     Context& c = ctx();
+    if (graph_fused_) {
+      check(graph_fused_->execute(c.cudnn.get(), x_, w_, bias_, y_,
+                                  graph_fused_->workspace_bytes() ? c.cudnn_workspace() : nullptr),
+            "cudnnBackendExecute (fused convolution)");
+      return;
+    }
     if (fused_) {
       check(cudnnConvolutionBiasActivationForward(
                 c.cudnn.get(), &one, x_desc_.get(), x_, w_desc_.get(), w_, conv_desc_.get(),
@@ -184,10 +198,11 @@ class ConvKernel final : public CudaKernel {
     return out;
   }
 
-  // cuDNN's fused convolution + bias + activation saves a pass over the output and a launch. Its
-  // support for SiLU (swish) varies by version and algorithm, so each candidate is run once here on
-  // generated data and kept only if it matches the unfused path.
-  void try_fusing(const KernelRequest& r, int64_t x_count) {
+  // Fusing bias and activation into the convolution saves a pass over the output and a launch.
+  // cuDNN's operation graph (runtime fusion) comes first, as it is the one that takes SiLU; then
+  // the legacy fused call, which takes only the identity on the cuDNN versions we meet. Each
+  // candidate is run once here on generated data and kept only if it matches the unfused path.
+  void try_fusing(const KernelRequest& r, int64_t x_count, const FusedConvShape& shape) {
     if (!bias_ || act_ == UnaryOp::kSigmoid) return;
     Context& c = *r.context;
     const cudnnDataType_t dt = elem_ == Elem::kF16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
@@ -215,6 +230,25 @@ class ConvKernel final : public CudaKernel {
     double scale = 1.0;
     for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
     const double tol = (elem_ == Elem::kF16 ? 2e-2 : 1e-4) * scale;
+    if (c.graph_fusion) {
+      std::string why_not;
+      // Two candidates at most: each runtime-compiled one costs an NVRTC compile at creation.
+      for (std::unique_ptr<FusedConv>& f :
+           FusedConv::candidates(c.cudnn.get(), shape, c.workspace_limit, 2, &why_not)) {
+        launch_fill(y_, elem_, count_, 0xbad, c.s());
+        if (f->execute(c.cudnn.get(), x_, w_, bias_, y_,
+                       f->workspace_bytes() ? c.cudnn_workspace() : nullptr) !=
+                CUDNN_STATUS_SUCCESS ||
+            cudaStreamSynchronize(c.s()) != cudaSuccess) {
+          (void)cudaGetLastError();
+          continue;
+        }
+        if (!matches(sample(c), want, tol)) continue;
+        label_ = f->engine_name();
+        graph_fused_ = std::move(f);
+        return;
+      }
+    }
     const float one = 1.f, zero = 0.f;
     for (cudnnConvolutionFwdAlgo_t algo :
          {algo_, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM}) {
@@ -233,11 +267,7 @@ class ConvKernel final : public CudaKernel {
         (void)cudaGetLastError();
         continue;
       }
-      const std::vector<float> got = sample(c);
-      bool same = true;
-      for (size_t k = 0; k < got.size() && same; ++k)
-        same = std::isfinite(got[k]) && std::fabs(double(got[k]) - want[k]) <= tol;
-      if (!same) continue;
+      if (!matches(sample(c), want, tol)) continue;
       fused_ = true;
       fused_algo_ = algo;
       fused_workspace_bytes_ = bytes;
@@ -247,6 +277,13 @@ class ConvKernel final : public CudaKernel {
     }
   }
 
+  static bool matches(const std::vector<float>& got, const std::vector<float>& want, double tol) {
+    for (size_t k = 0; k < got.size(); ++k)
+      if (!std::isfinite(got[k]) || std::fabs(double(got[k]) - want[k]) > tol) return false;
+    return got.size() == want.size();
+  }
+
+  std::unique_ptr<FusedConv> graph_fused_;  // conv + bias (+ SiLU) as one cuDNN operation graph
   TensorDescPtr x_desc_, y_desc_, bias_desc_;
   ActivationDescPtr act_desc_;
   bool fused_ = false;
