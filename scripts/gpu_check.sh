@@ -10,7 +10,7 @@
 #           FP32/eager findings with what-if gains and their absence once taken; checked by
 #           scripts/check_gpu_profile.py; short detailed traces become CI fixtures;
 #   e2e     end to end on all 795 video frames: the decoder alone, the host pipeline against the
-#           GPU pipeline at batch 1, 8 and 16, and where a frame's time goes.
+#           GPU pipeline with one, two and three streams, and where a frame's time goes.
 # Usage: scripts/gpu_check.sh [phase ...] (default: all, in that order).
 # Inputs (carried in .device/, see docs/GPU.md): onnx/{include,lib} (Debian's ONNX headers and
 # libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model,
@@ -156,11 +156,12 @@ print(f'decoder through a pipe to a reader: {n / 1327104:.0f} frames, {n / 13271
   }
   e2e e2e_host_pipeline_b1 gpu_pipeline=False
   e2e e2e_gpu_pipeline_b1 gpu_pipeline=True
-  e2e e2e_gpu_pipeline_b8 gpu_pipeline=True batch=8
-  e2e e2e_gpu_pipeline_b16 gpu_pipeline=True batch=16
-  # Where a frame's time goes, from the profile (per-stage times at batch 1 and 8).
-  e2e e2e_gpu_pipeline_b1_profiled gpu_pipeline=True profile=True profile_schedule=5,10,200
-  e2e e2e_gpu_pipeline_b8_profiled gpu_pipeline=True batch=8 profile=True profile_schedule=2,3,60
+  # Two and three detectors on their own streams (the COCO export is fixed at batch 1).
+  e2e e2e_gpu_pipeline_streams2 gpu_pipeline=True streams=2
+  e2e e2e_gpu_pipeline_streams3 gpu_pipeline=True streams=3
+  e2e e2e_gpu_pipeline_nofusion gpu_pipeline=True cudnn_fusion=False
+  # Where a frame's time goes, from the profile.
+  e2e e2e_gpu_pipeline_profiled gpu_pipeline=True profile=True profile_schedule=5,10,200
   # The same without the decoder: synthetic frames generated in the process.
   "$BUILD/yolo" detect predict model="$MODEL" source=synthetic frames=2000 device=0 half=True \
     save=False verbose=False 2>&1 | grep -E "^Speed|^Throughput" | tee -a "$SUMMARY"

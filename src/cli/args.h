@@ -66,6 +66,12 @@ inline constexpr std::array kArgSpecs = {
             "capture the model in a CUDA Graph and replay it (CUDA only)"},
     ArgSpec{"gpu_pipeline", "True", ArgType::kBool,
             "letterbox, box decoding and NMS on the GPU, copying only detections back (CUDA only)"},
+    ArgSpec{"cudnn_fusion", "True", ArgType::kBool,
+            "convolution + bias + SiLU as one cuDNN operation graph (CUDA, half=True only; its "
+            "kernels are compiled at start-up, a few seconds)"},
+    ArgSpec{"streams", "1", ArgType::kPositiveInt,
+            "detectors working on consecutive batches at once, each on its own thread (and CUDA "
+            "stream); results keep the source order. Not with profile=True"},
     ArgSpec{"threads", "0", ArgType::kNonNegativeInt, "CPU threads; 0 uses all cores"},
     ArgSpec{"save", "True", ArgType::kBool,
             "save annotated images and videos (on by default, as in Ultralytics' CLI)"},

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "pipeline/class_names.h"
 #include "pipeline/detector.h"
+#include "pipeline/detector_pool.h"
 #include "pipeline/sink.h"
 #include "pipeline/source.h"
 #include "report/profile_session.h"
@@ -30,6 +31,7 @@ DetectorOptions detector_options(const Config& c) {
   o.half = c.get_bool("half");
   o.cuda_graph = c.get_bool("cuda_graph");
   o.gpu_pipeline = c.get_bool("gpu_pipeline");
+  o.cudnn_fusion = c.get_bool("cudnn_fusion");
   o.nms.conf = static_cast<float>(c.get_float("conf"));
   o.nms.iou = c.get_float("iou");
   o.nms.max_det = c.get_int("max_det");
@@ -169,12 +171,66 @@ int run_predict(const Config& c) {
                                             c.get_string("profile_detail") == "detailed");
   }
 
-  double pre_ms = 0, inf_ms = 0, post_ms = 0, out_ms = 0;
-  int64_t images = 0, batches = 0, frames_read = 0;
+  double pre_ms = 0, inf_ms = 0, post_ms = 0;
+  int64_t images = 0, frames_read = 0;
   const int batch = det.batch();
-  std::vector<Frame> frames(static_cast<size_t>(batch));
-  bool more = true;
+  // Writes one batch's results and counts its times; false when the output cannot be written,
+  // which will not be writable for the next frame either.
+  auto emit = [&](const std::vector<Frame>& frames, int n,
+                  const std::vector<std::vector<Detection>>& dets,
+                  const std::array<double, kPipelineStageCount>& ms) {
+    pre_ms += ms[static_cast<size_t>(PipelineStage::kPreprocess)];
+    inf_ms += ms[static_cast<size_t>(PipelineStage::kInference)];
+    post_ms += ms[static_cast<size_t>(PipelineStage::kBoxDecode)] +
+               ms[static_cast<size_t>(PipelineStage::kNms)];
+    for (int i = 0; i < n; ++i) {
+      const Frame& f = frames[static_cast<size_t>(i)];
+      ++images;
+      try {
+        sink.write(f, dets[static_cast<size_t>(i)]);
+      } catch (const Error& e) {
+        std::cerr << "yolo: error: " << e.what() << "\n";
+        return false;
+      }
+      if (verbose) {
+        std::cout << describe_frame(f, images, total) << ": " << model.input_shape[2] << "x"
+                  << model.input_shape[3] << " "
+                  << detection_summary(dets[static_cast<size_t>(i)], model.names) << ", "
+                  << fmt_ms(ms[static_cast<size_t>(PipelineStage::kInference)]) << "ms\n";
+      }
+    }
+    return true;
+  };
+
+  int streams = c.get_int("streams");
+  if (streams > 1 && prof) {
+    log_warn("streams=", streams, " runs as streams=1 with profile=True: a profile follows one ",
+             "detector's frames from read to output");
+    streams = 1;
+  }
   const int64_t t_start = now_ns();
+  if (streams > 1) {
+    // The extra detectors load the same model for their own streams; the first one's errors
+    // (a bad model, no GPU) have already been reported by now.
+    std::vector<std::unique_ptr<Detector>> extra;
+    std::vector<Detector*> detectors = {&det};
+    for (int k = 1; k < streams; ++k) {
+      extra.push_back(std::make_unique<Detector>(opts));
+      detectors.push_back(extra.back().get());
+    }
+    bool output_failed = false;
+    run_detectors(
+        detectors, *source, stride,
+        [&](DetectedBatch& b) {
+          output_failed =
+              !emit(b.frames, static_cast<int>(b.frames.size()), b.detections, b.stage_ms);
+          return !output_failed;
+        },
+        g_stop_requested);
+    if (output_failed) return kExitError;
+  }
+  std::vector<Frame> frames(static_cast<size_t>(batch));
+  bool more = streams == 1;
   while (more && !g_stop_requested) {
     if (prof) {
       prof->begin_frame(images);
@@ -198,33 +254,12 @@ int run_predict(const Config& c) {
     std::vector<const Tensor*> ptrs;
     for (int i = 0; i < n; ++i) ptrs.push_back(&frames[static_cast<size_t>(i)].image);
     std::vector<std::vector<Detection>> dets = det.detect_batch(ptrs);
-    const auto& ms = det.last_stage_ms();
-    pre_ms += ms[static_cast<size_t>(PipelineStage::kPreprocess)];
-    inf_ms += ms[static_cast<size_t>(PipelineStage::kInference)];
-    post_ms += ms[static_cast<size_t>(PipelineStage::kBoxDecode)] +
-               ms[static_cast<size_t>(PipelineStage::kNms)];
 
     if (prof) prof->stage_begin(PipelineStage::kOutput);
-    const int64_t t_out = now_ns();
-    for (int i = 0; i < n; ++i) {
-      const Frame& f = frames[static_cast<size_t>(i)];
-      ++images;
-      try {
-        sink.write(f, dets[static_cast<size_t>(i)]);
-      } catch (const Error& e) {
-        // An output that cannot be written will not be writable for the next frame either.
-        std::cerr << "yolo: error: " << e.what() << "\n";
-        if (prof) prof->end_frame();
-        return kExitError;
-      }
-      if (verbose) {
-        std::cout << describe_frame(f, images, total) << ": " << model.input_shape[2] << "x"
-                  << model.input_shape[3] << " "
-                  << detection_summary(dets[static_cast<size_t>(i)], model.names) << ", "
-                  << fmt_ms(ms[static_cast<size_t>(PipelineStage::kInference)]) << "ms\n";
-      }
+    if (!emit(frames, n, dets, det.last_stage_ms())) {
+      if (prof) prof->end_frame();
+      return kExitError;
     }
-    out_ms += static_cast<double>(now_ns() - t_out) / 1e6;
     if (prof) {
       prof->stage_end(PipelineStage::kOutput);
       prof->end_frame();
@@ -235,7 +270,6 @@ int run_predict(const Config& c) {
                            det.last_candidates() / n);
       }
     }
-    ++batches;
   }
   const double wall_s = static_cast<double>(now_ns() - t_start) / 1e9;
   sink.close();

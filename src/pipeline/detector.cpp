@@ -28,8 +28,10 @@ std::shared_ptr<Backend> make_backend(const DetectorOptions& o) {
   if (index.rfind("cuda", 0) == 0)
     index = index.size() > 5 && index[4] == ':' ? index.substr(5) : "0";
   if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos)
-    return make_cuda_backend(
-        {.device = std::stoi(index), .half = o.half, .cuda_graph = o.cuda_graph});
+    return make_cuda_backend({.device = std::stoi(index),
+                              .half = o.half,
+                              .cuda_graph = o.cuda_graph,
+                              .graph_fusion = o.cudnn_fusion});
   fail(ErrorKind::kInvalidArgument, "device=", o.device, ": expected cpu, a GPU index or cuda:N");
 #endif
   fail(ErrorKind::kUnsupported, "device=", o.device,

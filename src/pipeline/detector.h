@@ -28,6 +28,8 @@ struct DetectorOptions {
   // Letterbox, box decoding and NMS on the GPU when the device is one; false keeps them on the
   // host, as on a CPU (the advisor compares the two).
   bool gpu_pipeline = true;
+  // FP16 convolutions with bias and SiLU as one cuDNN operation graph (compiled at start-up).
+  bool cudnn_fusion = true;
   NmsOptions nms;
 };
 

@@ -27,8 +27,11 @@ struct CudaOptions {
   bool half = false;          // FP16 weights and activations, FP32 at the graph's boundary
   bool cuda_graph = true;     // capture the forward once per plan and replay it
   size_t workspace_mib = 64;  // cap on the one cuDNN workspace
-  // Conv + bias + SiLU as one cuDNN operation graph where an engine takes it; off leaves the
-  // legacy fused call and our epilogue kernel (for comparison, and for cuDNN builds without it).
+  // FP16 conv + bias + SiLU as one cuDNN operation graph where an engine takes it; off leaves the
+  // legacy fused call and our epilogue kernel. Each fused convolution is compiled (NVRTC) when
+  // its kernel is created: YOLOv8n starts about 5 s later (15 s with a cold driver cache) and
+  // runs 6% faster at batch 1 on an H200. FP32 never takes it: without TF32 cuDNN fused 6 of 64
+  // convolutions there, for 16 s of compiling.
   bool graph_fusion = true;
 };
 

@@ -230,7 +230,7 @@ class ConvKernel final : public CudaKernel {
     double scale = 1.0;
     for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
     const double tol = (elem_ == Elem::kF16 ? 2e-2 : 1e-4) * scale;
-    if (c.graph_fusion) {
+    if (c.graph_fusion && elem_ == Elem::kF16) {
       std::string why_not;
       // Two candidates at most: each runtime-compiled one costs an NVRTC compile at creation.
       for (std::unique_ptr<FusedConv>& f :

@@ -1,0 +1,101 @@
+#include "pipeline/detector_pool.h"
+
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+
+namespace ys {
+
+int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, int stride,
+                      const std::function<bool(DetectedBatch&)>& deliver,
+                      const std::atomic<bool>& stop) {
+  if (detectors.empty()) fail(ErrorKind::kInvalidArgument, "run_detectors: no detector");
+  if (stride < 1) fail(ErrorKind::kInvalidArgument, "vid_stride=", stride, " must be at least 1");
+  std::mutex source_mutex, done_mutex;
+  std::condition_variable done_changed;
+  int64_t frames_read = 0, next_batch = 0;
+  bool source_ended = false;
+  std::map<int64_t, DetectedBatch> done;  // finished batches not yet delivered, by sequence
+  // A worker holds at most one batch beyond the ones waiting here: this many bounds the memory
+  // when one slow batch holds up delivery.
+  const size_t max_waiting = detectors.size() * 2;
+  int running = static_cast<int>(detectors.size());
+  bool quit = false;
+  std::exception_ptr failure;
+
+  auto work = [&](Detector& det) {
+    try {
+      for (;;) {
+        DetectedBatch b;
+        int64_t seq = 0;
+        {
+          std::lock_guard<std::mutex> lock(source_mutex);
+          if (source_ended || stop) break;
+          Frame f;
+          while (static_cast<int>(b.frames.size()) < det.batch() && source.next(f)) {
+            if (frames_read++ % stride == 0) b.frames.push_back(std::move(f));
+          }
+          if (static_cast<int>(b.frames.size()) < det.batch()) source_ended = true;
+          if (b.frames.empty()) break;
+          seq = next_batch++;
+        }
+        {
+          // Waiting here, before the GPU work, keeps a fast worker from racing far ahead.
+          std::unique_lock<std::mutex> lock(done_mutex);
+          done_changed.wait(lock, [&] { return quit || done.size() < max_waiting; });
+          if (quit) break;
+        }
+        std::vector<const Tensor*> images;
+        for (const Frame& f : b.frames) images.push_back(&f.image);
+        b.detections = det.detect_batch(images);
+        b.stage_ms = det.last_stage_ms();
+        std::lock_guard<std::mutex> lock(done_mutex);
+        done.emplace(seq, std::move(b));
+        done_changed.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(done_mutex);
+      if (!failure) failure = std::current_exception();
+      quit = true;
+    }
+    std::lock_guard<std::mutex> lock(done_mutex);
+    --running;
+    done_changed.notify_all();
+  };
+
+  std::vector<std::thread> threads;
+  for (Detector* d : detectors) threads.emplace_back(work, std::ref(*d));
+  for (int64_t seq = 0;; ++seq) {
+    DetectedBatch b;
+    {
+      std::unique_lock<std::mutex> lock(done_mutex);
+      // After a failure the other workers finish the batch in hand and stop, so everything
+      // finished before it is still delivered.
+      done_changed.wait(lock, [&] { return done.count(seq) || running == 0; });
+      auto it = done.find(seq);
+      if (it == done.end() || stop) {
+        quit = true;
+        done_changed.notify_all();
+        break;
+      }
+      b = std::move(it->second);
+      done.erase(it);
+      done_changed.notify_all();
+    }
+    if (!deliver(b) || stop) {
+      std::lock_guard<std::mutex> lock(done_mutex);
+      quit = true;
+      done_changed.notify_all();
+      break;
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+  return frames_read;
+}
+
+}  // namespace ys
