@@ -162,9 +162,6 @@ print(f'decoder through a pipe to a reader: {n / 1327104:.0f} frames, {n / 13271
   e2e e2e_gpu_pipeline_nofusion gpu_pipeline=True cudnn_fusion=False
   # Where a frame's time goes, from the profile.
   e2e e2e_gpu_pipeline_profiled gpu_pipeline=True profile=True profile_schedule=5,10,200
-  # The same without the decoder: synthetic frames generated in the process.
-  "$BUILD/yolo" detect predict model="$MODEL" source=synthetic frames=2000 device=0 half=True \
-    save=False verbose=False 2>&1 | grep -E "^Speed|^Throughput" | tee -a "$SUMMARY"
 fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
 # At most 8 files come back from a device call: every run's output travels as one archive.
