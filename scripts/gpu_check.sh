@@ -160,6 +160,7 @@ print(f'decoder through a pipe to a reader: {n / 1327104:.0f} frames, {n / 13271
   e2e e2e_gpu_pipeline_streams2 gpu_pipeline=True streams=2
   e2e e2e_gpu_pipeline_streams3 gpu_pipeline=True streams=3
   e2e e2e_gpu_pipeline_nofusion gpu_pipeline=True cudnn_fusion=False
+  e2e e2e_gpu_pipeline_nofusion_streams2 gpu_pipeline=True cudnn_fusion=False streams=2
   # Where a frame's time goes, from the profile.
   e2e e2e_gpu_pipeline_profiled gpu_pipeline=True profile=True profile_schedule=5,10,200
 fi

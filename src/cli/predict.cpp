@@ -208,7 +208,7 @@ int run_predict(const Config& c) {
              "detector's frames from read to output");
     streams = 1;
   }
-  const int64_t t_start = now_ns();
+  int64_t t_start = now_ns();
   if (streams > 1) {
     // The extra detectors load the same model for their own streams; the first one's errors
     // (a bad model, no GPU) have already been reported by now.
@@ -218,6 +218,7 @@ int run_predict(const Config& c) {
       extra.push_back(std::make_unique<Detector>(opts));
       detectors.push_back(extra.back().get());
     }
+    t_start = now_ns();  // loading the extra models is start-up, like loading the first
     bool output_failed = false;
     run_detectors(
         detectors, *source, stride,
