@@ -1,18 +1,19 @@
 // yolo_bench_gpu: the CUDA backend's latency and throughput on one model, and its agreement with
 // ONNX Runtime's reference output.
 //
-//   yolo_bench_gpu [model=PATH] [batch=N] [half=0|1] [graph=0|1] [fusion=0|1] [warmup=N]
-//                  [iterations=N] [input=U8.npy] [reference=OUTPUT.npy] [export=PATH.onnx]
-//                  [trace=1] [profile=1]
+//   yolo_bench_gpu [model=PATH] [batch=N] [half=0|1] [graph=0|1] [fusion=0|1] [candidates=N]
+//                  [warmup=N] [iterations=N] [input=U8.npy] [reference=OUTPUT.npy]
+//                  [export=PATH.onnx] [trace=1] [profile=1]
 //
 // model= also takes a built-in architecture (yolov8n.yaml, synthetic weights), which builds at
-// any batch; fusion=0 turns off cuDNN's graph-API conv+bias+SiLU fusion; export= writes the graph
-// as benchmarked, so the PyTorch peer can run the same one. profile=1 runs 10 eager forwards with a
-// synchronise around every op and prints the time per forward by op type and by implementation
-// (host clock; each op also pays one launch and one synchronisation, about 10 us, so it is
-// meaningful for large batches). trace=1 (eager only) synchronises after every op and prints each
-// op's largest output magnitude and whether it is finite, to find the first op where FP16 and FP32
-// part.
+// any batch; fusion=0 turns off cuDNN's graph-API conv+bias+SiLU fusion, candidates=N times N
+// fused engines per convolution against the unfused one (CudaOptions::fusion_candidates); export=
+// writes the graph as benchmarked, so the PyTorch peer can run the same one. profile=1 runs 10
+// eager forwards with a synchronise around every op and prints the time per forward by op type and
+// by implementation (host clock; each op also pays one launch and one synchronisation, about 10 us,
+// so it is meaningful for large batches). trace=1 (eager only) synchronises after every op and
+// prints each op's largest output magnitude and whether it is finite, to find the first op where
+// FP16 and FP32 part.
 //
 // Latency: each iteration is run() then synchronize(), timed on the host steady clock (so launch
 // overhead counts), median and p90 over the iterations. Throughput: the same number of runs
@@ -47,6 +48,7 @@ struct Args {
   bool trace = false, profile = false;
   int batch = 1, warmup = 20, iterations = 200;
   bool half = true, graph = true, fusion = true;
+  int candidates = 1;
 };
 
 Args parse(int argc, char** argv) {
@@ -82,6 +84,8 @@ Args parse(int argc, char** argv) {
         a.graph = n != 0;
       else if (key == "fusion")
         a.fusion = n != 0;
+      else if (key == "candidates")
+        a.candidates = std::max(1, static_cast<int>(n));
       else if (key == "warmup")
         a.warmup = static_cast<int>(n);
       else if (key == "iterations")
@@ -231,9 +235,10 @@ int bench(const Args& a) {
   // Creating the executor picks convolution algorithms and compiles fused kernels: a start-up
   // cost a user meets once per model load, reported beside the steady state.
   const int64_t t_create = ys::now_ns();
-  ys::Executor ex(
-      std::move(g),
-      ys::make_cuda_backend({.half = a.half, .cuda_graph = a.graph, .graph_fusion = a.fusion}));
+  ys::Executor ex(std::move(g), ys::make_cuda_backend({.half = a.half,
+                                                       .cuda_graph = a.graph,
+                                                       .graph_fusion = a.fusion,
+                                                       .fusion_candidates = a.candidates}));
   const double create_s = static_cast<double>(ys::now_ns() - t_create) / 1e9;
   ex.set_input(0, make_input(a));
   for (int i = 0; i < a.warmup + 2; ++i) ex.run();
@@ -272,11 +277,11 @@ int bench(const Args& a) {
     graph_fused += impl.rfind("cudnn:fused_conv", 0) == 0;
   }
   std::printf(
-      "yolo_bench_gpu batch=%d half=%d graph=%d fusion=%d ops=%zu fused_convs=%zu "
+      "yolo_bench_gpu batch=%d half=%d graph=%d fusion=%d candidates=%d ops=%zu fused_convs=%zu "
       "graph_fused_convs=%zu create_s=%.2f iterations=%d median_ms=%.4f p90_ms=%.4f min_ms=%.4f "
       "throughput_ips=%.1f",
-      a.batch, a.half, a.graph, a.fusion, ex.steps().size(), fused, graph_fused, create_s,
-      a.iterations, ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.front(),
+      a.batch, a.half, a.graph, a.fusion, a.candidates, ex.steps().size(), fused, graph_fused,
+      create_s, a.iterations, ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.front(),
       a.iterations * a.batch / total_s);
   if (!a.reference.empty()) compare(ex.read_output(0), a.reference);
   std::printf(" device=\"%s\"\n", ys::cuda_device_description(0).c_str());

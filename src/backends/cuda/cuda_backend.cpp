@@ -1,5 +1,6 @@
 #include "backends/cuda/cuda_backend.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "backends/cuda/cuda_context.h"
@@ -25,6 +26,7 @@ class CudaBackend final : public Backend {
     }
     ctx_ = std::make_shared<cuda::Context>(o.device, o.half, o.cuda_graph, o.workspace_mib << 20);
     ctx_->graph_fusion = o.graph_fusion;
+    ctx_->fusion_candidates = std::max(1, o.fusion_candidates);
   }
 
   std::string name() const override { return ctx_->half ? "cuda:fp16" : "cuda"; }

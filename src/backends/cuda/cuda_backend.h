@@ -33,6 +33,10 @@ struct CudaOptions {
   // runs 6% faster at batch 1 on an H200. FP32 never takes it: without TF32 cuDNN fused 6 of 64
   // convolutions there, for 16 s of compiling.
   bool graph_fusion = true;
+  // How many of cuDNN's fused engines to consider per convolution. 1 takes cuDNN's first choice
+  // untimed; more times each (and the unfused convolution) on the device and keeps the fastest,
+  // for one NVRTC compile more per candidate at start-up.
+  int fusion_candidates = 1;
 };
 
 // Throws ErrorKind::kUnsupported when there is no usable device.

@@ -106,7 +106,8 @@ struct Context {
   int device;
   bool half;
   bool graphs;
-  bool graph_fusion = true;  // CudaOptions::graph_fusion
+  bool graph_fusion = true;   // CudaOptions::graph_fusion
+  int fusion_candidates = 1;  // CudaOptions::fusion_candidates
   size_t workspace_limit;
   StreamPtr stream;
   CudnnPtr cudnn;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "backends/cuda/cuda_conv_fusion.h"
 #include "backends/cuda/cuda_kernels.h"
@@ -230,25 +231,7 @@ class ConvKernel final : public CudaKernel {
     double scale = 1.0;
     for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
     const double tol = (elem_ == Elem::kF16 ? 2e-2 : 1e-4) * scale;
-    if (c.graph_fusion && elem_ == Elem::kF16) {
-      std::string why_not;
-      // Two candidates at most: each runtime-compiled one costs an NVRTC compile at creation.
-      for (std::unique_ptr<FusedConv>& f :
-           FusedConv::candidates(c.cudnn.get(), shape, c.workspace_limit, 2, &why_not)) {
-        launch_fill(y_, elem_, count_, 0xbad, c.s());
-        if (f->execute(c.cudnn.get(), x_, w_, bias_, y_,
-                       f->workspace_bytes() ? c.cudnn_workspace() : nullptr) !=
-                CUDNN_STATUS_SUCCESS ||
-            cudaStreamSynchronize(c.s()) != cudaSuccess) {
-          (void)cudaGetLastError();
-          continue;
-        }
-        if (!matches(sample(c), want, tol)) continue;
-        label_ = f->engine_name();
-        graph_fused_ = std::move(f);
-        return;
-      }
-    }
+    if (c.graph_fusion && elem_ == Elem::kF16 && try_graph_fusion(c, shape, want, tol)) return;
     const float one = 1.f, zero = 0.f;
     for (cudnnConvolutionFwdAlgo_t algo :
          {algo_, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM}) {
@@ -275,6 +258,65 @@ class ConvKernel final : public CudaKernel {
                std::to_string(static_cast<int>(algo));
       return;
     }
+  }
+
+  // cuDNN's fused engines for conv + bias (+ SiLU), each checked against the unfused output. With
+  // one candidate, cuDNN's first choice is taken as it is; with more, each is timed on the device
+  // beside the unfused convolution and its epilogue kernel, and the fastest wins (false if that
+  // is the unfused one). Each runtime-compiled candidate costs an NVRTC compile here.
+  bool try_graph_fusion(Context& c, const FusedConvShape& shape, const std::vector<float>& want,
+                        double tol) {
+    std::string why_not;
+    std::vector<std::unique_ptr<FusedConv>> valid;
+    for (std::unique_ptr<FusedConv>& f : FusedConv::candidates(
+             c.cudnn.get(), shape, c.workspace_limit, std::max(2, c.fusion_candidates), &why_not)) {
+      launch_fill(y_, elem_, count_, 0xbad, c.s());
+      if (f->execute(c.cudnn.get(), x_, w_, bias_, y_,
+                     f->workspace_bytes() ? c.cudnn_workspace() : nullptr) !=
+              CUDNN_STATUS_SUCCESS ||
+          cudaStreamSynchronize(c.s()) != cudaSuccess) {
+        (void)cudaGetLastError();
+        continue;
+      }
+      if (!matches(sample(c), want, tol)) continue;
+      valid.push_back(std::move(f));
+      if (static_cast<int>(valid.size()) >= c.fusion_candidates) break;
+    }
+    if (valid.empty()) return false;
+    size_t best = 0;
+    if (c.fusion_candidates > 1) {
+      double best_ms = device_ms(c, [&] { enqueue(); });  // unfused: graph_fused_ is not set yet
+      best = valid.size();
+      for (size_t k = 0; k < valid.size(); ++k) {
+        const FusedConv& f = *valid[k];
+        const double ms = device_ms(c, [&] {
+          (void)f.execute(c.cudnn.get(), x_, w_, bias_, y_,
+                          f.workspace_bytes() ? c.cudnn_workspace() : nullptr);
+        });
+        if (ms < best_ms) best_ms = ms, best = k;
+      }
+      if (best == valid.size()) return false;
+    }
+    label_ = valid[best]->engine_name();
+    graph_fused_ = std::move(valid[best]);
+    return true;
+  }
+
+  // Device time of one call of `run`, over a burst of calls after a warm-up: on the device clock,
+  // so the host's launch cost, which a CUDA graph hides, does not count.
+  static double device_ms(Context& c, const std::function<void()>& run) {
+    cudaEvent_t raw[2] = {nullptr, nullptr};
+    for (cudaEvent_t& e : raw) check(cudaEventCreate(&e), "cudaEventCreate");
+    EventPtr begin(raw[0]), end(raw[1]);
+    constexpr int kWarmup = 3, kRuns = 20;
+    for (int i = 0; i < kWarmup; ++i) run();
+    check(cudaEventRecord(begin.get(), c.s()), "cudaEventRecord");
+    for (int i = 0; i < kRuns; ++i) run();
+    check(cudaEventRecord(end.get(), c.s()), "cudaEventRecord");
+    check(cudaEventSynchronize(end.get()), "cudaEventSynchronize");
+    float ms = 0;
+    check(cudaEventElapsedTime(&ms, begin.get(), end.get()), "cudaEventElapsedTime");
+    return ms / kRuns;
   }
 
   static bool matches(const std::vector<float>& got, const std::vector<float>& want, double tol) {
