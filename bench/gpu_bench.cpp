@@ -48,7 +48,7 @@ struct Args {
   bool trace = false, profile = false;
   int batch = 1, warmup = 20, iterations = 200;
   bool half = true, graph = true, fusion = true;
-  int candidates = 1;
+  int candidates = ys::CudaOptions{}.fusion_candidates;
 };
 
 Args parse(int argc, char** argv) {

@@ -51,7 +51,7 @@ if has build; then
     -DYS_WITH_ONEDNN=OFF -DYS_ONNX_ROOT="$DEV/onnx" -DCMAKE_PREFIX_PATH="$DEV/prefix" \
     -DCMAKE_CUDA_COMPILER="$NVCC" "${extra[@]}" || { say "FAIL: configure"; exit 1; }
   cmake --build "$BUILD" -j "$(nproc)" --target yolo yolo_bench_gpu backend_cuda_test \
-    backend_cuda_prepost_test gpu_profiler_test pipeline_detector_test ||
+    backend_cuda_prepost_test backend_cuda_ops_test gpu_profiler_test pipeline_detector_test ||
     { say "FAIL: build"; exit 1; }
 fi
 
@@ -66,6 +66,7 @@ rm -rf "$RUNS" && mkdir -p "$RUNS"
 
 if has tests; then
   for t in tests/backends/cuda/backend_cuda_test tests/backends/cuda/backend_cuda_prepost_test \
+           tests/backends/cuda/backend_cuda_ops_test \
            tests/profiler/gpu_profiler_test tests/pipeline/pipeline_detector_test; do
     [ -x "$BUILD/$t" ] || { say "MISSING: $t"; tests_rc=1; continue; }
     # Brief output: failures in full with their messages, then the counts.
@@ -86,12 +87,15 @@ if has bench; then
   bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=1 iterations=300
   # The same without cuDNN's graph-API conv+bias+SiLU fusion (our epilogue kernel instead).
   bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=1 iterations=300 fusion=0
+  # cuDNN's first fused engine, untimed, against the default (three timed on the device).
+  bench "$B" model="$MODEL" input="$IN" reference="$REF" batch=1 half=1 graph=1 iterations=300 candidates=1
   # Batch 32: the COCO export has batch 1 baked into its Reshape constants, so both sides run the
   # built-in YOLOv8n (same layers, synthetic weights) at batch 32, exported for the peer.
   B32=$BUILD/yolov8n_b32.onnx
   bench "$B" model=yolov8n.yaml batch=32 half=1 graph=1 iterations=50 export="$B32"
   bench "$B" model=yolov8n.yaml batch=32 half=1 graph=0 iterations=50
   bench "$B" model=yolov8n.yaml batch=32 half=1 graph=1 iterations=50 fusion=0
+  bench "$B" model=yolov8n.yaml batch=32 half=1 graph=1 iterations=50 candidates=1
   peer "$MODEL" --half --batch 1 --iterations 300 --input "$IN" --reference "$REF"
   peer "$MODEL" --batch 1 --iterations 100 --input "$IN" --reference "$REF"
   peer "$B32" --half --batch 32 --iterations 50

@@ -34,9 +34,10 @@ struct CudaOptions {
   // convolutions there, for 16 s of compiling.
   bool graph_fusion = true;
   // How many of cuDNN's fused engines to consider per convolution. 1 takes cuDNN's first choice
-  // untimed; more times each (and the unfused convolution) on the device and keeps the fastest,
-  // for one NVRTC compile more per candidate at start-up.
-  int fusion_candidates = 1;
+  // untimed; more times each (and the unfused convolution) on the device and keeps the fastest.
+  // Three took YOLOv8n FP16 on an H200 from 0.567 to 0.522 ms at batch 1 and from 6,958 to 7,287
+  // images/s at batch 32, at no measurable cost in start-up.
+  int fusion_candidates = 3;
 };
 
 // Throws ErrorKind::kUnsupported when there is no usable device.

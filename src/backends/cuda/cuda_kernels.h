@@ -74,11 +74,13 @@ struct PoolShape {
 void launch_maxpool_nhwc(const void* x, void* y, Elem e, const PoolShape& p, cudaStream_t s);
 
 // Nearest resize of a 4-D tensor in its physical order; maps[d] (device, int32) gives the source
-// index along physical axis d for each output index.
+// index along physical axis d for each output index. last_is_copy says the innermost axis maps
+// onto itself (the channels of an NHWC upsample), so it can move in wide words.
 struct ResizeShape {
   int64_t in[4];
   int64_t out[4];
   const int32_t* maps[4];
+  bool last_is_copy = false;
 };
 void launch_resize_nearest(const void* x, void* y, const ResizeShape& r, size_t elem_bytes,
                            cudaStream_t s);

@@ -236,6 +236,11 @@ std::unique_ptr<Kernel> make_resize(const KernelRequest& r) {
           out.shape[static_cast<size_t>(d)])));
     }
     const size_t pd = static_cast<size_t>(nhwc ? kNhwcAxis[d] : d);
+    if (pd == 3) {
+      rs.last_is_copy = in.shape[static_cast<size_t>(d)] == out.shape[static_cast<size_t>(d)];
+      for (size_t o = 0; o < map.size(); ++o)
+        rs.last_is_copy = rs.last_is_copy && map[o] == static_cast<int32_t>(o);
+    }
     rs.in[pd] = in.shape[static_cast<size_t>(d)];
     rs.out[pd] = out.shape[static_cast<size_t>(d)];
     rs.maps[pd] =
