@@ -10,7 +10,8 @@
 #           FP32/eager findings with what-if gains and their absence once taken; checked by
 #           scripts/check_gpu_profile.py; short detailed traces become CI fixtures;
 #   e2e     end to end on all 795 video frames: the decoder alone, the host pipeline against the
-#           GPU pipeline with one, two and three streams, and where a frame's time goes.
+#           GPU pipeline, with one to three decoding processes and one or two streams, and where
+#           a frame's time goes.
 # Usage: scripts/gpu_check.sh [phase ...] (default: all, in that order).
 # Inputs (carried in .device/, see docs/GPU.md): onnx/{include,lib} (Debian's ONNX headers and
 # libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model,
@@ -102,8 +103,10 @@ if has bench; then
 fi
 
 # The device has no OpenCV: Python's cv2 decodes the video and pipes raw BGR frames in, the way
-# ffmpeg -f rawvideo would (NOTES.md), decoding and writing on two threads. $1: frames (0: all).
-decode() { python3 "$ROOT/scripts/feed_video.py" "$VIDEO" --frames "$1"; }
+# ffmpeg -f rawvideo would (NOTES.md). $1: frames (0: all); FEED_WORKERS decoding processes.
+decode() {
+  python3 "$ROOT/scripts/feed_video.py" "$VIDEO" --frames "$1" --workers "${FEED_WORKERS:-1}"
+}
 yolo_video() {  # name frames args...
   local name=$1 frames=$2; shift 2
   decode "$frames" | "$BUILD/yolo" detect predict model="$MODEL" source=- raw_size=768x576 \
@@ -143,30 +146,27 @@ if has e2e; then
   # End to end on all 795 frames: decoding (cv2, in the feeder), letterbox, inference, box decoding,
   # NMS and output. Throughput is yolo's own line, from its first frame read to its last result;
   # the wall time adds model loading, algorithm search and graph capture. First the decoder alone.
-  python3 "$ROOT/scripts/feed_video.py" "$VIDEO" 2>&1 >/dev/null | sed 's/^/decoder alone, to \/dev\/null: /' | tee -a "$SUMMARY"
-  python3 "$ROOT/scripts/feed_video.py" "$VIDEO" 2>&1 >/dev/null | sed 's/^/decoder alone, to \/dev\/null: /' | tee -a "$SUMMARY"
-  python3 "$ROOT/scripts/feed_video.py" "$VIDEO" 2>/dev/null | python3 -c "
-import sys, time
-t = time.perf_counter(); n = 0
-while (b := sys.stdin.buffer.read(1 << 20)): n += len(b)
-print(f'decoder through a pipe to a reader: {n / 1327104:.0f} frames, {n / 1327104 / (time.perf_counter() - t):.0f} frames/s')
-" | tee -a "$SUMMARY"
-  e2e() {  # name args...
-    local name=$1; shift
+  for w in 1 2 3; do
+    python3 "$ROOT/scripts/feed_video.py" "$VIDEO" --workers $w 2>&1 >/dev/null |
+      sed 's/^/decoder alone, to \/dev\/null: /' | tee -a "$SUMMARY"
+  done
+  e2e() {  # name feeder-workers args...
+    local name=$1; export FEED_WORKERS=$2; shift 2
     t0=$(date +%s.%N)
     yolo_video "$name" 0 half=True "$@"
     t1=$(date +%s.%N)
-    say "$name: $(grep -h '^Throughput' "$RUNS/$name.txt"); wall with start-up $(python3 -c "print(round($t1 - $t0, 2))") s"
+    say "$name: $(grep -h '^Throughput' "$RUNS/$name.txt"); wall with start-up $(python3 -c "print(round($t1 - $t0, 2))") s; decoder processes $FEED_WORKERS"
   }
-  e2e e2e_host_pipeline_b1 gpu_pipeline=False
-  e2e e2e_gpu_pipeline_b1 gpu_pipeline=True
-  # Two and three detectors on their own streams (the COCO export is fixed at batch 1).
-  e2e e2e_gpu_pipeline_streams2 gpu_pipeline=True streams=2
-  e2e e2e_gpu_pipeline_streams3 gpu_pipeline=True streams=3
-  e2e e2e_gpu_pipeline_nofusion gpu_pipeline=True cudnn_fusion=False
-  e2e e2e_gpu_pipeline_nofusion_streams2 gpu_pipeline=True cudnn_fusion=False streams=2
+  e2e e2e_host_pipeline 2 gpu_pipeline=False
+  e2e e2e_gpu_pipeline_decoder1 1 gpu_pipeline=True
+  e2e e2e_gpu_pipeline 2 gpu_pipeline=True
+  e2e e2e_gpu_pipeline_decoder3 3 gpu_pipeline=True
+  # Two detectors on their own streams (the COCO export is fixed at batch 1).
+  e2e e2e_gpu_pipeline_streams2 3 gpu_pipeline=True streams=2
+  e2e e2e_gpu_pipeline_nofusion 2 gpu_pipeline=True cudnn_fusion=False
   # Where a frame's time goes, from the profile.
-  e2e e2e_gpu_pipeline_profiled gpu_pipeline=True profile=True profile_schedule=5,10,200
+  e2e e2e_gpu_pipeline_profiled 2 gpu_pipeline=True profile=True profile_schedule=5,10,200
+  unset FEED_WORKERS
 fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
 # At most 8 files come back from a device call: every run's output travels as one archive.

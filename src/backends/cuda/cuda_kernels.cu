@@ -86,6 +86,18 @@ __global__ void cast_kernel(const S* src, bool src_nhwc, D* dst, bool dst_nhwc, 
   }
 }
 
+// NCHW -> NHWC for a few channels (the model input's three): a thread per pixel reads one value
+// from each plane and writes the pixel's channels side by side, so both sides stream.
+template <typename S, typename D>
+__global__ void planes_to_pixels_kernel(const S* src, D* dst, uint32_t pixels, uint32_t c,
+                                        uint32_t n) {
+  const uint32_t count = n * pixels;
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    const uint32_t b = i / pixels, p = i % pixels;
+    for (uint32_t k = 0; k < c; ++k) store(dst, i * c + k, load(src, (b * c + k) * pixels + p));
+  }
+}
+
 // NCHW <-> NHWC as a batched transpose of [rows, cols] matrices (NCHW -> NHWC: rows = C,
 // cols = H * W; back: the other way round) through a shared-memory tile, so that both the reads
 // and the writes are coalesced. The element-wise kernel above reads one side with a stride of C,
@@ -364,8 +376,7 @@ void launch_cast(const void* src, Elem src_elem, bool src_nhwc, void* dst, Elem 
                  bool dst_nhwc, int64_t n, int64_t c, int64_t h, int64_t w, cudaStream_t s) {
   const int64_t count = n * c * h * w;
   const bool transpose = src_nhwc != dst_nhwc;
-  // Tiles pay where both matrix sides are wide; three input channels are better served by the
-  // element-wise kernel, whose reads then come from three sequential streams.
+  // Tiles pay where both matrix sides are wide; a few input channels go pixel by pixel.
   const int64_t rows = dst_nhwc ? c : h * w, cols = dst_nhwc ? h * w : c;
   const bool tiled =
       transpose && c >= 8 && fits32(count) && n <= 65535 && (rows + kTile - 1) / kTile <= 65535;
@@ -373,7 +384,11 @@ void launch_cast(const void* src, Elem src_elem, bool src_nhwc, void* dst, Elem 
     using S = std::remove_pointer_t<decltype(sp)>;
     by_elem(dst_elem, [&](auto* dp) {
       using D = std::remove_pointer_t<decltype(dp)>;
-      if (tiled) {
+      if (transpose && dst_nhwc && c <= 4 && fits32(count)) {
+        planes_to_pixels_kernel<<<blocks_for(n * h * w), kThreads, 0, s>>>(
+            static_cast<const S*>(src), static_cast<D*>(dst), static_cast<uint32_t>(h * w),
+            static_cast<uint32_t>(c), static_cast<uint32_t>(n));
+      } else if (tiled) {
         const dim3 grid(static_cast<unsigned>((cols + kTile - 1) / kTile),
                         static_cast<unsigned>((rows + kTile - 1) / kTile),
                         static_cast<unsigned>(n));
