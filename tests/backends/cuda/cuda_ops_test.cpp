@@ -1,7 +1,7 @@
 // The CUDA backend's data-movement kernels against the reference evaluator on random data, FP32
-// and FP16: layout casts (tiled and element-wise), Transpose and Slice (in wide words and not),
-// nearest Resize and MaxPool (16-byte channel groups and the element-wise fallback). Shapes are
-// picked to land on each path and on tile edges. Skips without a GPU.
+// and FP16: layout casts (tiled, pairwise FP16 and element-wise), Transpose and Slice (in wide
+// words and not), nearest Resize and MaxPool (16-byte channel groups and the element-wise
+// fallback). Shapes are picked to land on each path and on tile edges. Skips without a GPU.
 #include <gtest/gtest.h>
 
 #include "backends/cuda/cuda_backend.h"
@@ -49,6 +49,22 @@ TEST(CudaOps, LayoutCastsAtTheGraphsEdges) {
       const int w = b.random_const({cout, 3, 1, 1}, -0.5f, 0.5f);
       return std::vector<int>{b.op("Conv", {x, w}, {{"kernel_shape", Ints{1, 1}}})};
     });
+  }
+}
+
+TEST(CudaOps, LayoutCastBeforeAReshape) {
+  YS_REQUIRE_GPU();
+  // As in the detection head: NHWC activations go back to NCHW (FP16 to FP16 with half=True)
+  // before a Reshape. Odd pixel counts take the pairwise tile's single-element edges.
+  for (const Shape& in : {Shape{2, 3, 13, 17}, Shape{2, 3, 12, 16}}) {
+    for (int64_t cout : {40, 144}) {
+      SCOPED_TRACE(::testing::Message() << "H " << in[2] << " W " << in[3] << " K " << cout);
+      expect_matches_reference(in, [&](GraphBuilder& b, int x) {
+        const int w = b.random_const({cout, 3, 1, 1}, -0.5f, 0.5f);
+        const int y = b.op("Conv", {x, w}, {{"kernel_shape", Ints{1, 1}}});
+        return std::vector<int>{b.op("Reshape", {y, b.int_const({in[0], cout, -1})})};
+      });
+    }
   }
 }
 
