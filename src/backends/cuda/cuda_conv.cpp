@@ -35,18 +35,13 @@ class ConvKernel final : public CudaKernel {
     if (pads[0] != pads[2] || pads[1] != pads[3])
       fail(ErrorKind::kUnsupported, what, ": asymmetric padding");
 
-    // A model input of 3 channels is 6 bytes a pixel in FP16, which rules out cuDNN's tensor-core
-    // and fused engines (16-byte alignment): the first convolution then cost 7% of a batch of 32
-    // on an H100. Such an input is widened to 8 channels with zeros, and the weights with it.
-    const int64_t c_in = in.shape[1];
-    const int64_t c_run = elem_ == Elem::kF16 && groups == 1 && c_in < 8 ? 8 : c_in;
     auto i = [](int64_t v) { return static_cast<int>(v); };
     cudnnTensorDescriptor_t xd = nullptr, yd = nullptr;
     check(cudnnCreateTensorDescriptor(&xd), "cudnnCreateTensorDescriptor");
     x_desc_.reset(xd);
     check(cudnnCreateTensorDescriptor(&yd), "cudnnCreateTensorDescriptor");
     y_desc_.reset(yd);
-    check(cudnnSetTensor4dDescriptor(xd, CUDNN_TENSOR_NHWC, dt, i(in.shape[0]), i(c_run),
+    check(cudnnSetTensor4dDescriptor(xd, CUDNN_TENSOR_NHWC, dt, i(in.shape[0]), i(in.shape[1]),
                                      i(in.shape[2]), i(in.shape[3])),
           "cudnnSetTensor4dDescriptor");
     check(cudnnSetTensor4dDescriptor(yd, CUDNN_TENSOR_NHWC, dt, i(out.shape[0]), i(out.shape[1]),
@@ -55,8 +50,8 @@ class ConvKernel final : public CudaKernel {
     cudnnFilterDescriptor_t fd = nullptr;
     check(cudnnCreateFilterDescriptor(&fd), "cudnnCreateFilterDescriptor");
     w_desc_.reset(fd);
-    check(cudnnSetFilter4dDescriptor(fd, dt, CUDNN_TENSOR_NHWC, i(ws[0]),
-                                     i(c_run == c_in ? ws[1] : c_run), i(ws[2]), i(ws[3])),
+    check(cudnnSetFilter4dDescriptor(fd, dt, CUDNN_TENSOR_NHWC, i(ws[0]), i(ws[1]), i(ws[2]),
+                                     i(ws[3])),
           "cudnnSetFilter4dDescriptor");
     cudnnConvolutionDescriptor_t cd = nullptr;
     check(cudnnCreateConvolutionDescriptor(&cd), "cudnnCreateConvolutionDescriptor");
@@ -70,16 +65,15 @@ class ConvKernel final : public CudaKernel {
     const cudnnMathType_t math = elem_ == Elem::kF16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
     check(cudnnSetConvolutionMathType(cd, math), "cudnnSetConvolutionMathType");
 
-    // Weights KCRS -> KRSC (with zeros for added input channels), converted once.
+    // Weights KCRS -> KRSC, converted once.
     const Tensor& w = wv.data;
     const int64_t K = ws[0], C = ws[1], R = ws[2], S = ws[3];
-    const int64_t CW = c_run == c_in ? C : c_run;
-    std::vector<float> krsc(static_cast<size_t>(K * CW * R * S), 0.f);
+    std::vector<float> krsc(static_cast<size_t>(K * C * R * S));
     for (int64_t k = 0; k < K; ++k)
       for (int64_t c = 0; c < C; ++c)
         for (int64_t y = 0; y < R; ++y)
           for (int64_t x = 0; x < S; ++x)
-            krsc[static_cast<size_t>(((k * R + y) * S + x) * CW + c)] =
+            krsc[static_cast<size_t>(((k * R + y) * S + x) * C + c)] =
                 static_cast<float>(element_as_double(w, ((k * C + c) * R + y) * S + x));
     w_ = upload(r, krsc);
     if (r.graph.has_input(n, 2)) {
@@ -93,32 +87,23 @@ class ConvKernel final : public CudaKernel {
            : n.activation == Activation::kSigmoid ? UnaryOp::kSigmoid
                                                   : UnaryOp::kIdentity;
     x_ = r.inputs[0].data();
-    if (c_run != c_in) {
-      pixels_ = in.shape[0] * in.shape[2] * in.shape[3];
-      raw_channels_ = c_in;
-      raw_x_ = x_;
-      padded_x_ = DeviceBuffer(static_cast<size_t>(pixels_ * c_run) * sizeof(uint16_t),
-                               what + ": input widened to 8 channels");
-      x_ = padded_x_.get();
-    }
     y_ = r.outputs[0].data();
     count_ = numel(out.shape);
     channels_ = out.shape[1];
     choose_algorithm(r, what, math);
     FusedConvShape shape;
-    shape.n = in.shape[0], shape.c = c_run, shape.h = in.shape[2], shape.w = in.shape[3];
+    shape.n = in.shape[0], shape.c = in.shape[1], shape.h = in.shape[2], shape.w = in.shape[3];
     shape.k = K, shape.r = R, shape.s = S, shape.out_h = out.shape[2], shape.out_w = out.shape[3];
     shape.pad_h = pads[0], shape.pad_w = pads[1], shape.stride_h = strides[0];
     shape.stride_w = strides[1], shape.dil_h = dil[0], shape.dil_w = dil[1], shape.groups = groups;
     shape.half = elem_ == Elem::kF16;
     shape.silu = act_ == UnaryOp::kSiLU;
-    try_fusing(r, in.shape[0] * c_run * in.shape[2] * in.shape[3], shape);
+    try_fusing(r, numel(in.shape), shape);
   }
 
   void enqueue() override {
     const float one = 1.f, zero = 0.f;
     Context& c = ctx();
-    if (raw_x_) launch_pad_channels_half8(raw_x_, x_, pixels_, raw_channels_, c.s());
     if (graph_fused_) {
       check(graph_fused_->execute(c.cudnn.get(), x_, w_, bias_, y_,
                                   graph_fused_->workspace_bytes() ? c.cudnn_workspace() : nullptr),
@@ -305,7 +290,6 @@ class ConvKernel final : public CudaKernel {
       for (size_t k = 0; k < valid.size(); ++k) {
         const FusedConv& f = *valid[k];
         const double ms = device_ms(c, [&] {
-          if (raw_x_) launch_pad_channels_half8(raw_x_, x_, pixels_, raw_channels_, c.s());
           (void)f.execute(c.cudnn.get(), x_, w_, bias_, y_,
                           f.workspace_bytes() ? c.cudnn_workspace() : nullptr);
         });
@@ -342,11 +326,6 @@ class ConvKernel final : public CudaKernel {
   }
 
   std::unique_ptr<FusedConv> graph_fused_;  // conv + bias (+ SiLU) as one cuDNN operation graph
-  // Set where the input is widened to 8 channels: the arena input, its channels and pixels, and
-  // the widened copy the convolution reads.
-  const void* raw_x_ = nullptr;
-  int64_t raw_channels_ = 0, pixels_ = 0;
-  DeviceBuffer padded_x_;
   TensorDescPtr x_desc_, y_desc_, bias_desc_;
   ActivationDescPtr act_desc_;
   bool fused_ = false;

@@ -134,16 +134,6 @@ __global__ void planes_to_pixels_kernel(const S* src, D* dst, uint32_t pixels, u
   }
 }
 
-// An NHWC FP16 image of c < 8 channels widened to 8 with zeros, a pixel (16 bytes) per thread.
-__global__ void pad_pixels_half8_kernel(const __half* x, uint4* y, uint32_t pixels, uint32_t c) {
-  for (uint32_t p = blockIdx.x * blockDim.x + threadIdx.x; p < pixels;
-       p += gridDim.x * blockDim.x) {
-    __half v[8];
-    for (uint32_t k = 0; k < 8; ++k) v[k] = k < c ? x[p * c + k] : __ushort_as_half(0);
-    y[p] = *reinterpret_cast<const uint4*>(v);
-  }
-}
-
 // NCHW <-> NHWC as a batched transpose of [rows, cols] matrices (NCHW -> NHWC: rows = C,
 // cols = H * W; back: the other way round) through a shared-memory tile, so that both the reads
 // and the writes are coalesced. The element-wise kernel above reads one side with a stride of C,
@@ -461,14 +451,6 @@ void launch_cast(const void* src, Elem src_elem, bool src_nhwc, void* dst, Elem 
     });
   });
   check_launch("cast kernel");
-}
-
-void launch_pad_channels_half8(const void* x, void* y, int64_t pixels, int64_t c, cudaStream_t s) {
-  if (c > 8 || !fits32(pixels * 8)) unsupported("cuda: channel padding takes at most 8 channels");
-  pad_pixels_half8_kernel<<<blocks_for(pixels), kThreads, 0, s>>>(
-      static_cast<const __half*>(x), static_cast<uint4*>(y), static_cast<uint32_t>(pixels),
-      static_cast<uint32_t>(c));
-  check_launch("channel padding kernel");
 }
 
 void launch_bias_act(void* y, Elem e, const void* bias, int64_t count, int64_t channels,

@@ -27,9 +27,6 @@ enum class BinaryOp : int { kAdd, kSub, kMul, kDiv, kMax, kMin };
 void launch_cast(const void* src, Elem src_elem, bool src_nhwc, void* dst, Elem dst_elem,
                  bool dst_nhwc, int64_t n, int64_t c, int64_t h, int64_t w, cudaStream_t s);
 
-// y (FP16 NHWC, 8 channels) = x (FP16 NHWC, c <= 8 channels) with zeros in the added channels.
-void launch_pad_channels_half8(const void* x, void* y, int64_t pixels, int64_t c, cudaStream_t s);
-
 // y = act(y + bias[i % channels]) in place; bias may be null.
 void launch_bias_act(void* y, Elem e, const void* bias, int64_t count, int64_t channels,
                      UnaryOp act, cudaStream_t s);
