@@ -56,4 +56,10 @@ std::string cuda_device_description(int device = 0);
 // Needs no GPU, so it is tested everywhere.
 void cuda_assign_formats(Graph& graph, bool half);
 
+// Folds Add(x, Conv(...)) into the Conv as a fourth input (after a -1 placeholder where the Conv
+// has no bias) where the Conv's output feeds only that Add, all three tensors share shape, layout
+// and type, and x is ready before the Conv runs. prepare() applies it with FP16 graph fusion, where
+// cuDNN adds the shortcut in the convolution's epilogue. Returns how many Adds went.
+int cuda_fuse_residual_adds(Graph& graph);
+
 }  // namespace ys

@@ -87,6 +87,11 @@ class ConvKernel final : public CudaKernel {
            : n.activation == Activation::kSigmoid ? UnaryOp::kSigmoid
                                                   : UnaryOp::kIdentity;
     x_ = r.inputs[0].data();
+    if (r.graph.has_input(n, 3)) {  // a shortcut folded in by cuda_fuse_residual_adds
+      const Value& rv = r.input_value(3);
+      YS_CHECK(rv.shape == out.shape && rv.layout == out.layout && rv.dtype == out.dtype, what);
+      residual_ = r.inputs[3].data();
+    }
     y_ = r.outputs[0].data();
     count_ = numel(out.shape);
     channels_ = out.shape[1];
@@ -98,6 +103,7 @@ class ConvKernel final : public CudaKernel {
     shape.stride_w = strides[1], shape.dil_h = dil[0], shape.dil_w = dil[1], shape.groups = groups;
     shape.half = elem_ == Elem::kF16;
     shape.silu = act_ == UnaryOp::kSiLU;
+    shape.residual = residual_ != nullptr;
     try_fusing(r, numel(in.shape), shape);
   }
 
@@ -106,7 +112,8 @@ class ConvKernel final : public CudaKernel {
     Context& c = ctx();
     if (graph_fused_) {
       check(graph_fused_->execute(c.cudnn.get(), x_, w_, bias_, y_,
-                                  graph_fused_->workspace_bytes() ? c.cudnn_workspace() : nullptr),
+                                  graph_fused_->workspace_bytes() ? c.cudnn_workspace() : nullptr,
+                                  residual_),
             "cudnnBackendExecute (fused convolution)");
       return;
     }
@@ -125,6 +132,13 @@ class ConvKernel final : public CudaKernel {
           "cudnnConvolutionForward");
     if (bias_ || act_ != UnaryOp::kIdentity)
       launch_bias_act(y_, elem_, bias_, count_, channels_, act_, c.s());
+    if (residual_) {
+      BinaryShape flat;
+      flat.rank = 1;
+      flat.out[0] = count_;
+      flat.sa[0] = flat.sb[0] = 1;
+      launch_binary(y_, residual_, y_, elem_, BinaryOp::kAdd, flat, count_, true, c.s());
+    }
   }
 
  private:
@@ -232,6 +246,8 @@ class ConvKernel final : public CudaKernel {
     for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
     const double tol = (elem_ == Elem::kF16 ? 2e-2 : 1e-4) * scale;
     if (c.graph_fusion && elem_ == Elem::kF16 && try_graph_fusion(c, shape, want, tol)) return;
+    // cuDNN's legacy fused call adds its z operand before the activation, not after.
+    if (residual_) return;
     const float one = 1.f, zero = 0.f;
     for (cudnnConvolutionFwdAlgo_t algo :
          {algo_, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM}) {
@@ -272,8 +288,8 @@ class ConvKernel final : public CudaKernel {
              c.cudnn.get(), shape, c.workspace_limit, std::max(2, c.fusion_candidates), &why_not)) {
       launch_fill(y_, elem_, count_, 0xbad, c.s());
       if (f->execute(c.cudnn.get(), x_, w_, bias_, y_,
-                     f->workspace_bytes() ? c.cudnn_workspace() : nullptr) !=
-              CUDNN_STATUS_SUCCESS ||
+                     f->workspace_bytes() ? c.cudnn_workspace() : nullptr,
+                     residual_) != CUDNN_STATUS_SUCCESS ||
           cudaStreamSynchronize(c.s()) != cudaSuccess) {
         (void)cudaGetLastError();
         continue;
@@ -291,7 +307,7 @@ class ConvKernel final : public CudaKernel {
         const FusedConv& f = *valid[k];
         const double ms = device_ms(c, [&] {
           (void)f.execute(c.cudnn.get(), x_, w_, bias_, y_,
-                          f.workspace_bytes() ? c.cudnn_workspace() : nullptr);
+                          f.workspace_bytes() ? c.cudnn_workspace() : nullptr, residual_);
         });
         if (ms < best_ms) best_ms = ms, best = k;
       }
@@ -340,6 +356,7 @@ class ConvKernel final : public CudaKernel {
   const void* w_ = nullptr;
   const void* bias_ = nullptr;
   UnaryOp act_ = UnaryOp::kIdentity;
+  const void* residual_ = nullptr;  // added after the activation (a folded shortcut Add)
   void* x_ = nullptr;
   void* y_ = nullptr;
   int64_t count_ = 0, channels_ = 0;

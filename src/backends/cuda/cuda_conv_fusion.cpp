@@ -25,7 +25,8 @@ FusedConv::~FusedConv() = default;
 namespace {
 
 // Tensor UIDs, which the variant pack names the device pointers by.
-constexpr int64_t kX = 1, kW = 2, kB = 3, kY = 4, kConvOut = 5, kBiasOut = 6, kSigmoidOut = 7;
+constexpr int64_t kX = 1, kW = 2, kB = 3, kY = 4, kConvOut = 5, kBiasOut = 6, kSigmoidOut = 7,
+                  kResidual = 8, kActOut = 9;
 // Arena slices are 256-byte aligned and weights and biases come from cudaMalloc. The generic
 // runtime-fusion engines want 128-bit aligned mainloop inputs on support surface 90.
 constexpr int64_t kAlignment = 16;
@@ -213,19 +214,27 @@ std::shared_ptr<FusedConvGraph> build_graph(cudnnHandle_t handle, const FusedCon
   // Intermediates stay FP32 (the docs recommend it; the code generator keeps the virtual type), so
   // FP16 rounds once, at the store of y, as the unfused bias+SiLU kernel's output does.
   void* conv_out = b.tensor("conv_out", kConvOut, CUDNN_DATA_FLOAT, y_dims, y_strides, true);
+  // With a residual, the activation's result is one more FP32 intermediate and the last op adds
+  // the residual tensor into y.
+  void* act_y =
+      s.residual ? b.tensor("act_out", kActOut, CUDNN_DATA_FLOAT, y_dims, y_strides, true) : y;
   void* bias_out = act == Act::kNone
-                       ? y
+                       ? act_y
                        : b.tensor("bias_out", kBiasOut, CUDNN_DATA_FLOAT, y_dims, y_strides, true);
 
   std::vector<void*> ops;
   ops.push_back(b.conv(s, x, w, conv_out));
   ops.push_back(b.pointwise("bias add", CUDNN_POINTWISE_ADD, conv_out, bias, bias_out));
   if (act == Act::kSwish) {
-    ops.push_back(b.pointwise("swish", CUDNN_POINTWISE_SWISH_FWD, bias_out, nullptr, y));
+    ops.push_back(b.pointwise("swish", CUDNN_POINTWISE_SWISH_FWD, bias_out, nullptr, act_y));
   } else if (act == Act::kSigmoidMul) {
     void* sig = b.tensor("sigmoid_out", kSigmoidOut, CUDNN_DATA_FLOAT, y_dims, y_strides, true);
     ops.push_back(b.pointwise("sigmoid", CUDNN_POINTWISE_SIGMOID_FWD, bias_out, nullptr, sig));
-    ops.push_back(b.pointwise("mul", CUDNN_POINTWISE_MUL, bias_out, sig, y));
+    ops.push_back(b.pointwise("mul", CUDNN_POINTWISE_MUL, bias_out, sig, act_y));
+  }
+  if (s.residual) {
+    void* res = b.tensor("residual", kResidual, io, y_dims, y_strides, false);
+    ops.push_back(b.pointwise("residual add", CUDNN_POINTWISE_ADD, act_y, res, y));
   }
 
   g->graph = c.create(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR, "operation graph");
@@ -317,10 +326,10 @@ std::vector<std::unique_ptr<FusedConv>> FusedConv::candidates(cudnnHandle_t hand
   // engines, tried only where no engine takes the swish node.
   std::vector<std::pair<Act, const char*>> forms;
   if (shape.silu) {
-    forms = {{Act::kSwish, "cudnn:fused_conv_bias_silu:eng"},
-             {Act::kSigmoidMul, "cudnn:fused_conv_bias_silu_sigmul:eng"}};
+    forms = {{Act::kSwish, "cudnn:fused_conv_bias_silu"},
+             {Act::kSigmoidMul, "cudnn:fused_conv_bias_silu_sigmul"}};
   } else {
-    forms = {{Act::kNone, "cudnn:fused_conv_bias:eng"}};
+    forms = {{Act::kNone, "cudnn:fused_conv_bias"}};
   }
 
   for (const auto& [act, prefix] : forms) {
@@ -418,7 +427,8 @@ std::vector<std::unique_ptr<FusedConv>> FusedConv::candidates(cudnnHandle_t hand
         f->workspace_bytes_ = static_cast<size_t>(workspace);
         f->engine_index_ = index;
         f->runtime_compiled_ = runtime_compiled;
-        f->name_prefix_ = prefix;
+        f->name_prefix_ = std::string(prefix) + (shape.residual ? "_residual:eng" : ":eng");
+        f->residual_ = shape.residual;
         out.push_back(std::move(f));
       }
     }
@@ -436,19 +446,21 @@ std::string FusedConv::engine_name() const {
 }
 
 cudnnStatus_t FusedConv::execute(cudnnHandle_t handle, const void* x, const void* w, const void* b,
-                                 void* y, void* workspace) const {
+                                 void* y, void* workspace, const void* residual) const {
   cudnnBackendDescriptor_t raw = nullptr;
   cudnnStatus_t status = cudnnBackendCreateDescriptor(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR, &raw);
   if (status != CUDNN_STATUS_SUCCESS) return status;
   const BackendDesc pack(raw);
-  const int64_t uids[4] = {kX, kW, kB, kY};
-  // The API takes non-const pointers for inputs too; cuDNN only reads x, w and b.
-  void* pointers[4] = {const_cast<void*>(x), const_cast<void*>(w), const_cast<void*>(b), y};
-  status =
-      cudnnBackendSetAttribute(raw, CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, 4, uids);
+  const int64_t uids[5] = {kX, kW, kB, kY, kResidual};
+  // The API takes non-const pointers for inputs too; cuDNN only reads x, w, b and the residual.
+  void* pointers[5] = {const_cast<void*>(x), const_cast<void*>(w), const_cast<void*>(b), y,
+                       const_cast<void*>(residual)};
+  const int64_t count = residual_ ? 5 : 4;
+  status = cudnnBackendSetAttribute(raw, CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64,
+                                    count, uids);
   if (status == CUDNN_STATUS_SUCCESS) {
     status = cudnnBackendSetAttribute(raw, CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS,
-                                      CUDNN_TYPE_VOID_PTR, 4, pointers);
+                                      CUDNN_TYPE_VOID_PTR, count, pointers);
   }
   if (status == CUDNN_STATUS_SUCCESS) {
     status = cudnnBackendSetAttribute(raw, CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR,

@@ -25,8 +25,9 @@ struct FusedConvShape {
   int64_t k = 0, r = 1, s = 1;         // filter [K, C/groups, R, S]
   int64_t out_h = 0, out_w = 0;
   int64_t pad_h = 0, pad_w = 0, stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1, groups = 1;
-  bool half = false;  // FP16 data with FP32 compute; else FP32 data, FP32 compute, no TF32
-  bool silu = true;   // bias add then SiLU; false: bias add only
+  bool half = false;      // FP16 data with FP32 compute; else FP32 data, FP32 compute, no TF32
+  bool silu = true;       // bias add then SiLU; false: bias add only
+  bool residual = false;  // then add a tensor of y's shape (a bottleneck's shortcut)
 };
 
 // Owns one cuDNN backend descriptor (cudnnBackendDestroyDescriptor on release).
@@ -60,7 +61,8 @@ class FusedConv {
 
   size_t workspace_bytes() const { return workspace_bytes_; }
   // "cudnn:fused_conv_bias_silu:eng<id>" ("fused_conv_bias" without SiLU; "_sigmul" where SiLU
-  // had to be spelled sigmoid(v) * v), id being cuDNN's global engine index.
+  // had to be spelled sigmoid(v) * v; "_residual" with the shortcut added), id being cuDNN's
+  // global engine index.
   std::string engine_name() const;
   int64_t engine_index() const { return engine_index_; }
   bool runtime_compiled() const { return runtime_compiled_; }
@@ -69,7 +71,7 @@ class FusedConv {
   // allocations), so pointers may change between calls; workspace may be null when
   // workspace_bytes() is 0. Returns cuDNN's status rather than throwing.
   cudnnStatus_t execute(cudnnHandle_t handle, const void* x, const void* w, const void* b, void* y,
-                        void* workspace) const;
+                        void* workspace, const void* residual = nullptr) const;
 
  private:
   FusedConv() = default;
@@ -79,6 +81,7 @@ class FusedConv {
   size_t workspace_bytes_ = 0;
   int64_t engine_index_ = -1;
   bool runtime_compiled_ = false;
+  bool residual_ = false;
   std::string name_prefix_;
 };
 

@@ -4,6 +4,7 @@
 // GPU).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -93,6 +94,35 @@ TEST(CudaFormats, Yolov8nHalfKeepsBoundaryFp32AndFeedsEveryOpItsFormat) {
     EXPECT_TRUE(a.offset >= input.offset + input.bytes || a.offset + a.bytes <= input.offset)
         << g.values[static_cast<size_t>(a.value)].name << " shares the input's bytes";
   }
+}
+
+TEST(CudaFormats, ShortcutAddsFoldIntoTheConvolutionBeforeThem) {
+  // The built-in YOLOv8n needs no test data; its backbone C2f blocks hold 6 shortcut Adds.
+  Graph g = build_builtin_model("yolov8n.yaml", 320);
+  prepare_graph(g);
+  cuda_assign_formats(g, true);
+  auto count = [&](const std::string& op) {
+    return std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op == op; });
+  };
+  const auto adds = count("Add"), convs = count("Conv");
+  EXPECT_EQ(cuda_fuse_residual_adds(g), 6);
+  EXPECT_EQ(count("Add"), adds - 6);
+  EXPECT_EQ(count("Conv"), convs);
+  int with_shortcut = 0;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    if (n.op != "Conv" || !g.has_input(n, 3)) continue;
+    ++with_shortcut;
+    const Value &shortcut = g.input_value(n, 3), &out = g.output_value(n, 0);
+    EXPECT_EQ(shortcut.shape, out.shape) << describe(n);
+    EXPECT_EQ(shortcut.layout, Layout::kNHWC) << describe(n);
+    EXPECT_LT(shortcut.producer, static_cast<int>(k)) << describe(n);
+    EXPECT_EQ(out.producer, static_cast<int>(k)) << describe(n);
+  }
+  EXPECT_EQ(with_shortcut, 6);
+  // Memory is planned for what the nodes read and write, so the rewritten graph still plans.
+  EXPECT_GT(plan_memory(g).arena_bytes, 0u);
+  EXPECT_EQ(cuda_fuse_residual_adds(g), 0) << "a second pass finds nothing left";
 }
 
 TEST(CudaFormats, Fp32KeepsFp32Everywhere) {
