@@ -34,6 +34,7 @@ class CudaBackend final : public Backend {
 
   void prepare(Graph& graph) override {
     cuda_assign_formats(graph, ctx_->half);
+    cuda_concat_split_sources(graph);
     if (ctx_->half && ctx_->graph_fusion) cuda_fuse_residual_adds(graph);
     // A new plan: the kernels created from here on form one capturable forward.
     ctx_->forward = std::make_shared<cuda::Forward>();

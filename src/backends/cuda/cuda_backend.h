@@ -62,4 +62,9 @@ void cuda_assign_formats(Graph& graph, bool half);
 // cuDNN adds the shortcut in the convolution's epilogue. Returns how many Adds went.
 int cuda_fuse_residual_adds(Graph& graph);
 
+// Where a Concat reads all of a Split's outputs in order along the Split's axis (a C2f block's
+// first two parts), it reads the Split's input instead; the Split kernel then skips outputs that
+// nobody reads. prepare() applies it always. Returns how many Splits' runs went.
+int cuda_concat_split_sources(Graph& graph);
+
 }  // namespace ys

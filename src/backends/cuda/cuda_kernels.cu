@@ -242,6 +242,7 @@ __global__ void split_kernel(const T* src, Parts out, I outer, I total, I inner)
     int p = 0;
     while (p + 1 < out.count && a >= start + static_cast<I>(out.len[p]))
       start += static_cast<I>(out.len[p++]);
+    if (!out.ptr[p]) continue;  // an output nobody reads
     const I len = static_cast<I>(out.len[p]);
     static_cast<T*>(out.ptr[p])[(o * len + (a - start)) * inner + ii] = src[i];
   }

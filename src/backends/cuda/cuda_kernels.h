@@ -54,6 +54,7 @@ struct Parts {
 };
 void launch_concat(const Parts& inputs, void* dst, int64_t outer, int64_t total, int64_t inner,
                    size_t elem_bytes, cudaStream_t s);
+// A null output pointer in launch_split skips that part.
 void launch_split(const void* src, const Parts& outputs, int64_t outer, int64_t total,
                   int64_t inner, size_t elem_bytes, cudaStream_t s);
 

@@ -1,5 +1,6 @@
 #include "backends/cuda/cuda_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -135,9 +136,16 @@ std::unique_ptr<Kernel> make_split(const KernelRequest& r) {
   const int64_t axis = physical_axis(in, normalize_axis(r.node, attr_int(r.node, "axis", 0),
                                                         static_cast<int64_t>(in.shape.size())));
   if (r.node.outputs.size() > static_cast<size_t>(kMaxParts)) return nullptr;
+  // After cuda_concat_split_sources a Concat may read the Split's input instead of some of its
+  // outputs; those that nobody reads any more are not written.
+  auto read = [&](int v) {
+    for (const Node& n : r.graph.nodes)
+      if (std::find(n.inputs.begin(), n.inputs.end(), v) != n.inputs.end()) return true;
+    return std::find(r.graph.outputs.begin(), r.graph.outputs.end(), v) != r.graph.outputs.end();
+  };
   Parts parts;
   for (size_t i = 0; i < r.node.outputs.size(); ++i) {
-    parts.ptr[parts.count] = r.outputs[i].data();
+    parts.ptr[parts.count] = read(r.node.outputs[i]) ? r.outputs[i].data() : nullptr;
     parts.len[parts.count++] = physical_shape(r.output_value(i))[static_cast<size_t>(axis)];
   }
   int64_t outer, inner;

@@ -125,6 +125,25 @@ TEST(CudaFormats, ShortcutAddsFoldIntoTheConvolutionBeforeThem) {
   EXPECT_EQ(cuda_fuse_residual_adds(g), 0) << "a second pass finds nothing left";
 }
 
+TEST(CudaFormats, ConcatsReadTheInputOfASplitTheyTakeWhole) {
+  // Each of YOLOv8n's 8 C2f blocks concatenates both halves of its Split, in order, and more.
+  Graph g = build_builtin_model("yolov8n.yaml", 320);
+  prepare_graph(g);
+  cuda_assign_formats(g, true);
+  EXPECT_EQ(cuda_concat_split_sources(g), 8);
+  int splits = 0;
+  for (const Node& n : g.nodes) {
+    if (n.op != "Split" || n.outputs.size() != 2) continue;
+    bool first_read = false;
+    for (const Node& m : g.nodes)
+      for (int v : m.inputs) first_read = first_read || v == n.outputs[0];
+    splits += !first_read;
+  }
+  EXPECT_EQ(splits, 8) << "the first half of each C2f Split is read by nobody now";
+  EXPECT_GT(plan_memory(g).arena_bytes, 0u);
+  EXPECT_EQ(cuda_concat_split_sources(g), 0);
+}
+
 TEST(CudaFormats, Fp32KeepsFp32Everywhere) {
   YS_REQUIRE_TESTDATA("models/yolov8n-coco.onnx");
   Graph g = yolov8n();

@@ -1,8 +1,10 @@
-// The CUDA backend's one graph rewrite beyond formats: a bottleneck's shortcut Add joins the
-// convolution before it, so that cuDNN adds it in the convolution's epilogue (cuda_backend.h).
+// The CUDA backend's graph rewrites beyond formats (cuda_backend.h): a bottleneck's shortcut Add
+// joins the convolution before it, so that cuDNN adds it in the epilogue; and a Concat of all of
+// a Split's outputs in order reads the Split's input instead, so those outputs need not be written.
 #include <vector>
 
 #include "backends/cuda/cuda_backend.h"
+#include "model/op_schema.h"
 
 namespace ys {
 
@@ -51,6 +53,44 @@ int cuda_fuse_residual_adds(Graph& g) {
     for (int o : g.nodes[k].outputs)
       if (o >= 0) g.values[static_cast<size_t>(o)].producer = static_cast<int>(k);
   return fused;
+}
+
+int cuda_concat_split_sources(Graph& g) {
+  int replaced = 0;
+  for (Node& concat : g.nodes) {
+    if (concat.op != "Concat") continue;
+    const Value& out = g.output_value(concat, 0);
+    const int64_t rank = static_cast<int64_t>(out.shape.size());
+    const int64_t axis = normalize_axis(concat, attr_int(concat, "axis", 0), rank);
+    std::vector<int> inputs;
+    for (size_t i = 0; i < concat.inputs.size();) {
+      const int v = concat.inputs[i];
+      const int p = v >= 0 ? g.values[static_cast<size_t>(v)].producer : -1;
+      if (p >= 0) {
+        const Node& split = g.nodes[static_cast<size_t>(p)];
+        const size_t k = split.outputs.size();
+        bool whole = split.op == "Split" && !split.inputs.empty() && split.inputs[0] >= 0 &&
+                     i + k <= concat.inputs.size();
+        for (size_t j = 0; whole && j < k; ++j) whole = concat.inputs[i + j] == split.outputs[j];
+        if (whole) {
+          const Value& x = g.input_value(split, 0);
+          whole = static_cast<int64_t>(x.shape.size()) == rank && x.layout == out.layout &&
+                  x.dtype == out.dtype &&
+                  normalize_axis(split, attr_int(split, "axis", 0), rank) == axis;
+        }
+        if (whole) {
+          inputs.push_back(split.inputs[0]);
+          i += k;
+          ++replaced;
+          continue;
+        }
+      }
+      inputs.push_back(v);
+      ++i;
+    }
+    concat.inputs = std::move(inputs);
+  }
+  return replaced;
 }
 
 }  // namespace ys
