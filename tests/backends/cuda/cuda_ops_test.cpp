@@ -1,7 +1,8 @@
 // The CUDA backend's data-movement kernels against the reference evaluator on random data, FP32
-// and FP16: layout casts (tiled, pairwise FP16 and element-wise), Transpose and Slice (in wide
-// words and not), nearest Resize and MaxPool (16-byte channel groups and the element-wise
-// fallback). Shapes are picked to land on each path and on tile edges. Skips without a GPU.
+// and FP16: layout casts (tiled, pairwise FP16 and element-wise), Sigmoid and the output cast (8
+// halves at a time and not), Transpose and Slice (in wide words and not), nearest Resize and
+// MaxPool (16-byte channel groups and the element-wise fallback). Shapes are picked to land on each
+// path and on tile edges. Skips without a GPU.
 #include <gtest/gtest.h>
 
 #include "backends/cuda/cuda_backend.h"
@@ -65,6 +66,20 @@ TEST(CudaOps, LayoutCastBeforeAReshape) {
         return std::vector<int>{b.op("Reshape", {y, b.int_const({in[0], cout, -1})})};
       });
     }
+  }
+}
+
+TEST(CudaOps, SigmoidAndTheOutputCast) {
+  YS_REQUIRE_GPU();
+  // 2 x 16 x 64 values take the 8-wide FP16 kernels; 1 x 5 x 9 the element-wise ones.
+  for (const Shape& in : {Shape{2, 3, 8, 8}, Shape{1, 3, 3, 3}}) {
+    const int64_t k = in[0] == 2 ? 16 : 5;
+    expect_matches_reference(in, [&](GraphBuilder& b, int x) {
+      const int w = b.random_const({k, 3, 1, 1}, -0.5f, 0.5f);
+      const int y = b.op("Conv", {x, w}, {{"kernel_shape", Ints{1, 1}}});
+      const int flat = b.op("Reshape", {y, b.int_const({in[0], k, -1})});
+      return std::vector<int>{b.op("Sigmoid", {flat})};
+    });
   }
 }
 
