@@ -56,18 +56,7 @@ int fuse_conv_activations(Graph& g) {
     removed[static_cast<size_t>(mul_k)] = true;
     ++fused;
   }
-  std::vector<Node> kept;
-  kept.reserve(g.nodes.size());
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    if (!removed[k]) kept.push_back(std::move(g.nodes[k]));
-  }
-  g.nodes = std::move(kept);
-  for (auto& v : g.values) v.producer = -1;
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    for (int o : g.nodes[k].outputs) {
-      if (o >= 0) g.values[static_cast<size_t>(o)].producer = static_cast<int>(k);
-    }
-  }
+  g.erase_nodes(removed);
   return fused;
 }
 

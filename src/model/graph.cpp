@@ -32,6 +32,21 @@ int Graph::find_value(const std::string& value_name) const {
   return -1;
 }
 
+void Graph::erase_nodes(const std::vector<bool>& drop) {
+  std::vector<Node> kept;
+  kept.reserve(nodes.size());
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    if (!drop[k]) kept.push_back(std::move(nodes[k]));
+  }
+  nodes = std::move(kept);
+  for (auto& v : values) v.producer = -1;
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    for (int o : nodes[k].outputs) {
+      if (o >= 0) values[static_cast<size_t>(o)].producer = static_cast<int>(k);
+    }
+  }
+}
+
 void Graph::prune() {
   std::vector<bool> needed(values.size(), false);
   for (int o : outputs) needed[static_cast<size_t>(o)] = true;
@@ -46,18 +61,8 @@ void Graph::prune() {
       if (i >= 0) needed[static_cast<size_t>(i)] = true;
     }
   }
-  std::vector<Node> kept;
-  kept.reserve(nodes.size());
-  for (size_t k = 0; k < nodes.size(); ++k) {
-    if (keep[k]) kept.push_back(std::move(nodes[k]));
-  }
-  nodes = std::move(kept);
-  for (auto& v : values) v.producer = -1;
-  for (size_t k = 0; k < nodes.size(); ++k) {
-    for (int o : nodes[k].outputs) {
-      if (o >= 0) values[static_cast<size_t>(o)].producer = static_cast<int>(k);
-    }
-  }
+  keep.flip();
+  erase_nodes(keep);
   for (size_t i = 0; i < values.size(); ++i) {
     if (!needed[i] && values[i].is_constant()) values[i].data = Tensor();
   }

@@ -73,6 +73,9 @@ struct Graph {
   // Recomputes producers, drops nodes whose outputs nobody needs, and drops unused values'
   // data (keeps indices stable).
   void prune();
+  // Removes the nodes marked in `drop` (one flag per node), keeping the others' order, and
+  // recomputes producers: how graph rewrites finish.
+  void erase_nodes(const std::vector<bool>& drop);
   int64_t parameter_count() const;
 };
 
