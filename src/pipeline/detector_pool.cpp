@@ -20,9 +20,11 @@ int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, i
   int64_t frames_read = 0, next_batch = 0;
   bool source_ended = false;
   std::map<int64_t, DetectedBatch> done;  // finished batches not yet delivered, by sequence
-  // A worker holds at most one batch beyond the ones waiting here: this many bounds the memory
-  // when one slow batch holds up delivery.
-  const size_t max_waiting = detectors.size() * 2;
+  // Workers detect only batches within this many of the next one to deliver: it bounds the
+  // batches held when one slow batch holds up delivery, and the batch delivery waits for is
+  // always inside the window, so it never waits behind later ones.
+  const int64_t window = static_cast<int64_t>(detectors.size()) * 2;
+  int64_t next_to_deliver = 0;
   int running = static_cast<int>(detectors.size());
   bool quit = false;
   std::exception_ptr failure;
@@ -46,7 +48,7 @@ int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, i
         {
           // Waiting here, before the GPU work, keeps a fast worker from racing far ahead.
           std::unique_lock<std::mutex> lock(done_mutex);
-          done_changed.wait(lock, [&] { return quit || done.size() < max_waiting; });
+          done_changed.wait(lock, [&] { return quit || seq < next_to_deliver + window; });
           if (quit) break;
         }
         std::vector<const Tensor*> images;
@@ -84,6 +86,7 @@ int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, i
       }
       b = std::move(it->second);
       done.erase(it);
+      next_to_deliver = seq + 1;
       done_changed.notify_all();
     }
     if (!deliver(b) || stop) {
