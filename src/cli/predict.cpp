@@ -145,12 +145,15 @@ int run_predict(const Config& c) {
   }
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since
   // a frame of a 4K video is 25 MB.
-  std::unique_ptr<Source> source = prefetch_source(open_source(spec), det.batch() + 2);
-  std::cout << "Source: " << source->describe() << "\n";
   const int stride = c.get_int("vid_stride");
+  std::unique_ptr<Source> source =
+      prefetch_source(stride_source(open_source(spec), stride), det.batch() + 2);
+  std::cout << "Source: " << source->describe() << "\n";
   std::optional<int64_t> total = source->size();
-  std::optional<int64_t> frames_to_run =
-      total ? std::optional<int64_t>((*total + stride - 1) / stride) : std::nullopt;
+  // vid_stride thins videos only: the images of a list or directory all run.
+  std::optional<int64_t> frames_to_run = total;
+  if (total && (is_video_path(spec.source) || spec.source == "synthetic"))
+    frames_to_run = (*total + stride - 1) / stride;
   if (profile) schedule = fit_schedule(schedule, frames_to_run, c.is_set("profile_schedule"));
 
   SinkOptions so;
@@ -172,7 +175,7 @@ int run_predict(const Config& c) {
   }
 
   double pre_ms = 0, inf_ms = 0, post_ms = 0;
-  int64_t images = 0, frames_read = 0;
+  int64_t images = 0;
   const int batch = det.batch();
   // Writes one batch's results and counts its times; false when the output cannot be written,
   // which will not be writable for the next frame either.
@@ -221,7 +224,7 @@ int run_predict(const Config& c) {
     t_start = now_ns();  // loading the extra models is start-up, like loading the first
     bool output_failed = false;
     run_detectors(
-        detectors, *source, stride,
+        detectors, *source,
         [&](DetectedBatch& b) {
           output_failed =
               !emit(b.frames, static_cast<int>(b.frames.size()), b.detections, b.stage_ms);
@@ -244,7 +247,6 @@ int run_predict(const Config& c) {
         more = false;
         break;
       }
-      if (frames_read++ % stride != 0) continue;
       frames[static_cast<size_t>(n++)] = std::move(f);
     }
     if (prof) prof->stage_end(PipelineStage::kRead);

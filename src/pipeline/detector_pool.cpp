@@ -10,14 +10,13 @@
 
 namespace ys {
 
-int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, int stride,
-                      const std::function<bool(DetectedBatch&)>& deliver,
-                      const std::atomic<bool>& stop) {
+void run_detectors(const std::vector<Detector*>& detectors, Source& source,
+                   const std::function<bool(DetectedBatch&)>& deliver,
+                   const std::atomic<bool>& stop) {
   if (detectors.empty()) fail(ErrorKind::kInvalidArgument, "run_detectors: no detector");
-  if (stride < 1) fail(ErrorKind::kInvalidArgument, "vid_stride=", stride, " must be at least 1");
   std::mutex source_mutex, done_mutex;
   std::condition_variable done_changed;
-  int64_t frames_read = 0, next_batch = 0;
+  int64_t next_batch = 0;
   bool source_ended = false;
   std::map<int64_t, DetectedBatch> done;  // finished batches not yet delivered, by sequence
   // Workers detect only batches within this many of the next one to deliver: it bounds the
@@ -38,9 +37,8 @@ int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, i
           std::lock_guard<std::mutex> lock(source_mutex);
           if (source_ended || stop) break;
           Frame f;
-          while (static_cast<int>(b.frames.size()) < det.batch() && source.next(f)) {
-            if (frames_read++ % stride == 0) b.frames.push_back(std::move(f));
-          }
+          while (static_cast<int>(b.frames.size()) < det.batch() && source.next(f))
+            b.frames.push_back(std::move(f));
           if (static_cast<int>(b.frames.size()) < det.batch()) source_ended = true;
           if (b.frames.empty()) break;
           seq = next_batch++;
@@ -98,7 +96,6 @@ int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, i
   }
   for (std::thread& t : threads) t.join();
   if (failure) std::rethrow_exception(failure);
-  return frames_read;
 }
 
 }  // namespace ys

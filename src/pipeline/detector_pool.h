@@ -20,13 +20,12 @@ struct DetectedBatch {
   std::array<double, kPipelineStageCount> stage_ms{};  // the batch's Detector::last_stage_ms()
 };
 
-// Reads batches of up to detectors[i]->batch() frames from `source`, keeping every `stride`-th
-// frame, runs them through the detectors concurrently, and calls `deliver` for each batch in
-// source order. Stops at the end of the source, when `deliver` returns false, or when `stop`
-// becomes true; a detector's or the source's exception is rethrown here once the threads have
-// stopped. Returns the frames read from the source (kept or not).
-int64_t run_detectors(const std::vector<Detector*>& detectors, Source& source, int stride,
-                      const std::function<bool(DetectedBatch&)>& deliver,
-                      const std::atomic<bool>& stop);
+// Reads batches of up to detectors[i]->batch() frames from `source`, runs them through the
+// detectors concurrently, and calls `deliver` for each batch in source order. Stops at the end of
+// the source, when `deliver` returns false, or when `stop` becomes true; a detector's or the
+// source's exception is rethrown here once the threads have stopped.
+void run_detectors(const std::vector<Detector*>& detectors, Source& source,
+                   const std::function<bool(DetectedBatch&)>& deliver,
+                   const std::atomic<bool>& stop);
 
 }  // namespace ys

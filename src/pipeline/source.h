@@ -62,6 +62,11 @@ std::unique_ptr<Source> open_raw_source(std::istream& in, int width, int height,
 // next frames overlaps detection on this one. Frames, skipped inputs and a failure (rethrown from
 // next()) come out in the order `inner` produced them.
 std::unique_ptr<Source> prefetch_source(std::unique_ptr<Source> inner, int depth);
+// Every `stride`-th frame of each video or stream in `inner` (those whose index is a multiple of
+// it); still images all pass. size() and describe() stay the inner source's: they describe the
+// media, not the frames kept. Placed under prefetch_source, the read-ahead holds kept frames
+// only, so it still overlaps detection when most frames are skipped.
+std::unique_ptr<Source> stride_source(std::unique_ptr<Source> inner, int stride);
 std::unique_ptr<Source> open_synthetic_source(int frames, int width, int height, double fps);
 // A video file, stream URL or camera index through cv::VideoCapture; without OpenCV an
 // ys::Error (kUnsupported) that says how to feed video instead.

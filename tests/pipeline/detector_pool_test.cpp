@@ -29,12 +29,11 @@ std::unique_ptr<Source> images_twice() {
   return open_media_files(files, "the shared images twice");
 }
 
-std::vector<DetectedBatch> run(const std::vector<Detector*>& detectors, Source& source,
-                               int stride = 1) {
+std::vector<DetectedBatch> run(const std::vector<Detector*>& detectors, Source& source) {
   std::vector<DetectedBatch> out;
   std::atomic<bool> stop{false};
   run_detectors(
-      detectors, source, stride,
+      detectors, source,
       [&](DetectedBatch& b) {
         out.push_back(std::move(b));
         return true;
@@ -66,12 +65,12 @@ TEST(DetectorPool, TwoDetectorsGiveOneDetectorsResultsInOrder) {
   EXPECT_GT(found, 10u) << "the shared images hold people, fruit and a ball";
 }
 
-TEST(DetectorPool, KeepsEveryStrideThFrameInBatches) {
+TEST(DetectorPool, BatchesAStridedSourceInOrder) {
   DetectorOptions o = cpu_options("yolov8n.yaml", 64);
   o.batch = 2;
   Detector a(o), b(o);
-  auto src = open_synthetic_source(11, 64, 48, 30);
-  const std::vector<DetectedBatch> out = run({&a, &b}, *src, 3);  // frames 0, 3, 6, 9
+  auto src = stride_source(open_synthetic_source(11, 64, 48, 30), 3);
+  const std::vector<DetectedBatch> out = run({&a, &b}, *src);  // frames 0, 3, 6, 9
   ASSERT_EQ(out.size(), 2u);
   ASSERT_EQ(out[0].frames.size(), 2u);
   ASSERT_EQ(out[1].frames.size(), 2u);
@@ -88,11 +87,11 @@ TEST(DetectorPool, StopsWhenDeliveryFailsOrStopIsAsked) {
   std::atomic<bool> stop{false};
   int delivered = 0;
   run_detectors(
-      {&a, &b}, *src, 1, [&](DetectedBatch&) { return ++delivered < 3; }, stop);
+      {&a, &b}, *src, [&](DetectedBatch&) { return ++delivered < 3; }, stop);
   EXPECT_EQ(delivered, 3);
   delivered = 0;
   run_detectors(
-      {&a, &b}, *src, 1,
+      {&a, &b}, *src,
       [&](DetectedBatch&) {
         stop = ++delivered == 2;
         return true;
@@ -124,7 +123,7 @@ TEST(DetectorPool, ASourceFailureComesAfterTheBatchesBeforeIt) {
   std::vector<int64_t> seen;
   try {
     run_detectors(
-        {&a, &b}, src, 1,
+        {&a, &b}, src,
         [&](DetectedBatch& batch) {
           seen.push_back(batch.frames[0].index);
           return true;
@@ -137,7 +136,7 @@ TEST(DetectorPool, ASourceFailureComesAfterTheBatchesBeforeIt) {
   }
   EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2}));
   EXPECT_THROW(run_detectors(
-                   {}, src, 1, [](DetectedBatch&) { return true; }, stop),
+                   {}, src, [](DetectedBatch&) { return true; }, stop),
                Error);
 }
 

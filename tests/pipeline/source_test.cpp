@@ -105,11 +105,12 @@ TEST(PipelineRawSource, CleanEndIsNoError) {
 }
 
 // Frames 0..frames-1 of 1x1 pixels, skipping (and reporting) the ones listed, then failing with
-// an ys::Error when `fail_after` is set: the events a prefetching source must pass on in order.
+// an ys::Error when `fail_after` is set: the events a wrapping source must pass on in order.
 class ScriptedSource : public Source {
  public:
-  ScriptedSource(int frames, std::vector<int> skipped, bool fail_after)
-      : frames_(frames), skipped_(std::move(skipped)), fail_after_(fail_after) {}
+  ScriptedSource(int frames, std::vector<int> skipped, bool fail_after,
+                 FrameKind kind = FrameKind::kVideo)
+      : frames_(frames), skipped_(std::move(skipped)), fail_after_(fail_after), kind_(kind) {}
   bool next(Frame& f) override {
     while (i_ < frames_ && std::find(skipped_.begin(), skipped_.end(), i_) != skipped_.end())
       report("frame " + std::to_string(i_++) + ": corrupt");
@@ -118,6 +119,7 @@ class ScriptedSource : public Source {
       return false;
     }
     f.image = Tensor(DType::kUInt8, {1, 1, 3});
+    f.kind = kind_;
     f.index = i_++;
     return true;
   }
@@ -128,7 +130,52 @@ class ScriptedSource : public Source {
   int frames_, i_ = 0;
   std::vector<int> skipped_;
   bool fail_after_;
+  FrameKind kind_;
 };
+
+std::vector<int64_t> indices_of(Source& src) {
+  std::vector<int64_t> seen;
+  Frame f;
+  while (src.next(f)) seen.push_back(f.index);
+  return seen;
+}
+
+TEST(PipelineStrideSource, KeepsVideoFramesWhoseIndexIsAMultipleOfTheStride) {
+  // Frames 3 and 4 fail to decode: frame 6 is still kept, not the frame after the gap.
+  auto src = stride_source(std::make_unique<ScriptedSource>(10, std::vector<int>{3, 4}, false), 3);
+  EXPECT_EQ(src->describe(), "scripted");
+  EXPECT_EQ(src->size(), 10) << "the media's frames, not the ones kept";
+  Frame f;
+  ASSERT_TRUE(src->next(f));
+  EXPECT_EQ(f.index, 0);
+  EXPECT_TRUE(src->errors().empty());
+  ASSERT_TRUE(src->next(f));
+  EXPECT_EQ(f.index, 6);
+  EXPECT_EQ(src->errors(), (std::vector<std::string>{"frame 3: corrupt", "frame 4: corrupt"}));
+  ASSERT_TRUE(src->next(f));
+  EXPECT_EQ(f.index, 9);
+  EXPECT_FALSE(src->next(f));
+}
+
+TEST(PipelineStrideSource, PassesStillImagesAndFailures) {
+  auto images = stride_source(
+      std::make_unique<ScriptedSource>(5, std::vector<int>{}, false, FrameKind::kImage), 2);
+  EXPECT_EQ(indices_of(*images), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  auto failing = stride_source(std::make_unique<ScriptedSource>(5, std::vector<int>{}, true), 2);
+  Frame f;
+  for (int64_t k : {0, 2, 4}) {
+    ASSERT_TRUE(failing->next(f));
+    EXPECT_EQ(f.index, k);
+  }
+  EXPECT_EQ(kind_of([&] { failing->next(f); }), ErrorKind::kIo);
+  EXPECT_EQ(kind_of([] { stride_source(open_synthetic_source(1, 8, 8, 30), 0); }),
+            ErrorKind::kInvalidArgument);
+}
+
+TEST(PipelineStrideSource, WorksUnderAPrefetch) {
+  auto src = prefetch_source(stride_source(open_synthetic_source(50, 64, 48, 30), 10), 2);
+  EXPECT_EQ(indices_of(*src), (std::vector<int64_t>{0, 10, 20, 30, 40}));
+}
 
 TEST(PipelinePrefetchSource, KeepsFramesAndSkippedInputsInOrder) {
   auto src = prefetch_source(std::make_unique<ScriptedSource>(6, std::vector<int>{1, 5}, false), 2);

@@ -1,0 +1,42 @@
+// vid_stride: every stride-th frame of a video or stream, decided by the frame's own index, so
+// that a frame lost to a decode error does not shift which frames are kept. Still images all pass,
+// as in Ultralytics, where vid_stride thins video only.
+#include "core/error.h"
+#include "pipeline/source.h"
+
+namespace ys {
+namespace {
+
+class StrideSource : public Source {
+ public:
+  StrideSource(std::unique_ptr<Source> inner, int stride)
+      : inner_(std::move(inner)), stride_(stride) {}
+
+  bool next(Frame& frame) override {
+    bool got = inner_->next(frame);
+    while (got && frame.kind != FrameKind::kImage && frame.index % stride_ != 0)
+      got = inner_->next(frame);
+    // The inner source logged its skipped inputs already; they are only passed on.
+    const std::vector<std::string>& all = inner_->errors();
+    for (; relayed_ < all.size(); ++relayed_) record(all[relayed_]);
+    return got;
+  }
+
+  std::string describe() const override { return inner_->describe(); }
+  std::optional<int64_t> size() const override { return inner_->size(); }
+
+ private:
+  std::unique_ptr<Source> inner_;
+  const int stride_;
+  size_t relayed_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> stride_source(std::unique_ptr<Source> inner, int stride) {
+  if (stride < 1) fail(ErrorKind::kInvalidArgument, "vid_stride=", stride, " must be at least 1");
+  if (stride == 1) return inner;
+  return std::make_unique<StrideSource>(std::move(inner), stride);
+}
+
+}  // namespace ys
