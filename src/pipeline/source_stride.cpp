@@ -13,19 +13,28 @@ class StrideSource : public Source {
       : inner_(std::move(inner)), stride_(stride) {}
 
   bool next(Frame& frame) override {
-    bool got = inner_->next(frame);
-    while (got && frame.kind != FrameKind::kImage && frame.index % stride_ != 0)
-      got = inner_->next(frame);
-    // The inner source logged its skipped inputs already; they are only passed on.
-    const std::vector<std::string>& all = inner_->errors();
-    for (; relayed_ < all.size(); ++relayed_) record(all[relayed_]);
-    return got;
+    try {
+      bool got = inner_->next(frame);
+      while (got && frame.kind != FrameKind::kImage && frame.index % stride_ != 0)
+        got = inner_->next(frame);
+      relay_errors();
+      return got;
+    } catch (...) {
+      relay_errors();  // what was skipped before the failure is still reported
+      throw;
+    }
   }
 
   std::string describe() const override { return inner_->describe(); }
   std::optional<int64_t> size() const override { return inner_->size(); }
 
  private:
+  // The inner source logged its skipped inputs already; they are only passed on.
+  void relay_errors() {
+    const std::vector<std::string>& all = inner_->errors();
+    for (; relayed_ < all.size(); ++relayed_) record(all[relayed_]);
+  }
+
   std::unique_ptr<Source> inner_;
   const int stride_;
   size_t relayed_ = 0;

@@ -161,13 +161,15 @@ TEST(PipelineStrideSource, PassesStillImagesAndFailures) {
   auto images = stride_source(
       std::make_unique<ScriptedSource>(5, std::vector<int>{}, false, FrameKind::kImage), 2);
   EXPECT_EQ(indices_of(*images), (std::vector<int64_t>{0, 1, 2, 3, 4}));
-  auto failing = stride_source(std::make_unique<ScriptedSource>(5, std::vector<int>{}, true), 2);
+  auto failing =
+      stride_source(std::make_unique<ScriptedSource>(7, std::vector<int>{5, 6}, true), 2);
   Frame f;
   for (int64_t k : {0, 2, 4}) {
     ASSERT_TRUE(failing->next(f));
     EXPECT_EQ(f.index, k);
   }
   EXPECT_EQ(kind_of([&] { failing->next(f); }), ErrorKind::kIo);
+  EXPECT_EQ(failing->errors().size(), 2u) << "inputs skipped before the failure are kept";
   EXPECT_EQ(kind_of([] { stride_source(open_synthetic_source(1, 8, 8, 30), 0); }),
             ErrorKind::kInvalidArgument);
 }
