@@ -145,15 +145,14 @@ int run_predict(const Config& c) {
   }
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since
   // a frame of a 4K video is 25 MB.
-  const int stride = c.get_int("vid_stride");
-  std::unique_ptr<Source> source =
-      prefetch_source(stride_source(open_source(spec), stride), det.batch() + 2);
+  spec.vid_stride = c.get_int("vid_stride");
+  std::unique_ptr<Source> source = prefetch_source(open_source(spec), det.batch() + 2);
   std::cout << "Source: " << source->describe() << "\n";
   std::optional<int64_t> total = source->size();
   // vid_stride thins videos only: the images of a list or directory all run.
   std::optional<int64_t> frames_to_run = total;
   if (total && (is_video_path(spec.source) || spec.source == "synthetic"))
-    frames_to_run = (*total + stride - 1) / stride;
+    frames_to_run = (*total + spec.vid_stride - 1) / spec.vid_stride;
   if (profile) schedule = fit_schedule(schedule, frames_to_run, c.is_set("profile_schedule"));
 
   SinkOptions so;

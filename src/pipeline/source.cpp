@@ -82,22 +82,26 @@ bool is_video_path(const std::string& path) {
 std::unique_ptr<Source> open_source(const SourceSpec& spec) {
   const std::string& s = spec.source;
   if (s.empty()) fail(ErrorKind::kInvalidArgument, "source is empty");
+  check_vid_stride(spec.vid_stride);
   if (s == "-") {
     if (spec.raw_width <= 0 || spec.raw_height <= 0)
       fail(ErrorKind::kInvalidArgument,
            "source=- reads raw bgr24 frames from stdin and needs their size (width and height)");
-    return open_raw_source(std::cin, spec.raw_width, spec.raw_height, "stdin", spec.raw_fps);
+    return stride_source(
+        open_raw_source(std::cin, spec.raw_width, spec.raw_height, "stdin", spec.raw_fps),
+        spec.vid_stride);
   }
   if (s == "synthetic")
-    return open_synthetic_source(spec.synthetic_frames, spec.synthetic_width, spec.synthetic_height,
-                                 spec.synthetic_fps);
-  if (all_digits(s)) return open_capture_source(s, FrameKind::kStream);
-  if (s.find("://") != std::string::npos) return open_capture_source(s, FrameKind::kStream);
+    return stride_source(open_synthetic_source(spec.synthetic_frames, spec.synthetic_width,
+                                               spec.synthetic_height, spec.synthetic_fps),
+                         spec.vid_stride);
+  if (all_digits(s) || s.find("://") != std::string::npos)
+    return open_capture_source(s, FrameKind::kStream, spec.vid_stride);
   if (s.find_first_of("*?[") != std::string::npos) {
     std::vector<std::string> files = expand_glob(s);
     if (files.empty()) fail(ErrorKind::kNotFound, "source glob ", s, " matches no image or video");
     const size_t n = files.size();
-    return open_media_files(std::move(files), cat(n, " files matching ", s));
+    return open_media_files(std::move(files), cat(n, " files matching ", s), spec.vid_stride);
   }
   std::error_code ec;
   const fs::file_status st = fs::status(s, ec);
@@ -107,9 +111,9 @@ std::unique_ptr<Source> open_source(const SourceSpec& spec) {
     if (files.empty())
       fail(ErrorKind::kNotFound, "source directory ", s, " holds no image or video");
     const size_t n = files.size();
-    return open_media_files(std::move(files), cat(n, " files in ", s));
+    return open_media_files(std::move(files), cat(n, " files in ", s), spec.vid_stride);
   }
-  if (is_video_path(s)) return open_capture_source(s, FrameKind::kVideo);
+  if (is_video_path(s)) return open_capture_source(s, FrameKind::kVideo, spec.vid_stride);
   if (!is_image_path(s))
     fail(ErrorKind::kInvalidArgument, "source ", s,
          ": unsupported file type (images: jpg, png, bmp, tif, webp, ...; videos: mp4, avi, mkv, "

@@ -23,6 +23,7 @@ struct SourceSpec {
   std::string source;
   int raw_width = 0, raw_height = 0;  // frame size for "-"; required there
   double raw_fps = 30;                // for the timestamps of raw frames
+  int vid_stride = 1;  // every n-th frame of videos and streams (0, n, 2n, ...); images all run
   int synthetic_frames = 100;
   int synthetic_width = 640, synthetic_height = 480;
   double synthetic_fps = 30;
@@ -53,8 +54,10 @@ class Source {
 std::unique_ptr<Source> open_source(const SourceSpec& spec);
 
 // The kinds open_source picks from, for callers and tests that know which they want.
-// Files are visited in the given order; videos among them are read frame by frame.
-std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description);
+// Files are visited in the given order; videos among them are read frame by frame, every
+// vid_stride-th one kept.
+std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description,
+                                         int vid_stride = 1);
 // Raw bgr24 frames of width x height from `in`, which must outlive the source.
 std::unique_ptr<Source> open_raw_source(std::istream& in, int width, int height,
                                         std::string name = "stdin", double fps = 30);
@@ -63,14 +66,17 @@ std::unique_ptr<Source> open_raw_source(std::istream& in, int width, int height,
 // next()) come out in the order `inner` produced them.
 std::unique_ptr<Source> prefetch_source(std::unique_ptr<Source> inner, int depth);
 // Every `stride`-th frame of each video or stream in `inner` (those whose index is a multiple of
-// it); still images all pass. size() and describe() stay the inner source's: they describe the
-// media, not the frames kept. Placed under prefetch_source, the read-ahead holds kept frames
-// only, so it still overlaps detection when most frames are skipped.
+// it); still images all pass. For sources that must produce each frame anyway (raw frames on a
+// pipe, synthetic ones); capture sources skip frames themselves, without converting them. size()
+// and describe() stay the inner source's: they describe the media, not the frames kept.
 std::unique_ptr<Source> stride_source(std::unique_ptr<Source> inner, int stride);
+// Throws kInvalidArgument unless stride >= 1, in the words of the vid_stride argument.
+void check_vid_stride(int stride);
 std::unique_ptr<Source> open_synthetic_source(int frames, int width, int height, double fps);
 // A video file, stream URL or camera index through cv::VideoCapture; without OpenCV an
 // ys::Error (kUnsupported) that says how to feed video instead.
-std::unique_ptr<Source> open_capture_source(const std::string& target, FrameKind kind);
+std::unique_ptr<Source> open_capture_source(const std::string& target, FrameKind kind,
+                                            int vid_stride = 1);
 
 // By extension, as Ultralytics' IMG_FORMATS / VID_FORMATS (case-insensitive).
 bool is_image_path(const std::string& path);

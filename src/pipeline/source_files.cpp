@@ -18,7 +18,8 @@ namespace {
 #ifdef YS_HAVE_OPENCV
 class CaptureSource : public Source {
  public:
-  CaptureSource(const std::string& target, FrameKind kind) : target_(target), kind_(kind) {
+  CaptureSource(const std::string& target, FrameKind kind, int stride)
+      : target_(target), kind_(kind), stride_(stride) {
     const bool camera = kind == FrameKind::kStream && !target.empty() &&
                         target.find_first_not_of("0123456789") == std::string::npos;
     const bool opened = camera ? cap_.open(std::stoi(target)) : cap_.open(target);
@@ -36,20 +37,15 @@ class CaptureSource : public Source {
 
   bool next(Frame& frame) override {
     cv::Mat m;
-    while (true) {
-      if (!cap_.read(m) || m.empty()) {
-        // A file that ends before the frame count its header promises is damaged; a stream
-        // ending is simply its end.
-        if (frames_ && index_ < *frames_ && !reported_end_) {
-          reported_end_ = true;
-          report(cat(target_, ": stream ends at frame ", index_, " of ", *frames_,
-                     " (file truncated or corrupt)"));
-        }
-        return false;
+    for (;; ++index_) {
+      // Frames between kept ones are only grabbed: decoded, but never converted to BGR or copied.
+      if (index_ % stride_ != 0) {
+        if (!cap_.grab()) return ended();
+        continue;
       }
+      if (!cap_.read(m) || m.empty()) return ended();
       if (m.type() == CV_8UC3) break;
       report(cat(target_, ": frame ", index_, ": unexpected pixel format, skipped"));
-      ++index_;
     }
     frame.image = Tensor(DType::kUInt8, {m.rows, m.cols, 3});
     cv::Mat dst(m.rows, m.cols, CV_8UC3, frame.image.data());
@@ -73,9 +69,21 @@ class CaptureSource : public Source {
   std::optional<int64_t> size() const override { return frames_; }
 
  private:
+  // A file that ends before the frame count its header promises is damaged; a stream ending is
+  // simply its end.
+  bool ended() {
+    if (frames_ && index_ < *frames_ && !reported_end_) {
+      reported_end_ = true;
+      report(cat(target_, ": stream ends at frame ", index_, " of ", *frames_,
+                 " (file truncated or corrupt)"));
+    }
+    return false;
+  }
+
   cv::VideoCapture cap_;
   std::string target_;
   FrameKind kind_;
+  int stride_;
   std::optional<int64_t> frames_;
   double fps_ = 0;
   int64_t index_ = 0;
@@ -86,8 +94,8 @@ class CaptureSource : public Source {
 
 class MediaListSource : public Source {
  public:
-  MediaListSource(std::vector<std::string> files, std::string description)
-      : files_(std::move(files)), description_(std::move(description)) {
+  MediaListSource(std::vector<std::string> files, std::string description, int stride)
+      : files_(std::move(files)), description_(std::move(description)), stride_(stride) {
     for (const std::string& f : files_) has_video_ = has_video_ || is_video_path(f);
   }
 
@@ -105,7 +113,7 @@ class MediaListSource : public Source {
       const std::string& path = files_[pos_++];
       try {
         if (is_video_path(path)) {
-          video_ = open_capture_source(path, FrameKind::kVideo);
+          video_ = open_capture_source(path, FrameKind::kVideo, stride_);
           video_errors_ = 0;
           continue;
         }
@@ -132,6 +140,7 @@ class MediaListSource : public Source {
  private:
   std::vector<std::string> files_;
   std::string description_;
+  int stride_;
   bool has_video_ = false;
   size_t pos_ = 0;
   std::unique_ptr<Source> video_;
@@ -140,13 +149,17 @@ class MediaListSource : public Source {
 
 }  // namespace
 
-std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description) {
-  return std::make_unique<MediaListSource>(std::move(files), std::move(description));
+std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description,
+                                         int vid_stride) {
+  check_vid_stride(vid_stride);
+  return std::make_unique<MediaListSource>(std::move(files), std::move(description), vid_stride);
 }
 
-std::unique_ptr<Source> open_capture_source(const std::string& target, FrameKind kind) {
+std::unique_ptr<Source> open_capture_source(const std::string& target, FrameKind kind,
+                                            int vid_stride) {
+  check_vid_stride(vid_stride);
 #ifdef YS_HAVE_OPENCV
-  return std::make_unique<CaptureSource>(target, kind);
+  return std::make_unique<CaptureSource>(target, kind, vid_stride);
 #else
   (void)kind;
   fail(ErrorKind::kUnsupported, target,

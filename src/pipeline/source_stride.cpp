@@ -1,6 +1,7 @@
-// vid_stride: every stride-th frame of a video or stream, decided by the frame's own index, so
-// that a frame lost to a decode error does not shift which frames are kept. Still images all pass,
-// as in Ultralytics, where vid_stride thins video only.
+// vid_stride for sources that produce every frame anyway: every stride-th frame of a video or
+// stream, decided by the frame's own index, so that a frame lost to a decode error does not shift
+// which frames are kept. Still images all pass, as in Ultralytics, where vid_stride thins video
+// only.
 #include "core/error.h"
 #include "pipeline/source.h"
 
@@ -42,8 +43,12 @@ class StrideSource : public Source {
 
 }  // namespace
 
-std::unique_ptr<Source> stride_source(std::unique_ptr<Source> inner, int stride) {
+void check_vid_stride(int stride) {
   if (stride < 1) fail(ErrorKind::kInvalidArgument, "vid_stride=", stride, " must be at least 1");
+}
+
+std::unique_ptr<Source> stride_source(std::unique_ptr<Source> inner, int stride) {
+  check_vid_stride(stride);
   if (stride == 1) return inner;
   return std::make_unique<StrideSource>(std::move(inner), stride);
 }
