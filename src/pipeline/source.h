@@ -46,6 +46,11 @@ class Source {
   void report(std::string message);
   // Records one that another source has already reported (and logged).
   void record(std::string message) { errors_.push_back(std::move(message)); }
+  // Records what `inner` has reported since `relayed` (its count of errors already taken), for
+  // sources that wrap another.
+  void relay_errors(const Source& inner, size_t& relayed) {
+    for (; relayed < inner.errors().size(); ++relayed) record(inner.errors()[relayed]);
+  }
 
  private:
   std::vector<std::string> errors_;

@@ -103,9 +103,7 @@ class MediaListSource : public Source {
     while (true) {
       if (video_) {
         const bool got = video_->next(frame);
-        for (size_t i = video_errors_; i < video_->errors().size(); ++i)
-          report(video_->errors()[i]);
-        video_errors_ = video_->errors().size();
+        relay_errors(*video_, video_errors_);  // the video logged them already
         if (got) return true;
         video_.reset();
       }

@@ -18,10 +18,10 @@ class StrideSource : public Source {
       bool got = inner_->next(frame);
       while (got && frame.kind != FrameKind::kImage && frame.index % stride_ != 0)
         got = inner_->next(frame);
-      relay_errors();
+      relay_errors(*inner_, relayed_);
       return got;
     } catch (...) {
-      relay_errors();  // what was skipped before the failure is still reported
+      relay_errors(*inner_, relayed_);  // what was skipped before the failure is still reported
       throw;
     }
   }
@@ -30,12 +30,6 @@ class StrideSource : public Source {
   std::optional<int64_t> size() const override { return inner_->size(); }
 
  private:
-  // The inner source logged its skipped inputs already; they are only passed on.
-  void relay_errors() {
-    const std::vector<std::string>& all = inner_->errors();
-    for (; relayed_ < all.size(); ++relayed_) record(all[relayed_]);
-  }
-
   std::unique_ptr<Source> inner_;
   const int stride_;
   size_t relayed_ = 0;
