@@ -46,7 +46,10 @@ void run_detectors(const std::vector<Detector*>& detectors, Source& source,
         {
           // Waiting here, before the GPU work, keeps a fast worker from racing far ahead.
           std::unique_lock<std::mutex> lock(done_mutex);
-          done_changed.wait(lock, [&] { return quit || seq < next_to_deliver + window; });
+          // After a failure the batch in hand is still detected, past the window if need be:
+          // a failed batch never arrives, so the window would never move again.
+          done_changed.wait(lock,
+                            [&] { return quit || failure || seq < next_to_deliver + window; });
           if (quit) break;
         }
         std::vector<const Tensor*> images;
@@ -58,9 +61,15 @@ void run_detectors(const std::vector<Detector*>& detectors, Source& source,
         done_changed.notify_all();
       }
     } catch (...) {
+      // Not `quit`: the other workers finish the batches they hold, so every batch read before
+      // the failure is still delivered; they only stop reading.
+      {
+        std::lock_guard<std::mutex> lock(source_mutex);
+        source_ended = true;
+      }
       std::lock_guard<std::mutex> lock(done_mutex);
       if (!failure) failure = std::current_exception();
-      quit = true;
+      done_changed.notify_all();
     }
     std::lock_guard<std::mutex> lock(done_mutex);
     --running;
@@ -73,8 +82,8 @@ void run_detectors(const std::vector<Detector*>& detectors, Source& source,
     DetectedBatch b;
     {
       std::unique_lock<std::mutex> lock(done_mutex);
-      // After a failure the other workers finish the batch in hand and stop, so everything
-      // finished before it is still delivered.
+      // After a failure everything before the failed batch is still delivered; a batch that
+      // never comes ends the run once every worker has stopped.
       done_changed.wait(lock, [&] { return done.count(seq) || running == 0; });
       auto it = done.find(seq);
       if (it == done.end() || stop) {

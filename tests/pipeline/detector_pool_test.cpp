@@ -100,11 +100,12 @@ TEST(DetectorPool, StopsWhenDeliveryFailsOrStopIsAsked) {
   EXPECT_EQ(delivered, 2);
 }
 
-// Three good frames, then an I/O error from the source.
+// `good` frames, then an I/O error from the source.
 class FailingSource : public Source {
  public:
+  explicit FailingSource(int good = 3) : good_(good) {}
   bool next(Frame& f) override {
-    if (i_ == 3) fail(ErrorKind::kIo, "camera 0: the device went away");
+    if (i_ == good_) fail(ErrorKind::kIo, "camera 0: the device went away");
     f.image = Tensor(DType::kUInt8, {48, 64, 3});
     f.index = i_++;
     return true;
@@ -112,18 +113,18 @@ class FailingSource : public Source {
   std::string describe() const override { return "failing"; }
 
  private:
+  int good_;
   int i_ = 0;
 };
 
-TEST(DetectorPool, ASourceFailureComesAfterTheBatchesBeforeIt) {
-  const DetectorOptions o = cpu_options("yolov8n.yaml", 64);
-  Detector a(o), b(o);
-  FailingSource src;
+// The indices of the batches delivered before run_detectors rethrows the source's failure.
+std::vector<int64_t> delivered_before_failure(const std::vector<Detector*>& detectors,
+                                              Source& src) {
   std::atomic<bool> stop{false};
   std::vector<int64_t> seen;
   try {
     run_detectors(
-        {&a, &b}, src,
+        detectors, src,
         [&](DetectedBatch& batch) {
           seen.push_back(batch.frames[0].index);
           return true;
@@ -134,10 +135,33 @@ TEST(DetectorPool, ASourceFailureComesAfterTheBatchesBeforeIt) {
     EXPECT_EQ(e.kind(), ErrorKind::kIo);
     EXPECT_NE(std::string(e.what()).find("the device went away"), std::string::npos);
   }
-  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2}));
+  return seen;
+}
+
+TEST(DetectorPool, ASourceFailureComesAfterTheBatchesBeforeIt) {
+  const DetectorOptions o = cpu_options("yolov8n.yaml", 64);
+  Detector a(o), b(o);
+  FailingSource src;
+  EXPECT_EQ(delivered_before_failure({&a, &b}, src), (std::vector<int64_t>{0, 1, 2}));
+  std::atomic<bool> stop{false};
   EXPECT_THROW(run_detectors(
                    {}, src, [](DetectedBatch&) { return true; }, stop),
                Error);
+}
+
+// One slow detector holds back delivery, so the fast ones fill the reorder window and one waits
+// at its edge with a batch in hand when the other reads the failure. That batch was read before
+// the failure and must still be delivered: CI once lost such a batch to the failure's stop.
+TEST(DetectorPool, ABatchWaitingAtTheWindowIsDeliveredAfterASourceFailure) {
+  Detector slow(cpu_options("yolov8n.yaml", 320)), fast1(cpu_options("yolov8n.yaml", 32)),
+      fast2(cpu_options("yolov8n.yaml", 32));
+  constexpr int kGood = 7;  // the window is 6 batches; the 7th waits at its edge
+  std::vector<int64_t> all(kGood);
+  for (int i = 0; i < kGood; ++i) all[static_cast<size_t>(i)] = i;
+  for (int round = 0; round < 5; ++round) {
+    FailingSource src(kGood);
+    EXPECT_EQ(delivered_before_failure({&slow, &fast1, &fast2}, src), all) << "round " << round;
+  }
 }
 
 }  // namespace
