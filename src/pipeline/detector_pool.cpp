@@ -78,32 +78,43 @@ void run_detectors(const std::vector<Detector*>& detectors, Source& source,
 
   std::vector<std::thread> threads;
   for (Detector* d : detectors) threads.emplace_back(work, std::ref(*d));
-  for (int64_t seq = 0;; ++seq) {
-    DetectedBatch b;
-    {
-      std::unique_lock<std::mutex> lock(done_mutex);
-      // After a failure everything before the failed batch is still delivered; a batch that
-      // never comes ends the run once every worker has stopped.
-      done_changed.wait(lock, [&] { return done.count(seq) || running == 0; });
-      auto it = done.find(seq);
-      if (it == done.end() || stop) {
+  // A throwing `deliver` must still stop and join the workers: a joinable std::thread's
+  // destructor would end the process.
+  std::exception_ptr delivery_failure;
+  try {
+    for (int64_t seq = 0;; ++seq) {
+      DetectedBatch b;
+      {
+        std::unique_lock<std::mutex> lock(done_mutex);
+        // After a failure everything before the failed batch is still delivered; a batch that
+        // never comes ends the run once every worker has stopped.
+        done_changed.wait(lock, [&] { return done.count(seq) || running == 0; });
+        auto it = done.find(seq);
+        if (it == done.end() || stop) {
+          quit = true;
+          done_changed.notify_all();
+          break;
+        }
+        b = std::move(it->second);
+        done.erase(it);
+        next_to_deliver = seq + 1;
+        done_changed.notify_all();
+      }
+      if (!deliver(b) || stop) {
+        std::lock_guard<std::mutex> lock(done_mutex);
         quit = true;
         done_changed.notify_all();
         break;
       }
-      b = std::move(it->second);
-      done.erase(it);
-      next_to_deliver = seq + 1;
-      done_changed.notify_all();
     }
-    if (!deliver(b) || stop) {
-      std::lock_guard<std::mutex> lock(done_mutex);
-      quit = true;
-      done_changed.notify_all();
-      break;
-    }
+  } catch (...) {
+    delivery_failure = std::current_exception();
+    std::lock_guard<std::mutex> lock(done_mutex);
+    quit = true;
+    done_changed.notify_all();
   }
   for (std::thread& t : threads) t.join();
+  if (delivery_failure) std::rethrow_exception(delivery_failure);
   if (failure) std::rethrow_exception(failure);
 }
 

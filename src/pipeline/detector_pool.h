@@ -23,7 +23,7 @@ struct DetectedBatch {
 // Reads batches of up to detectors[i]->batch() frames from `source`, runs them through the
 // detectors concurrently, and calls `deliver` for each batch in source order. Stops at the end of
 // the source, when `deliver` returns false, or when `stop` becomes true; a detector's or the
-// source's exception is rethrown here once the threads have stopped.
+// source's exception, or one from `deliver`, is rethrown here once the threads have stopped.
 void run_detectors(const std::vector<Detector*>& detectors, Source& source,
                    const std::function<bool(DetectedBatch&)>& deliver,
                    const std::atomic<bool>& stop);

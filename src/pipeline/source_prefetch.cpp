@@ -15,7 +15,10 @@ namespace {
 class PrefetchSource : public Source {
  public:
   PrefetchSource(std::unique_ptr<Source> inner, int depth)
-      : inner_(std::move(inner)), depth_(static_cast<size_t>(depth)) {
+      : inner_(std::move(inner)),
+        depth_(static_cast<size_t>(depth)),
+        description_(inner_->describe()),
+        size_(inner_->size()) {
     thread_ = std::thread([this] { produce(); });
   }
 
@@ -46,8 +49,8 @@ class PrefetchSource : public Source {
     return true;
   }
 
-  std::string describe() const override { return inner_->describe(); }
-  std::optional<int64_t> size() const override { return inner_->size(); }
+  std::string describe() const override { return description_; }
+  std::optional<int64_t> size() const override { return size_; }
 
  private:
   // A frame, and what the inner source skipped on the way to it: its errors surface in the order
@@ -98,6 +101,10 @@ class PrefetchSource : public Source {
 
   std::unique_ptr<Source> inner_;
   const size_t depth_;
+  // Taken before the thread starts: a decoder (cv::VideoCapture) is not safe to query from this
+  // thread while the other one reads from it.
+  const std::string description_;
+  const std::optional<int64_t> size_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Item> queue_;

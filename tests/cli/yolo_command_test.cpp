@@ -205,11 +205,15 @@ bool has_finding(const json& advice, const std::string& id) {
 
 // Warnings a clean input must not produce. threads.contended and latency.spikes are left out:
 // they report load from other processes, which is real on a shared test machine.
+// Warnings the run's input or model should not raise. The rules driven by measured time alone
+// (contended cores, spikes, decoding that falls behind inference) are left out: on a loaded CI
+// machine they can be true of the machine, and the advisor tests check them on fixed figures.
 std::string false_alarms(const json& advice) {
   std::string s;
   for (const auto& f : advice) {
     const std::string id = f["id"];
-    if (f["severity"] != "info" && id != "threads.contended" && id != "latency.spikes")
+    if (f["severity"] != "info" && id != "threads.contended" && id != "latency.spikes" &&
+        id != "pipeline.input_bound")
       s += id + " ";
   }
   return s;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 
 #include "core/error.h"
 #include "pipeline/detector_pool.h"
@@ -97,6 +98,23 @@ TEST(DetectorPool, StopsWhenDeliveryFailsOrStopIsAsked) {
         return true;
       },
       stop);
+  EXPECT_EQ(delivered, 2);
+}
+
+TEST(DetectorPool, AnExceptionFromDeliveryStopsTheWorkersAndComesBack) {
+  const DetectorOptions o = cpu_options("yolov8n.yaml", 64);
+  Detector a(o), b(o);
+  auto src = open_synthetic_source(1000, 64, 48, 30);
+  std::atomic<bool> stop{false};
+  int delivered = 0;
+  EXPECT_THROW(run_detectors(
+                   {&a, &b}, *src,
+                   [&](DetectedBatch&) -> bool {
+                     if (++delivered == 2) throw std::runtime_error("disk full");
+                     return true;
+                   },
+                   stop),
+               std::runtime_error);
   EXPECT_EQ(delivered, 2);
 }
 

@@ -35,8 +35,9 @@ class FakeNvml {
   void* handle_;
 };
 
+// Up to 30 s: a loaded CI machine can leave the sampler's thread unscheduled for a while.
 std::vector<NvmlSample> wait_for_samples(const NvmlSampler& s, size_t n) {
-  for (int i = 0; i < 400 && s.samples().size() < n; ++i) std::this_thread::sleep_for(5ms);
+  for (int i = 0; i < 6000 && s.samples().size() < n; ++i) std::this_thread::sleep_for(5ms);
   return s.samples();
 }
 
@@ -152,7 +153,7 @@ TEST(NvmlSampler, StopReturnsPromptlyWithinALongPeriod) {
   wait_for_samples(s, 1);
   const auto t0 = std::chrono::steady_clock::now();
   s.stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s) << "stop() waited out the 60 s period";
   EXPECT_EQ(s.samples().size(), 1u);
 }
 

@@ -178,7 +178,8 @@ TEST_F(ReportServerTest, WaitReturnsOnSigterm) {
   ys::ReportServer server(served_.string());
   std::thread killer([] {
     // Signal only once wait() has put its handler in place, or SIGTERM would end the test run.
-    for (int i = 0; i < 5000; ++i) {
+    // Up to a minute: a loaded CI machine may be slow to reach wait().
+    for (int i = 0; i < 60000; ++i) {
       struct sigaction current {};
       sigaction(SIGTERM, nullptr, &current);
       if (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN) break;
