@@ -203,8 +203,6 @@ bool has_finding(const json& advice, const std::string& id) {
   return false;
 }
 
-// Warnings a clean input must not produce. threads.contended and latency.spikes are left out:
-// they report load from other processes, which is real on a shared test machine.
 // Warnings the run's input or model should not raise. The rules driven by measured time alone
 // (contended cores, spikes, decoding that falls behind inference) are left out: on a loaded CI
 // machine they can be true of the machine, and the advisor tests check them on fixed figures.
