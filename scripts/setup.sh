@@ -41,12 +41,12 @@ log() { echo "[setup] $*"; }
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libdnnl-dev
+  libdnnl-dev ocl-icd-opencl-dev opencl-headers
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
   libjpeg-dev libpng-dev
   nlohmann-json3-dev libcpp-httplib-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libonnx-testdata
-  clang-format
+  clang-format clang libclang-rt-14-dev
 )
 [[ $WITH_CHROMIUM == 1 ]] && PACKAGES+=(chromium)
 
