@@ -3,7 +3,6 @@
 #include <dlfcn.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "core/clock.h"
@@ -117,9 +116,7 @@ NvmlSample sanitize_nvml_sample(NvmlSample s) {
 }
 
 NvmlSampler::NvmlSampler(std::vector<int> devices, int period_ms, const std::string& library)
-    : lib_(std::make_unique<Library>()),
-      devices_(std::move(devices)),
-      period_ms_(std::max(1, period_ms)) {
+    : lib_(std::make_unique<Library>()), devices_(std::move(devices)) {
   Library& l = *lib_;
   l.handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!l.handle) {
@@ -171,46 +168,15 @@ NvmlSampler::NvmlSampler(std::vector<int> devices, int period_ms, const std::str
     return;
   }
   available_ = true;
-  running_ = true;
-  thread_ = std::thread([this] { loop(); });
+  sampler_.start(period_ms, PeriodicSampler<NvmlSample>::FirstReading::kAtStart,
+                 [this](std::vector<NvmlSample>& out) {
+                   for (const auto& [index, device] : lib_->devices)
+                     out.push_back(lib_->read(index, device));
+                 });
 }
 
 NvmlSampler::~NvmlSampler() {
   stop();
-}
-
-void NvmlSampler::stop() {
-  running_ = false;
-  if (thread_.joinable()) thread_.join();
-}
-
-std::vector<NvmlSample> NvmlSampler::samples() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return samples_;
-}
-
-void NvmlSampler::loop() {
-  using std::chrono::milliseconds;
-  // Samples on a fixed schedule so that a slow NVML call does not stretch the period.
-  auto next = std::chrono::steady_clock::now();
-  while (running_) {
-    std::vector<NvmlSample> batch;
-    for (const auto& [index, device] : lib_->devices) batch.push_back(lib_->read(index, device));
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      samples_.insert(samples_.end(), batch.begin(), batch.end());
-    }
-    next += milliseconds(period_ms_);
-    // After a stall (a suspended process, a hung driver call) resume the schedule from now
-    // rather than catching up with a burst of samples.
-    if (std::chrono::steady_clock::now() > next + milliseconds(period_ms_))
-      next = std::chrono::steady_clock::now();
-    // Sleep in short slices so that stop() returns promptly.
-    while (running_ && std::chrono::steady_clock::now() < next) {
-      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-          milliseconds(5), next - std::chrono::steady_clock::now()));
-    }
-  }
 }
 
 }  // namespace ys

@@ -4,14 +4,12 @@
 // utilisation above 100%, a temperature of 0) are dropped from the sample rather than reported.
 #pragma once
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "profiler/gpu_trace.h"
+#include "profiler/periodic_sampler.h"
 
 namespace ys {
 
@@ -26,22 +24,18 @@ class NvmlSampler {
 
   bool available() const { return available_; }
   const std::string& why() const { return why_; }  // why it is unavailable
-  void stop();
-  std::vector<NvmlSample> samples() const;
+  void stop() { sampler_.stop(); }
+  std::vector<NvmlSample> samples() const { return sampler_.samples(); }
 
  private:
   struct Library;
-  void loop();
 
   std::unique_ptr<Library> lib_;
   std::vector<int> devices_;
-  int period_ms_;
   bool available_ = false;
   std::string why_;
-  std::atomic<bool> running_{false};
-  mutable std::mutex mu_;
-  std::vector<NvmlSample> samples_;
-  std::thread thread_;
+  // Last, so that its thread, which reads lib_, is joined before lib_ is unloaded.
+  PeriodicSampler<NvmlSample> sampler_;
 };
 
 // Drops what NVML cannot have meant: utilisations outside 0-100%, zero or absurd temperatures

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -36,43 +35,26 @@ int64_t process_rss_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-ResourceSampler::ResourceSampler(int period_ms) : period_ms_(period_ms) {
-  thread_ = std::thread([this] { loop(); });
+ResourceSampler::ResourceSampler(int period_ms)
+    : last_t_(now_ns()), last_cpu_(process_cpu_time_ns()) {
+  // The first reading waits one period: CPU use is a rate over the time since the previous one.
+  sampler_.start(period_ms, PeriodicSampler<ResourceSample>::FirstReading::kAfterOnePeriod,
+                 [this](std::vector<ResourceSample>& out) {
+                   const int64_t t = now_ns(), cpu = process_cpu_time_ns();
+                   ResourceSample s;
+                   s.t_ns = t;
+                   s.cpu_percent = t > last_t_ ? 100.0 * static_cast<double>(cpu - last_cpu_) /
+                                                     static_cast<double>(t - last_t_)
+                                               : 0;
+                   s.rss_bytes = process_rss_bytes();
+                   last_t_ = t;
+                   last_cpu_ = cpu;
+                   out.push_back(s);
+                 });
 }
 
 ResourceSampler::~ResourceSampler() {
   stop();
-}
-
-void ResourceSampler::stop() {
-  running_ = false;
-  if (thread_.joinable()) thread_.join();
-}
-
-std::vector<ResourceSample> ResourceSampler::samples() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return samples_;
-}
-
-void ResourceSampler::loop() {
-  int64_t last_t = now_ns(), last_cpu = process_cpu_time_ns();
-  while (running_) {
-    // Sleep in short slices so stop() returns promptly.
-    for (int waited = 0; waited < period_ms_ && running_; waited += 10) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    const int64_t t = now_ns(), cpu = process_cpu_time_ns();
-    ResourceSample s;
-    s.t_ns = t;
-    s.cpu_percent =
-        t > last_t ? 100.0 * static_cast<double>(cpu - last_cpu) / static_cast<double>(t - last_t)
-                   : 0;
-    s.rss_bytes = process_rss_bytes();
-    last_t = t;
-    last_cpu = cpu;
-    std::lock_guard<std::mutex> lock(mu_);
-    samples_.push_back(s);
-  }
 }
 
 }  // namespace ys

@@ -2,11 +2,10 @@
 // /proc at a fixed period. It runs beside the pipeline, so sampling never sits on the hot path.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 #include <vector>
+
+#include "profiler/periodic_sampler.h"
 
 namespace ys {
 
@@ -23,17 +22,13 @@ class ResourceSampler {
   ResourceSampler(const ResourceSampler&) = delete;
   ResourceSampler& operator=(const ResourceSampler&) = delete;
 
-  void stop();
-  std::vector<ResourceSample> samples() const;
+  void stop() { sampler_.stop(); }
+  std::vector<ResourceSample> samples() const { return sampler_.samples(); }
 
  private:
-  void loop();
-
-  int period_ms_;
-  std::atomic<bool> running_{true};
-  mutable std::mutex mu_;
-  std::vector<ResourceSample> samples_;
-  std::thread thread_;
+  int64_t last_t_ = 0;
+  int64_t last_cpu_ = 0;
+  PeriodicSampler<ResourceSample> sampler_;
 };
 
 // One reading of /proc/self: CPU time used so far (ns) and resident bytes; zeros where /proc is
