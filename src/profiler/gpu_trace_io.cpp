@@ -25,111 +25,236 @@ constexpr GpuMemoryKind kMemoryKinds[] = {GpuMemoryKind::kUnknown, GpuMemoryKind
                                           GpuMemoryKind::kPinned, GpuMemoryKind::kDevice,
                                           GpuMemoryKind::kManaged};
 
+// ---- the fields of each record, listed once for writing and reading ----
+// Fields<R>::each(record, f) calls f(key, member) for every member that the file stores; the
+// writer and the reader both walk it, so a field added here is written and read back.
+
+template <typename T>
+struct Fields {
+  static constexpr bool kIsRecord = false;
+};
+
+template <typename T>
+concept Record = Fields<std::remove_const_t<T>>::kIsRecord;
+
+template <>
+struct Fields<GpuDeviceInfo> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& d, F&& f) {
+    f("id", d.id);
+    f("name", d.name);
+    f("cc_major", d.cc_major);
+    f("cc_minor", d.cc_minor);
+    f("sm_count", d.sm_count);
+    f("memory_bytes", d.memory_bytes);
+    f("sm_clock_mhz", d.sm_clock_mhz);
+    f("peak_fp32_tflops", d.peak_fp32_tflops);
+    f("peak_fp16_tflops", d.peak_fp16_tflops);
+    f("peak_bandwidth_gbs", d.peak_bandwidth_gbs);
+    f("tensor_cores", d.tensor_cores);
+  }
+};
+
+template <>
+struct Fields<GpuKernelRecord> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& k, F&& f) {
+    f("name", k.name);
+    f("device", k.device);
+    f("stream", k.stream);
+    f("start_ns", k.start_ns);
+    f("end_ns", k.end_ns);
+    f("grid", k.grid);
+    f("block", k.block);
+    f("registers", k.registers);
+    f("shared_bytes", k.shared_bytes);
+    f("frame", k.frame);
+    f("step", k.step);
+    f("from_graph", k.from_graph);
+    f("correlation", k.correlation);
+  }
+};
+
+template <>
+struct Fields<GpuCopyRecord> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& c, F&& f) {
+    f("kind", c.kind);
+    f("src", c.src);
+    f("dst", c.dst);
+    f("bytes", c.bytes);
+    f("device", c.device);
+    f("stream", c.stream);
+    f("start_ns", c.start_ns);
+    f("end_ns", c.end_ns);
+    f("frame", c.frame);
+    f("step", c.step);
+    f("from_graph", c.from_graph);
+    f("correlation", c.correlation);
+  }
+};
+
+template <>
+struct Fields<GpuSyncRecord> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& s, F&& f) {
+    f("what", s.what);
+    f("device", s.device);
+    f("stream", s.stream);
+    f("start_ns", s.start_ns);
+    f("end_ns", s.end_ns);
+    f("frame", s.frame);
+  }
+};
+
+template <>
+struct Fields<GpuApiRecord> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& a, F&& f) {
+    f("name", a.name);
+    f("start_ns", a.start_ns);
+    f("end_ns", a.end_ns);
+    f("thread", a.thread);
+    f("frame", a.frame);
+    f("step", a.step);
+    f("correlation", a.correlation);
+    f("launches_kernel", a.launches_kernel);
+  }
+};
+
+template <>
+struct Fields<GpuHostFrame> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& h, F&& f) {
+    f("frame", h.frame);
+    f("begin_ns", h.begin_ns);
+    f("end_ns", h.end_ns);
+  }
+};
+
+template <>
+struct Fields<GpuLayerRef> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& l, F&& f) {
+    f("id", l.id);
+    f("label", l.label);
+    f("type", l.type);
+    f("stage", l.stage);
+    f("steps", l.steps);
+    f("flops", l.flops);
+    f("bytes", l.bytes);
+  }
+};
+
+template <>
+struct Fields<GpuSpanFrame> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& s, F&& f) {
+    f("frame", s.frame);
+    f("ms", s.ms);
+  }
+};
+
+template <>
+struct Fields<NvmlSample> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& s, F&& f) {
+    f("t_ns", s.t_ns);
+    f("device", s.device);
+    f("gpu_util_pct", s.gpu_util_pct);
+    f("mem_util_pct", s.mem_util_pct);
+    f("mem_used_bytes", s.mem_used_bytes);
+    f("mem_total_bytes", s.mem_total_bytes);
+    f("sm_clock_mhz", s.sm_clock_mhz);
+    f("mem_clock_mhz", s.mem_clock_mhz);
+    f("temperature_c", s.temperature_c);
+    f("power_w", s.power_w);
+    f("power_limit_w", s.power_limit_w);
+    f("throttle_reasons", s.throttle_reasons);
+  }
+};
+
+// The whole trace less "format" and "version", which are written first and checked before the
+// rest is read.
+template <>
+struct Fields<GpuTrace> {
+  static constexpr bool kIsRecord = true;
+  template <typename R, typename F>
+  static void each(R& t, F&& f) {
+    f("detail", t.detail);
+    f("devices", t.devices);
+    f("window_begin_ns", t.window_begin_ns);
+    f("window_end_ns", t.window_end_ns);
+    f("span_starts", t.span_starts);
+    f("span_frames", t.span_frames);
+    f("kernels_per_run", t.kernels_per_run);
+    f("cuda_graph", t.cuda_graph);
+    f("cupti", t.cupti);
+    f("cupti_why", t.cupti_why);
+    f("kernels", t.kernels);
+    f("copies", t.copies);
+    f("syncs", t.syncs);
+    f("api", t.api);
+    f("dropped_records", t.dropped_records);
+    f("clock_scale", t.clock_scale);
+    f("clock_offset_ns", t.clock_offset_ns);
+    f("nvml", t.nvml);
+    f("nvml_why", t.nvml_why);
+    f("samples", t.samples);
+    f("profile_start_ns", t.profile_start_ns);
+    f("host_frames", t.host_frames);
+    f("layers", t.layers);
+  }
+};
+
 // ---- writing ----
 
-json dims(const int (&d)[3]) {
+template <typename T>
+json to_json_value(const T& v) {
+  return json(v);
+}
+
+json to_json_value(const int (&d)[3]) {
   return json::array({d[0], d[1], d[2]});
 }
 
-template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
+json to_json_value(GpuCopyKind k) {
+  return copy_kind_name(k);
 }
 
-json to_json_value(const GpuDeviceInfo& d) {
-  return {{"id", d.id},
-          {"name", d.name},
-          {"cc_major", d.cc_major},
-          {"cc_minor", d.cc_minor},
-          {"sm_count", d.sm_count},
-          {"memory_bytes", d.memory_bytes},
-          {"sm_clock_mhz", d.sm_clock_mhz},
-          {"peak_fp32_tflops", d.peak_fp32_tflops},
-          {"peak_fp16_tflops", d.peak_fp16_tflops},
-          {"peak_bandwidth_gbs", d.peak_bandwidth_gbs},
-          {"tensor_cores", d.tensor_cores}};
-}
-
-json to_json_value(const GpuKernelRecord& k) {
-  return {{"name", k.name},
-          {"device", k.device},
-          {"stream", k.stream},
-          {"start_ns", k.start_ns},
-          {"end_ns", k.end_ns},
-          {"grid", dims(k.grid)},
-          {"block", dims(k.block)},
-          {"registers", k.registers},
-          {"shared_bytes", k.shared_bytes},
-          {"frame", k.frame},
-          {"step", k.step},
-          {"from_graph", k.from_graph},
-          {"correlation", k.correlation}};
-}
-
-json to_json_value(const GpuCopyRecord& c) {
-  return {{"kind", copy_kind_name(c.kind)},
-          {"src", memory_kind_name(c.src)},
-          {"dst", memory_kind_name(c.dst)},
-          {"bytes", c.bytes},
-          {"device", c.device},
-          {"stream", c.stream},
-          {"start_ns", c.start_ns},
-          {"end_ns", c.end_ns},
-          {"frame", c.frame},
-          {"step", c.step},
-          {"from_graph", c.from_graph},
-          {"correlation", c.correlation}};
-}
-
-json to_json_value(const GpuSyncRecord& s) {
-  return {{"what", s.what},         {"device", s.device}, {"stream", s.stream},
-          {"start_ns", s.start_ns}, {"end_ns", s.end_ns}, {"frame", s.frame}};
-}
-
-json to_json_value(const GpuApiRecord& a) {
-  return {{"name", a.name},
-          {"start_ns", a.start_ns},
-          {"end_ns", a.end_ns},
-          {"thread", a.thread},
-          {"frame", a.frame},
-          {"step", a.step},
-          {"correlation", a.correlation},
-          {"launches_kernel", a.launches_kernel}};
-}
-
-json to_json_value(const GpuHostFrame& f) {
-  return {{"frame", f.frame}, {"begin_ns", f.begin_ns}, {"end_ns", f.end_ns}};
-}
-
-json to_json_value(const GpuLayerRef& l) {
-  return {{"id", l.id},       {"label", l.label}, {"type", l.type},  {"stage", l.stage},
-          {"steps", l.steps}, {"flops", l.flops}, {"bytes", l.bytes}};
-}
-
-json to_json_value(const GpuSpanFrame& f) {
-  return {{"frame", f.frame}, {"ms", f.ms}};
-}
-
-json to_json_value(const NvmlSample& s) {
-  return {{"t_ns", s.t_ns},
-          {"device", s.device},
-          {"gpu_util_pct", opt(s.gpu_util_pct)},
-          {"mem_util_pct", opt(s.mem_util_pct)},
-          {"mem_used_bytes", opt(s.mem_used_bytes)},
-          {"mem_total_bytes", opt(s.mem_total_bytes)},
-          {"sm_clock_mhz", opt(s.sm_clock_mhz)},
-          {"mem_clock_mhz", opt(s.mem_clock_mhz)},
-          {"temperature_c", opt(s.temperature_c)},
-          {"power_w", opt(s.power_w)},
-          {"power_limit_w", opt(s.power_limit_w)},
-          {"throttle_reasons", opt(s.throttle_reasons)}};
+json to_json_value(GpuMemoryKind k) {
+  return memory_kind_name(k);
 }
 
 template <typename T>
-json array_of(const std::vector<T>& records) {
+json to_json_value(const std::optional<T>& v) {
+  return v ? to_json_value(*v) : json(nullptr);
+}
+
+template <Record T>
+json to_json_value(const T& r);
+
+template <typename T>
+json to_json_value(const std::vector<T>& values) {
   json a = json::array();
-  for (const T& r : records) a.push_back(to_json_value(r));
+  for (const T& v : values) a.push_back(to_json_value(v));
   return a;
+}
+
+template <Record T>
+json to_json_value(const T& r) {
+  json j = json::object();
+  Fields<T>::each(r, [&j](const char* key, const auto& v) { j[key] = to_json_value(v); });
+  return j;
 }
 
 // ---- reading ----
@@ -223,15 +348,8 @@ void read(const json& v, const std::string& p, GpuMemoryKind& out) {
   bad(p, "is not a memory kind (unknown, pageable, pinned, device, managed)");
 }
 
-void read(const json& v, const std::string& p, GpuDeviceInfo& out);
-void read(const json& v, const std::string& p, GpuKernelRecord& out);
-void read(const json& v, const std::string& p, GpuCopyRecord& out);
-void read(const json& v, const std::string& p, GpuSyncRecord& out);
-void read(const json& v, const std::string& p, GpuApiRecord& out);
-void read(const json& v, const std::string& p, GpuSpanFrame& out);
-void read(const json& v, const std::string& p, GpuHostFrame& out);
-void read(const json& v, const std::string& p, GpuLayerRef& out);
-void read(const json& v, const std::string& p, NvmlSample& out);
+template <Record T>
+void read(const json& v, const std::string& p, T& out);
 
 template <typename T>
 void read(const json& v, const std::string& p, std::optional<T>& out) {
@@ -262,114 +380,10 @@ void expect_object(const json& v, const std::string& p) {
   if (!v.is_object()) bad(p.empty() ? std::string("(document)") : p, "is not an object");
 }
 
-void read(const json& v, const std::string& p, GpuDeviceInfo& d) {
+template <Record T>
+void read(const json& v, const std::string& p, T& out) {
   expect_object(v, p);
-  member(v, p, "id", d.id);
-  member(v, p, "name", d.name);
-  member(v, p, "cc_major", d.cc_major);
-  member(v, p, "cc_minor", d.cc_minor);
-  member(v, p, "sm_count", d.sm_count);
-  member(v, p, "memory_bytes", d.memory_bytes);
-  member(v, p, "sm_clock_mhz", d.sm_clock_mhz);
-  member(v, p, "peak_fp32_tflops", d.peak_fp32_tflops);
-  member(v, p, "peak_fp16_tflops", d.peak_fp16_tflops);
-  member(v, p, "peak_bandwidth_gbs", d.peak_bandwidth_gbs);
-  member(v, p, "tensor_cores", d.tensor_cores);
-}
-
-void read(const json& v, const std::string& p, GpuKernelRecord& k) {
-  expect_object(v, p);
-  member(v, p, "name", k.name);
-  member(v, p, "device", k.device);
-  member(v, p, "stream", k.stream);
-  member(v, p, "start_ns", k.start_ns);
-  member(v, p, "end_ns", k.end_ns);
-  member(v, p, "grid", k.grid);
-  member(v, p, "block", k.block);
-  member(v, p, "registers", k.registers);
-  member(v, p, "shared_bytes", k.shared_bytes);
-  member(v, p, "frame", k.frame);
-  member(v, p, "step", k.step);
-  member(v, p, "from_graph", k.from_graph);
-  member(v, p, "correlation", k.correlation);
-}
-
-void read(const json& v, const std::string& p, GpuCopyRecord& c) {
-  expect_object(v, p);
-  member(v, p, "kind", c.kind);
-  member(v, p, "src", c.src);
-  member(v, p, "dst", c.dst);
-  member(v, p, "bytes", c.bytes);
-  member(v, p, "device", c.device);
-  member(v, p, "stream", c.stream);
-  member(v, p, "start_ns", c.start_ns);
-  member(v, p, "end_ns", c.end_ns);
-  member(v, p, "frame", c.frame);
-  member(v, p, "step", c.step);
-  member(v, p, "from_graph", c.from_graph);
-  member(v, p, "correlation", c.correlation);
-}
-
-void read(const json& v, const std::string& p, GpuSyncRecord& s) {
-  expect_object(v, p);
-  member(v, p, "what", s.what);
-  member(v, p, "device", s.device);
-  member(v, p, "stream", s.stream);
-  member(v, p, "start_ns", s.start_ns);
-  member(v, p, "end_ns", s.end_ns);
-  member(v, p, "frame", s.frame);
-}
-
-void read(const json& v, const std::string& p, GpuApiRecord& a) {
-  expect_object(v, p);
-  member(v, p, "name", a.name);
-  member(v, p, "start_ns", a.start_ns);
-  member(v, p, "end_ns", a.end_ns);
-  member(v, p, "thread", a.thread);
-  member(v, p, "frame", a.frame);
-  member(v, p, "step", a.step);
-  member(v, p, "correlation", a.correlation);
-  member(v, p, "launches_kernel", a.launches_kernel);
-}
-
-void read(const json& v, const std::string& p, GpuHostFrame& f) {
-  expect_object(v, p);
-  member(v, p, "frame", f.frame);
-  member(v, p, "begin_ns", f.begin_ns);
-  member(v, p, "end_ns", f.end_ns);
-}
-
-void read(const json& v, const std::string& p, GpuLayerRef& l) {
-  expect_object(v, p);
-  member(v, p, "id", l.id);
-  member(v, p, "label", l.label);
-  member(v, p, "type", l.type);
-  member(v, p, "stage", l.stage);
-  member(v, p, "steps", l.steps);
-  member(v, p, "flops", l.flops);
-  member(v, p, "bytes", l.bytes);
-}
-
-void read(const json& v, const std::string& p, GpuSpanFrame& f) {
-  expect_object(v, p);
-  member(v, p, "frame", f.frame);
-  member(v, p, "ms", f.ms);
-}
-
-void read(const json& v, const std::string& p, NvmlSample& s) {
-  expect_object(v, p);
-  member(v, p, "t_ns", s.t_ns);
-  member(v, p, "device", s.device);
-  member(v, p, "gpu_util_pct", s.gpu_util_pct);
-  member(v, p, "mem_util_pct", s.mem_util_pct);
-  member(v, p, "mem_used_bytes", s.mem_used_bytes);
-  member(v, p, "mem_total_bytes", s.mem_total_bytes);
-  member(v, p, "sm_clock_mhz", s.sm_clock_mhz);
-  member(v, p, "mem_clock_mhz", s.mem_clock_mhz);
-  member(v, p, "temperature_c", s.temperature_c);
-  member(v, p, "power_w", s.power_w);
-  member(v, p, "power_limit_w", s.power_limit_w);
-  member(v, p, "throttle_reasons", s.throttle_reasons);
+  Fields<T>::each(out, [&](const char* key, auto& field) { member(v, p, key, field); });
 }
 
 }  // namespace
@@ -411,31 +425,9 @@ const char* memory_kind_name(GpuMemoryKind k) {
 }
 
 void to_json(json& j, const GpuTrace& t) {
-  j = {{"format", "yoloscope-gpu-trace"},
-       {"version", kFormatVersion},
-       {"detail", t.detail},
-       {"devices", array_of(t.devices)},
-       {"window_begin_ns", t.window_begin_ns},
-       {"window_end_ns", t.window_end_ns},
-       {"span_starts", t.span_starts},
-       {"span_frames", array_of(t.span_frames)},
-       {"kernels_per_run", t.kernels_per_run},
-       {"cuda_graph", t.cuda_graph},
-       {"cupti", t.cupti},
-       {"cupti_why", t.cupti_why},
-       {"kernels", array_of(t.kernels)},
-       {"copies", array_of(t.copies)},
-       {"syncs", array_of(t.syncs)},
-       {"api", array_of(t.api)},
-       {"dropped_records", t.dropped_records},
-       {"clock_scale", t.clock_scale},
-       {"clock_offset_ns", t.clock_offset_ns},
-       {"nvml", t.nvml},
-       {"nvml_why", t.nvml_why},
-       {"samples", array_of(t.samples)},
-       {"profile_start_ns", t.profile_start_ns},
-       {"host_frames", array_of(t.host_frames)},
-       {"layers", array_of(t.layers)}};
+  j = to_json_value(t);
+  j["format"] = "yoloscope-gpu-trace";
+  j["version"] = kFormatVersion;
 }
 
 void from_json(const json& j, GpuTrace& t) {
@@ -447,29 +439,7 @@ void from_json(const json& j, GpuTrace& t) {
     fail(ErrorKind::kBadInput, "GPU trace: field 'version' is ", version, ", this build reads ",
          kFormatVersion);
   GpuTrace r;
-  member(j, p, "detail", r.detail);
-  member(j, p, "devices", r.devices);
-  member(j, p, "window_begin_ns", r.window_begin_ns);
-  member(j, p, "window_end_ns", r.window_end_ns);
-  member(j, p, "span_starts", r.span_starts);
-  member(j, p, "span_frames", r.span_frames);
-  member(j, p, "kernels_per_run", r.kernels_per_run);
-  member(j, p, "cuda_graph", r.cuda_graph);
-  member(j, p, "cupti", r.cupti);
-  member(j, p, "cupti_why", r.cupti_why);
-  member(j, p, "kernels", r.kernels);
-  member(j, p, "copies", r.copies);
-  member(j, p, "syncs", r.syncs);
-  member(j, p, "api", r.api);
-  member(j, p, "dropped_records", r.dropped_records);
-  member(j, p, "clock_scale", r.clock_scale);
-  member(j, p, "clock_offset_ns", r.clock_offset_ns);
-  member(j, p, "nvml", r.nvml);
-  member(j, p, "nvml_why", r.nvml_why);
-  member(j, p, "samples", r.samples);
-  member(j, p, "profile_start_ns", r.profile_start_ns);
-  member(j, p, "host_frames", r.host_frames);
-  member(j, p, "layers", r.layers);
+  read(j, p, r);
   t = std::move(r);
 }
 
