@@ -109,6 +109,9 @@ inline constexpr std::array kArgSpecs = {
     ArgSpec{"serve", "False", ArgType::kBool, "serve the report over HTTP after the run"},
     ArgSpec{"host", "127.0.0.1", ArgType::kString, "address the report server listens on"},
     ArgSpec{"port", "8080", ArgType::kPort, "port of the report server; 0 picks a free one"},
+    ArgSpec{"allowed_hosts", "", ArgType::kString,
+            "more Host names the report server answers, comma-separated (name, name:port, or * "
+            "for any); localhost, 127.0.0.1, [::1] and the bound address always"},
     ArgSpec{"dir", "", ArgType::kString,
             "profile directory for 'yolo report serve', i.e. runs/detect/predict/profile"},
 };

@@ -1,8 +1,11 @@
 #include "server/report_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <semaphore.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,6 +22,8 @@
 #include <utility>
 
 #include "core/error.h"
+#include "server/bounded_server.h"
+#include "server/host_allowlist.h"
 
 namespace ys {
 
@@ -60,6 +65,32 @@ bool is_within(const fs::path& dir, const fs::path& p) {
   return d == dir.end();
 }
 
+bool is_loopback_address(const std::string& ip) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, ip.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+bool is_wildcard_address(const std::string& ip) {
+  return ip == "0.0.0.0" || ip == "::";
+}
+
+std::string this_host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
+// The Host header as shown in a message: printable ASCII only and not too long.
+std::string quoted_host(const std::string& host) {
+  std::string out;
+  for (char c : host.substr(0, 100)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return "'" + out + "'";
+}
+
 // Signals reach wait() through a semaphore because sem_post is one of the few calls that are safe
 // inside a signal handler.
 sem_t g_signal_sem;
@@ -72,10 +103,13 @@ extern "C" void on_stop_signal(int) {
 }  // namespace
 
 struct ReportServer::Impl {
+  explicit Impl(const ConnectionLimits& limits) : server(limits) {}
+
   fs::path root;
   std::string host;
   int port = 0;
-  httplib::Server server;
+  BoundedServer server;
+  std::unique_ptr<HostAllowlist> hosts;
   std::thread thread;
   std::atomic<bool> listen_returned{false};
   std::mutex metrics_mutex;
@@ -100,6 +134,28 @@ struct ReportServer::Impl {
     if (ec || !is_within(root, full)) return {};
     if (!fs::is_regular_file(full, ec)) return {};
     return full;
+  }
+
+  // Answers 400 or 421 and returns false when the request does not name this server.
+  bool check_host(const httplib::Request& req, httplib::Response& res) const {
+    if (!req.has_header("Host")) {
+      if (req.version == "HTTP/1.0") return true;  // no browser sends that, so no rebinding
+      res.status = 400;
+      res.set_content("400 bad request: no Host header\n", "text/plain; charset=utf-8");
+      return false;
+    }
+    const std::string value = req.get_header_value("Host");
+    if (hosts->allows(value)) return true;
+    res.status = 421;
+    res.set_content(
+        cat("421 misdirected request: this report server does not answer to Host ",
+            quoted_host(value),
+            ", only to localhost, 127.0.0.1, [::1] and the address it is bound ", "to, on port ",
+            port, ". A web page can reach a local server under a name of its own ",
+            "(DNS rebinding), so other names are refused. To open the reports under this name, ",
+            "start the server with allowed_hosts=<name>.\n"),
+        "text/plain; charset=utf-8");
+    return false;
   }
 
   void handle(const httplib::Request& req, httplib::Response& res) {
@@ -129,8 +185,11 @@ struct ReportServer::Impl {
   }
 };
 
-ReportServer::ReportServer(const std::string& root, const std::string& host, int port)
-    : impl_(std::make_unique<Impl>()) {
+ReportServer::ReportServer(const std::string& root, const std::string& host, int port,
+                           const ReportServerOptions& options)
+    : impl_(std::make_unique<Impl>(
+          ConnectionLimits{.request_timeout = options.request_timeout,
+                           .max_connections_per_client = options.max_connections_per_client})) {
   std::error_code ec;
   if (!fs::is_directory(root, ec))
     fail(ErrorKind::kNotFound, "cannot serve ", root, ": not a folder");
@@ -140,8 +199,15 @@ ReportServer::ReportServer(const std::string& root, const std::string& host, int
     fail(ErrorKind::kInvalidArgument, "cannot serve ", root, " on ", host, ":", port,
          ": the port must be 0 (any free port) to 65535");
 
-  httplib::Server& server = impl_->server;
-  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  for (const std::string& entry : options.allowed_hosts)
+    if (!HostAllowlist(0).add_entry(entry))
+      fail(ErrorKind::kInvalidArgument, "allowed_hosts: ", quoted_host(entry),
+           " is not a host name, name:port, [IPv6]:port or *");
+
+  BoundedServer& server = impl_->server;
+  Impl* impl = impl_.get();
+  server.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
+    if (!impl->check_host(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (req.method == "GET" || req.method == "HEAD")
       return httplib::Server::HandlerResponse::Unhandled;
     res.status = 405;
@@ -150,7 +216,6 @@ ReportServer::ReportServer(const std::string& root, const std::string& host, int
                     "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
   });
-  Impl* impl = impl_.get();
   server.Get(".*", [impl](const httplib::Request& req, httplib::Response& res) {
     impl->handle(req, res);
   });
@@ -179,6 +244,21 @@ ReportServer::ReportServer(const std::string& root, const std::string& host, int
          port == 0 ? "" : "; choose another port, or port 0 for any free one");
   }
 
+  server.widen_backlog();
+
+  // Only now is the port known, which the implied names must carry.
+  impl_->hosts = std::make_unique<HostAllowlist>(impl_->port);
+  for (const char* name : {"localhost", "127.0.0.1", "::1"}) impl_->hosts->add(name);
+  impl_->hosts->add(host);
+  const std::string bound = server.bound_address();
+  impl_->hosts->add(bound);
+  if (is_wildcard_address(bound)) {
+    // Bound to every interface: clients come by any of the machine's addresses or its name.
+    impl_->hosts->allow_ip_literals();
+    impl_->hosts->add(this_host_name());
+  }
+  for (const std::string& entry : options.allowed_hosts) impl_->hosts->add_entry(entry);
+
   impl_->thread = std::thread([impl] {
     impl->server.listen_after_bind();
     impl->listen_returned = true;
@@ -196,6 +276,7 @@ ReportServer::ReportServer(const std::string& root, const std::string& host, int
 
 ReportServer::~ReportServer() {
   impl_->server.stop();
+  impl_->server.close_connections();
   impl_->thread.join();
 }
 
@@ -213,6 +294,10 @@ std::string ReportServer::url() const {
   const std::string& h = impl_->host;
   const bool v6 = h.find(':') != std::string::npos;
   return cat("http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", impl_->port, "/report.html");
+}
+
+bool ReportServer::loopback_only() const {
+  return is_loopback_address(impl_->server.bound_address());
 }
 
 void ReportServer::set_metrics(MetricsFn fn) {

@@ -3,26 +3,43 @@
 // browser elsewhere (`serve=True`, `yolo report serve`). It binds 127.0.0.1 unless told
 // otherwise, answers GET and HEAD only, never lists a directory and refuses every path that
 // resolves outside the folder (dot segments, percent-encoded or not, and symlinks that lead out).
-// The server runs in a background thread from construction to destruction; wait() blocks the
-// caller until SIGINT or SIGTERM. An optional callback answers /metrics with Prometheus text.
+// It answers only requests whose Host header names it (localhost, 127.0.0.1, [::1], the bound
+// address, allowed_hosts), so a web page cannot read the reports through DNS rebinding. A whole
+// request must arrive within a deadline and each client holds a few connections at most (see
+// BoundedServer). The server runs in a background thread from construction to destruction; wait()
+// blocks the caller until SIGINT or SIGTERM. An optional callback answers /metrics with
+// Prometheus text.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ys {
+
+struct ReportServerOptions {
+  // More Host names to answer (allowed_hosts=): "name" on any port, "name:port", "[v6]:port", or
+  // "*" for any Host at all.
+  std::vector<std::string> allowed_hosts;
+  // Time for one whole request, from its first byte to its blank line.
+  std::chrono::milliseconds request_timeout{10000};
+  // Open connections per client address (IPv6: per /64).
+  int max_connections_per_client = 16;
+};
 
 class ReportServer {
  public:
   using MetricsFn = std::function<std::string()>;
 
   // Starts serving `root` on host:port; port 0 picks a free port (see port()). Throws ys::Error:
-  // kNotFound when root is not a folder, kIo naming host and port when the address cannot be
-  // bound (in use, not a local address, no permission).
+  // kNotFound when root is not a folder, kInvalidArgument for a malformed allowed_hosts entry,
+  // kIo naming host and port when the address cannot be bound (in use, not a local address, no
+  // permission).
   explicit ReportServer(const std::string& root, const std::string& host = "127.0.0.1",
-                        int port = 0);
+                        int port = 0, const ReportServerOptions& options = {});
   ~ReportServer();
 
   ReportServer(const ReportServer&) = delete;
@@ -33,6 +50,8 @@ class ReportServer {
   int port() const;
   // http://host:port/report.html, the address to print and open.
   std::string url() const;
+  // True when the listening address is a loopback one, so that only this machine can connect.
+  bool loopback_only() const;
 
   // Serves GET /metrics from `fn` (text/plain; version=0.0.4); an empty fn removes the route.
   // Safe to call while the server runs; fn is called on the server's threads.
