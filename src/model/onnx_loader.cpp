@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -11,6 +12,14 @@
 
 namespace ys {
 namespace {
+
+// The newest ONNX versions the registry is checked against: opset 22 and IR version 10 (ONNX
+// 1.17; onnx_export writes up to them, and the reference exports use them). Newer files may mean
+// operators whose semantics changed, so, as ONNX Runtime does, they are refused rather than run
+// on a guess. IR version 3 introduced opset imports, which everything below relies on.
+constexpr int64_t kMaxOpset = 22;
+constexpr int64_t kMinIrVersion = 3;
+constexpr int64_t kMaxIrVersion = 10;
 
 DType dtype_from_onnx(int32_t t, const std::string& what) {
   switch (t) {
@@ -43,17 +52,15 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& what) {
   Shape shape(p.dims().begin(), p.dims().end());
   // Check the declared size against the bytes present before allocating: a corrupt file can
   // declare dimensions whose product overflows or exceeds memory.
-  const size_t stored = p.has_raw_data() ? p.raw_data().size() / dtype_size(dt)
-                                         : static_cast<size_t>(p.float_data_size() + p.double_data_size() +
-                                                               p.int64_data_size() + p.int32_data_size());
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    if (d < 0) fail(ErrorKind::kBadModel, what, " has a negative dimension");
-    if (d > 0 && count > (int64_t{1} << 40) / d) fail(ErrorKind::kBadModel, what, " declares an impossible size ", shape_str(shape));
-    count *= d;
-  }
+  const size_t stored = p.has_raw_data()
+                            ? p.raw_data().size() / dtype_size(dt)
+                            : static_cast<size_t>(p.float_data_size() + p.double_data_size() +
+                                                  p.int64_data_size() + p.int32_data_size());
+  check_shape(what, shape);
+  const int64_t count = numel(shape);
   if (static_cast<size_t>(count) != stored) {
-    fail(ErrorKind::kBadModel, what, " should hold ", count, " elements of ", dtype_name(dt), " but holds ", stored);
+    fail(ErrorKind::kBadModel, what, " should hold ", count, " elements of ", dtype_name(dt),
+         " but holds ", stored);
   }
   Tensor t(dt, shape);
   const size_t n = static_cast<size_t>(t.numel());
@@ -167,11 +174,25 @@ Tensor constant_node_value(const onnx::NodeProto& node, const std::string& where
 
 Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin) {
   Graph g;
+  if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion) {
+    fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": ONNX IR version ", model.ir_version(),
+         " (this build reads IR versions ", kMinIrVersion, " to ", kMaxIrVersion, ")");
+  }
   for (const auto& op : model.opset_import()) {
-    if (op.domain().empty() || op.domain() == "ai.onnx") g.opset = op.version();
+    if (!op.domain().empty() && op.domain() != "ai.onnx") continue;
+    if (g.opset != 0 && g.opset != op.version()) {
+      fail(ErrorKind::kBadModel, origin, ": the model imports the default opset twice, as ",
+           g.opset, " and ", op.version());
+    }
+    g.opset = op.version();
   }
   if (g.opset == 0)
     fail(ErrorKind::kBadModel, origin, ": the model imports no default-domain opset");
+  if (g.opset < 1 || g.opset > kMaxOpset) {
+    fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": opset ", g.opset,
+         " (this build implements the default-domain operators up to opset ", kMaxOpset,
+         "; re-export with opset=", kMaxOpset, " or lower)");
+  }
   for (const auto& m : model.metadata_props()) g.metadata[m.key()] = m.value();
   const onnx::GraphProto& gp = model.graph();
   g.name = gp.name();
@@ -208,9 +229,14 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
       fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": input '", input.name(),
            "' is not a tensor");
     }
+    if (std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end())
+      fail(ErrorKind::kBadModel, origin, ": input '", input.name(), "' is listed twice");
     val.dtype =
         dtype_from_onnx(input.type().tensor_type().elem_type(), cat("input '", input.name(), "'"));
     val.shape = shape_from_type(input.type());
+    Shape known = val.shape;  // dynamic dimensions (-1) are settled by prepare_graph
+    std::replace(known.begin(), known.end(), int64_t{-1}, int64_t{1});
+    check_shape(cat(origin, ": input '", input.name(), "'"), known);
     g.inputs.push_back(v);
   }
   int index_in_graph = 0;
@@ -227,6 +253,12 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
         fail(ErrorKind::kBadModel, where, ": a Constant must have one output");
       int v = lookup(np.output(0));
       Value& val = g.values[static_cast<size_t>(v)];
+      if (val.producer >= 0 || val.is_constant() ||
+          std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end()) {
+        fail(ErrorKind::kBadModel, where, ": output '", np.output(0),
+             "' is already a graph input, an initializer or another output (each value has one "
+             "producer)");
+      }
       val.data = constant_node_value(np, where);
       val.dtype = val.data.dtype();
       val.shape = val.data.shape();
@@ -241,11 +273,39 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
     n.name = nname;
     n.op = np.op_type();
     for (const auto& i : np.input()) n.inputs.push_back(i.empty() ? -1 : lookup(i));
-    for (const auto& o : np.output()) n.outputs.push_back(o.empty() ? -1 : lookup(o));
+    // An empty name marks an omitted optional output; trailing ones are simply not there.
+    int n_out = np.output_size();
+    while (n_out > 0 && np.output(n_out - 1).empty()) --n_out;
+    for (int i = 0; i < n_out; ++i) {
+      const std::string& o = np.output(i);
+      if (o.empty()) {
+        fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): output ", i,
+             " is omitted");
+      }
+      int v = lookup(o);
+      const Value& val = g.values[static_cast<size_t>(v)];
+      if (val.producer >= 0 || val.is_constant() ||
+          std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end() ||
+          std::find(n.outputs.begin(), n.outputs.end(), v) != n.outputs.end()) {
+        fail(ErrorKind::kBadModel, where, ": output '", o,
+             "' is already a graph input, an initializer or another output (each value has one "
+             "producer)");
+      }
+      n.outputs.push_back(v);
+    }
+    if (n.outputs.empty() || n.outputs.size() > max_outputs(n.op)) {
+      fail(ErrorKind::kBadModel, where, ": ", n.outputs.size(), " outputs; ",
+           max_outputs(n.op) == 1 ? "1" : cat("1 to ", max_outputs(n.op)), " expected");
+    }
     int n_in = static_cast<int>(n.inputs.size());
     if (n_in < schema->min_inputs || n_in > schema->max_inputs) {
       fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): ", n_in,
            " inputs; we handle ", schema->min_inputs, " to ", schema->max_inputs);
+    }
+    // Optional inputs may be omitted with an empty name; the required ones come first.
+    for (int i = 0; i < schema->min_inputs; ++i) {
+      if (n.inputs[static_cast<size_t>(i)] < 0)
+        fail(ErrorKind::kBadModel, where, ": the required input ", i, " is omitted");
     }
     for (const auto& a : np.attribute()) n.attrs[a.name()] = attribute_from_proto(a, where);
     for (int i : n.inputs) {

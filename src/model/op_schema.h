@@ -1,6 +1,13 @@
 // The registry of supported operators, in the spirit of ncnn's layer registry: one entry per ONNX
 // op with its attribute validation and its shape inference. An op or attribute that is missing
 // here is refused at load time with the node name, op type, opset and what is missing.
+//
+// Adding an op: a row in kSchemas (op_schema.cpp: inputs, validate, infer); a row in the reference
+// evaluator's table (reference_eval.cpp or, for compute-heavy ops, reference_eval_nn.cpp); a case
+// in tests/backends/backend_ops_test.cpp. Then, for speed, a row in each backend that should run
+// it natively: backends/cpu/cpu_registry.cpp (oneDNN; otherwise the CPU runs the reference
+// evaluator) and backends/cuda/cuda_ops.cpp (otherwise CUDA refuses the model). The test's lists
+// of what each backend leaves to others must then change with it, which is the point.
 #pragma once
 
 #include <string>
@@ -22,6 +29,19 @@ struct OpSchema {
 
 const OpSchema* find_op_schema(const std::string& op);
 std::vector<std::string> supported_ops();
+// How many outputs a node of `op` may list (Split's are variadic, MaxPool has optional Indices).
+size_t max_outputs(const std::string& op);
+
+// The most elements a tensor may have (8 TiB of float64): far beyond any memory, and small
+// enough that the shape arithmetic below it (dims times strides, kernels, repeats) cannot
+// overflow int64 once each factor is checked.
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+// Throws kBadModel naming `what` unless every dimension is >= 0 and the product of the non-zero
+// ones is at most kMaxElements (so no partial product of the shape overflows either).
+void check_shape(const std::string& what, const Shape& s);
+// a * b and a + b, throwing kBadModel naming the node instead of overflowing.
+int64_t checked_mul(const Node& n, int64_t a, int64_t b);
+int64_t checked_add(const Node& n, int64_t a, int64_t b);
 
 // Numpy-style broadcast of two shapes; throws on mismatch.
 Shape broadcast_shapes(const Shape& a, const Shape& b);

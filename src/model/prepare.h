@@ -13,6 +13,10 @@ struct PrepareOptions {
   // then gets batch 1 at 640x640.
   Shape input_shape;
   bool fuse = true;
+  // The detector feeds the first graph input (the image) and nothing else, so by default a model
+  // whose outputs depend on another input is refused here, at load time, instead of running on
+  // whatever memory holds. Callers that set every input (the ONNX node tests) say so.
+  bool feeds_all_inputs = false;
 };
 
 void prepare_graph(Graph& g, const PrepareOptions& options = {});

@@ -81,7 +81,8 @@ int module_index_from_name(const std::string& name) {
   int idx = 0, digits = 0;
   while (q < name.size() && std::isdigit(static_cast<unsigned char>(name[q]))) {
     idx = idx * 10 + (name[q++] - '0');
-    ++digits;
+    // No model has a million modules; more digits are not a module index (and would overflow).
+    if (++digits > 6) return -1;
   }
   return digits ? idx : -1;
 }

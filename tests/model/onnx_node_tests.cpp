@@ -246,6 +246,7 @@ Result run_case(const NodeCase& c) {
       // have a dynamic one, prepare refuses it naming the dimension, and the case fails here:
       // PrepareOptions would then need one shape per input.
       ys::PrepareOptions options;
+      options.feeds_all_inputs = true;
       if (!inputs.empty()) options.input_shape = inputs[0].shape();
       stage = "prepare";
       ys::prepare_graph(g, options);
