@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+#ifdef YS_HAVE_ONEDNN
+#include <omp.h>
+#endif
+
 #include "backends/cpu/cpu_backend.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -148,9 +152,16 @@ int run(int argc, char** argv) {
   ex.set_observer(nullptr);
 
   const ys::Shape& shape = in.shape();
-  std::printf("model %s, input %s, %zu ops, threads=%d (0: OpenMP default), oneDNN %s\n",
+#ifdef YS_HAVE_ONEDNN
+  // The backend set this thread's OpenMP count to the one it chose (threads=0 follows the cores
+  // other processes leave free).
+  const int threads_in_use = omp_get_max_threads();
+#else
+  const int threads_in_use = 1;
+#endif
+  std::printf("model %s, input %s, %zu ops, threads=%d (in use: %d), oneDNN %s\n",
               args.model.c_str(), ys::shape_str(shape).c_str(), ex.steps().size(), args.threads,
-              ys::cpu_backend_has_onednn() ? "on" : "off");
+              threads_in_use, ys::cpu_backend_has_onednn() ? "on" : "off");
   std::printf(
       "latency over %d runs after %d warm-up: median %.2f ms, p90 %.2f ms, mean %.2f ms, min %.2f "
       "ms\n",

@@ -12,8 +12,8 @@
 namespace ys {
 
 struct CpuOptions {
-  // Worker threads (OpenMP, which Debian's oneDNN is built on); 0: OpenMP's default, which
-  // honours OMP_NUM_THREADS and otherwise uses every hardware thread.
+  // Worker threads (OpenMP, which Debian's oneDNN is built on); 0: OMP_NUM_THREADS where it is
+  // set, otherwise one per core that other processes leave free when the backend is created.
   int threads = 0;
 };
 

@@ -1,7 +1,11 @@
 #include "backends/cpu/cpu_context.h"
 
 #include <omp.h>
+#include <unistd.h>
 
+#include <cstdlib>
+
+#include "backends/cpu/free_cores.h"
 #include "core/error.h"
 
 namespace ys::cpu {
@@ -16,10 +20,25 @@ void Scratchpad::reserve(size_t bytes) {
   bytes_ = rounded;
 }
 
+namespace {
+
+// threads=0: a thread per core that other processes leave free (see free_cores.h), unless the
+// user fixed the count with OMP_NUM_THREADS. Decided once: oneDNN sizes each primitive's work
+// split for the count current when it is created.
+int default_threads() {
+  const int max_threads = omp_get_max_threads();
+  if (std::getenv("OMP_NUM_THREADS")) return max_threads;
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return threads_for_free_cores(max_threads, online > 0 ? static_cast<int>(online) : 0,
+                                other_running_tasks());
+}
+
+}  // namespace
+
 CpuContext::CpuContext(int thread_count)
     : engine(dnnl::engine::kind::cpu, 0),
       stream(engine),
-      threads(thread_count > 0 ? thread_count : omp_get_max_threads()) {
+      threads(thread_count > 0 ? thread_count : default_threads()) {
   apply_threads();
 }
 
