@@ -57,6 +57,12 @@ int64_t numel(const Shape& s) {
   return n;
 }
 
+std::vector<int64_t> row_major_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  return st;
+}
+
 std::string shape_str(const Shape& s) {
   std::ostringstream os;
   os << '[';

@@ -19,6 +19,8 @@ using Shape = std::vector<int64_t>;
 
 int64_t numel(const Shape& s);
 std::string shape_str(const Shape& s);  // "[1, 3, 640, 640]"
+// Element strides of a dense row-major tensor of shape `s` (the last axis has stride 1).
+std::vector<int64_t> row_major_strides(const Shape& s);
 
 class Tensor {
  public:

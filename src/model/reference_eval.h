@@ -3,6 +3,7 @@
 // and builds without oneDNN run on it alone. It favours obvious correctness over speed.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "core/tensor.h"
@@ -14,5 +15,9 @@ namespace ys {
 // optional one); `outputs` are preallocated with the shapes and dtypes shape inference gave.
 void reference_eval(const Graph& g, const Node& n, const std::vector<Tensor>& inputs,
                     const std::vector<Tensor>& outputs);
+
+// Whether `op` (default domain) has a row in the evaluator's table; every op in the registry
+// (supported_ops()) must, and tests/backends/backend_ops_test.cpp checks that it does.
+bool has_reference_eval(const std::string& op);
 
 }  // namespace ys

@@ -40,6 +40,11 @@ class Backend {
   virtual std::string name() const = 0;
   virtual DeviceKind device() const = 0;
 
+  // Whether this backend has a kernel for the node's op, as ggml's supports_op answers: what a
+  // graph needs can be checked before any memory or kernel exists. A kernel may still decline a
+  // form the op-level answer cannot see (a dtype, an attribute); create_kernel then says which.
+  virtual bool supports(const Graph& graph, const Node& node) const = 0;
+
   // Rewrites the graph before planning: fusions and tensor layouts this backend prefers.
   virtual void prepare(Graph& /*graph*/) {}
   // inputs[i] / outputs[i] are views of the node's tensors: constants in host memory, everything

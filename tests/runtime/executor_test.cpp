@@ -69,13 +69,13 @@ TEST(Executor, InputOfWrongShapeOrTypeIsRefused) {
   EXPECT_THROW(ex.set_input(1, Tensor(DType::kFloat32, {2, 3})), Error);
 }
 
-
 // A backend whose device is full: the executor must turn its out-of-memory error into one that
 // also names the tensors taking the space.
 class FullBackend final : public Backend {
  public:
   std::string name() const override { return "full"; }
   DeviceKind device() const override { return DeviceKind::kCpu; }
+  bool supports(const Graph&, const Node&) const override { return true; }
   std::unique_ptr<Kernel> create_kernel(const Graph&, const Node&, const std::vector<Tensor>&,
                                         const std::vector<Tensor>&) override {
     return nullptr;

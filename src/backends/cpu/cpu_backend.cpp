@@ -5,6 +5,7 @@
 
 #include "backends/cpu/cpu_reference_kernel.h"
 #include "core/error.h"
+#include "model/reference_eval.h"
 
 #ifdef YS_HAVE_ONEDNN
 #include "backends/cpu/cpu_registry.h"
@@ -27,6 +28,11 @@ class CpuBackend final : public Backend {
   }
   DeviceKind device() const override {
     return DeviceKind::kCpu;
+  }
+  // Every op the reference evaluator computes runs here: oneDNN where it has a kernel, the
+  // reference evaluator otherwise.
+  bool supports(const Graph&, const Node& n) const override {
+    return n.domain.empty() && has_reference_eval(n.op);
   }
 
 #ifdef YS_HAVE_ONEDNN

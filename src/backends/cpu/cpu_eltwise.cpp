@@ -19,8 +19,6 @@ bool eltwise_params(const Graph& g, const Node& n, EltwiseParams* p) {
   const Value& x = g.input_value(n, 0);
   if (!is_float_activation(x) || g.output_value(n, 0).dtype != DType::kFloat32) return false;
   const std::string& op = n.op;
-  // Log stays on the reference kernel: oneDNN 2.6's eltwise_log is off by ~1e-6 near 1, beyond
-  // ONNX's node-test tolerance (test_log_example).
   if (op == "Sigmoid")
     *p = {algorithm::eltwise_logistic, 0.f, 0.f};
   else if (op == "Relu")

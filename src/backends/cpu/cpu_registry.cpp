@@ -17,6 +17,8 @@ struct OpEntry {
   KernelFactory make;
 };
 
+// Log has no row: oneDNN 2.6's eltwise_log is off by ~1e-6 near 1, beyond ONNX's node-test
+// tolerance (test_log_example), so it runs on the reference evaluator.
 const OpEntry kOps[] = {
     {"Conv", conv_layout_rule, make_conv_kernel},
     {"MaxPool", pool_layout_rule, make_pool_kernel},
@@ -26,7 +28,6 @@ const OpEntry kOps[] = {
     {"LeakyRelu", eltwise_layout_rule, make_eltwise_kernel},
     {"Tanh", eltwise_layout_rule, make_eltwise_kernel},
     {"Exp", eltwise_layout_rule, make_eltwise_kernel},
-    {"Log", eltwise_layout_rule, make_eltwise_kernel},
     {"Sqrt", eltwise_layout_rule, make_eltwise_kernel},
     {"Abs", eltwise_layout_rule, make_eltwise_kernel},
     {"Neg", eltwise_layout_rule, make_eltwise_kernel},

@@ -59,12 +59,6 @@ std::unique_ptr<Kernel> make_strided_kernel(const char* label, const KernelReque
   });
 }
 
-std::vector<int64_t> row_major_strides(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
-  return st;
-}
-
 }  // namespace
 
 LayoutRule copy_layout_rule(const Graph& /*g*/, const Node& n) {

@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "backends/cuda/cuda_context.h"
-#include "backends/cuda/cuda_formats.h"
 #include "backends/cuda/cuda_ops.h"
 #include "core/error.h"
 
@@ -31,6 +30,7 @@ class CudaBackend final : public Backend {
 
   std::string name() const override { return ctx_->half ? "cuda:fp16" : "cuda"; }
   DeviceKind device() const override { return DeviceKind::kCuda; }
+  bool supports(const Graph&, const Node& n) const override { return cuda::has_kernel(n); }
 
   void prepare(Graph& graph) override {
     cuda_assign_formats(graph, ctx_->half);
@@ -44,18 +44,11 @@ class CudaBackend final : public Backend {
                                         const std::vector<Tensor>& in,
                                         const std::vector<Tensor>& out) override {
     check(cudaSetDevice(ctx_->device), "cudaSetDevice");
-    const cuda::KernelRequest r{g, n, in, out, ctx_};
-    std::unique_ptr<Kernel> k;
     if (!n.domain.empty()) {
       fail(ErrorKind::kUnsupported, describe(n), ": the CUDA backend has no kernel for domain '",
            n.domain, "'");
     }
-    if (n.op == "Conv")
-      k = cuda::make_conv_kernel(r);
-    else if (n.op == "MatMul")
-      k = cuda::make_matmul_kernel(r);
-    else
-      k = cuda::make_other_kernel(r);
+    std::unique_ptr<Kernel> k = cuda::make_kernel({g, n, in, out, ctx_});
     if (!k) fail(ErrorKind::kUnsupported, describe(n), ": the CUDA backend has no kernel for it");
     return k;
   }

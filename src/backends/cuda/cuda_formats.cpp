@@ -4,7 +4,7 @@
 #include <tuple>
 
 #include "backends/cuda/cuda_backend.h"
-#include "backends/cuda/cuda_formats.h"
+#include "backends/cuda/cuda_ops.h"
 #include "model/op_schema.h"
 
 namespace ys {
@@ -20,25 +20,6 @@ bool is_activation(const Value& v) {
 }
 
 }  // namespace
-
-bool takes_nhwc(const Graph& g, const Node& n) {
-  static const char* const kAlways[] = {"Conv",  "MaxPool", "Resize", "Concat",
-                                        "Split", "Sigmoid", "Relu",   "Identity"};
-  for (const char* op : kAlways) {
-    if (n.op == op) return true;
-  }
-  if (n.op == "Add" || n.op == "Sub" || n.op == "Mul" || n.op == "Div" || n.op == "Max" ||
-      n.op == "Min") {
-    // Element-wise in any layout as long as nothing broadcasts along a real axis.
-    const Shape& out = g.output_value(n, 0).shape;
-    for (size_t i = 0; i < n.inputs.size(); ++i) {
-      const Value& v = g.input_value(n, i);
-      if (numel(v.shape) != 1 && (v.is_constant() || v.shape != out)) return false;
-    }
-    return true;
-  }
-  return false;
-}
 
 }  // namespace cuda
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <functional>
 
-#include "backends/cuda/cuda_formats.h"
 #include "backends/cuda/cuda_kernels.h"
 #include "core/error.h"
 #include "model/op_schema.h"
@@ -25,12 +24,6 @@ class FnKernel final : public CudaKernel {
 std::unique_ptr<Kernel> make_fn(const KernelRequest& r, const char* what,
                                 std::function<void(cudaStream_t)> fn) {
   return std::make_unique<FnKernel>(r.context, std::string("ys:cuda:") + what, std::move(fn));
-}
-
-std::vector<int64_t> row_major_strides(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
-  return st;
 }
 
 // Logical axis -> physical axis for NHWC: N stays, C goes last, H and W move up one.
@@ -310,28 +303,87 @@ const void* device_operand(const KernelRequest& r, size_t input, Elem elem) {
   return r.context->upload(f.data(), f.size() * sizeof(float));
 }
 
-std::unique_ptr<Kernel> make_other_kernel(const KernelRequest& r) {
-  const std::string& op = r.node.op;
-  if (op == "Cast") return make_cast(r);
-  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
-      op == "Identity")
-    return make_copy(r);
-  if (op == "Sigmoid") return make_unary(r, UnaryOp::kSigmoid);
-  if (op == "Relu") return make_unary(r, UnaryOp::kRelu);
-  if (op == "Add") return make_binary(r, BinaryOp::kAdd);
-  if (op == "Sub") return make_binary(r, BinaryOp::kSub);
-  if (op == "Mul") return make_binary(r, BinaryOp::kMul);
-  if (op == "Div") return make_binary(r, BinaryOp::kDiv);
-  if (op == "Max") return make_binary(r, BinaryOp::kMax);
-  if (op == "Min") return make_binary(r, BinaryOp::kMin);
-  if (op == "Concat") return make_concat(r);
-  if (op == "Split") return make_split(r);
-  if (op == "Transpose") return make_transpose(r);
-  if (op == "Slice") return make_slice(r);
-  if (op == "MaxPool") return make_maxpool(r);
-  if (op == "Resize") return make_resize(r);
-  if (op == "Softmax") return make_softmax(r);
+namespace {
+
+// Format rules: whether an op's kernel reads and writes NHWC activations.
+bool plain(const Graph&, const Node&) {
+  return false;
+}
+
+bool nhwc(const Graph&, const Node&) {
+  return true;
+}
+
+// Element-wise in any layout as long as nothing broadcasts along a real axis.
+bool nhwc_unless_broadcast(const Graph& g, const Node& n) {
+  const Shape& out = g.output_value(n, 0).shape;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const Value& v = g.input_value(n, i);
+    if (numel(v.shape) != 1 && (v.is_constant() || v.shape != out)) return false;
+  }
+  return true;
+}
+
+struct CudaOp {
+  const char* op;
+  bool (*takes_nhwc)(const Graph& g, const Node& n);
+  std::unique_ptr<Kernel> (*make)(const KernelRequest& r);
+};
+
+const CudaOp kOps[] = {
+    {"Conv", nhwc, make_conv_kernel},
+    {"MatMul", plain, make_matmul_kernel},
+    {"Cast", plain, make_cast},
+    {"Reshape", plain, make_copy},
+    {"Flatten", plain, make_copy},
+    {"Squeeze", plain, make_copy},
+    {"Unsqueeze", plain, make_copy},
+    {"Identity", nhwc, make_copy},
+    {"Sigmoid", nhwc, [](const KernelRequest& r) { return make_unary(r, UnaryOp::kSigmoid); }},
+    {"Relu", nhwc, [](const KernelRequest& r) { return make_unary(r, UnaryOp::kRelu); }},
+    {"Add", nhwc_unless_broadcast,
+     [](const KernelRequest& r) { return make_binary(r, BinaryOp::kAdd); }},
+    {"Sub", nhwc_unless_broadcast,
+     [](const KernelRequest& r) { return make_binary(r, BinaryOp::kSub); }},
+    {"Mul", nhwc_unless_broadcast,
+     [](const KernelRequest& r) { return make_binary(r, BinaryOp::kMul); }},
+    {"Div", nhwc_unless_broadcast,
+     [](const KernelRequest& r) { return make_binary(r, BinaryOp::kDiv); }},
+    {"Max", nhwc_unless_broadcast,
+     [](const KernelRequest& r) { return make_binary(r, BinaryOp::kMax); }},
+    {"Min", nhwc_unless_broadcast,
+     [](const KernelRequest& r) { return make_binary(r, BinaryOp::kMin); }},
+    {"Concat", nhwc, make_concat},
+    {"Split", nhwc, make_split},
+    {"Transpose", plain, make_transpose},
+    {"Slice", plain, make_slice},
+    {"MaxPool", nhwc, make_maxpool},
+    {"Resize", nhwc, make_resize},
+    {"Softmax", plain, make_softmax},
+};
+
+const CudaOp* find_op(const Node& n) {
+  if (!n.domain.empty()) return nullptr;
+  for (const CudaOp& o : kOps) {
+    if (n.op == o.op) return &o;
+  }
   return nullptr;
+}
+
+}  // namespace
+
+bool has_kernel(const Node& n) {
+  return find_op(n) != nullptr;
+}
+
+bool takes_nhwc(const Graph& g, const Node& n) {
+  const CudaOp* o = find_op(n);
+  return o && o->takes_nhwc(g, n);
+}
+
+std::unique_ptr<Kernel> make_kernel(const KernelRequest& r) {
+  const CudaOp* o = find_op(r.node);
+  return o ? o->make(r) : nullptr;
 }
 
 }  // namespace ys::cuda

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "backends/cuda/cuda_context.h"
@@ -31,6 +32,14 @@ const void* device_operand(const KernelRequest& r, size_t input, Elem elem);
 
 std::unique_ptr<Kernel> make_conv_kernel(const KernelRequest& r);
 std::unique_ptr<Kernel> make_matmul_kernel(const KernelRequest& r);
-std::unique_ptr<Kernel> make_other_kernel(const KernelRequest& r);  // everything else
+
+// The op table (cuda_ops.cpp), one row per op: its format rule and its kernel factory. An op
+// without a row has no CUDA kernel and is refused at kernel creation; nothing falls back to the
+// host. Adding an op is one row there (and its factory).
+bool has_kernel(const Node& n);
+// Whether the op's kernel reads and writes NHWC activations (the formats pass asks).
+bool takes_nhwc(const Graph& g, const Node& n);
+// The node's kernel, or nullptr where the op has no row or its factory declines this form.
+std::unique_ptr<Kernel> make_kernel(const KernelRequest& r);
 
 }  // namespace ys::cuda

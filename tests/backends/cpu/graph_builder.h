@@ -22,6 +22,14 @@ class GraphBuilder {
     g_.inputs.push_back(v);
     return v;
   }
+  int constant(const Tensor& t) {
+    Value v;
+    v.name = cat("c", g_.values.size());
+    v.dtype = t.dtype();
+    v.shape = t.shape();
+    v.data = t;
+    return g_.add_value(v);
+  }
   int random_const(const Shape& shape, float lo = -1.f, float hi = 1.f) {
     Tensor t(DType::kFloat32, shape);
     std::uniform_real_distribution<float> d(lo, hi);
@@ -68,14 +76,6 @@ class GraphBuilder {
     Value v;
     v.name = cat("v", g_.values.size());
     v.shape = shape;
-    return g_.add_value(v);
-  }
-  int constant(const Tensor& t) {
-    Value v;
-    v.name = cat("c", g_.values.size());
-    v.dtype = t.dtype();
-    v.shape = t.shape();
-    v.data = t;
     return g_.add_value(v);
   }
 

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "backends/cuda/cuda_backend.h"
-#include "backends/cuda/cuda_formats.h"
+#include "backends/cuda/cuda_ops.h"
 #include "core/error.h"
 #include "core/npy.h"
 #include "model/builtin_models.h"
