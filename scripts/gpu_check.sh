@@ -52,7 +52,8 @@ if has build; then
     -DYS_WITH_ONEDNN=OFF -DYS_ONNX_ROOT="$DEV/onnx" -DCMAKE_PREFIX_PATH="$DEV/prefix" \
     -DCMAKE_CUDA_COMPILER="$NVCC" "${extra[@]}" || { say "FAIL: configure"; exit 1; }
   cmake --build "$BUILD" -j "$(nproc)" --target yolo yolo_bench_gpu backend_cuda_test \
-    backend_cuda_prepost_test backend_cuda_ops_test gpu_profiler_test pipeline_detector_test ||
+    backend_cuda_prepost_test backend_cuda_ops_test backend_ops_test gpu_profiler_test \
+    pipeline_detector_test ||
     { say "FAIL: build"; exit 1; }
 fi
 
@@ -67,7 +68,7 @@ rm -rf "$RUNS" && mkdir -p "$RUNS"
 
 if has tests; then
   for t in tests/backends/cuda/backend_cuda_test tests/backends/cuda/backend_cuda_prepost_test \
-           tests/backends/cuda/backend_cuda_ops_test \
+           tests/backends/cuda/backend_cuda_ops_test tests/backends/backend_ops_test \
            tests/profiler/gpu_profiler_test tests/pipeline/pipeline_detector_test; do
     [ -x "$BUILD/$t" ] || { say "MISSING: $t"; tests_rc=1; continue; }
     # Brief output: failures in full with their messages, then the counts.
