@@ -16,12 +16,16 @@ void write_file_atomic(const std::string& path, std::string_view bytes, const st
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out)
       fail(ErrorKind::kIo, what, ": cannot create ", tmp.string(), " (", std::strerror(errno), ")");
+    errno = 0;
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.close();
     if (!out) {
+      // The stream keeps no error code; errno is the failed write(2) or close(2)'s, when set.
+      const int err = errno;
       std::error_code ignored;
       std::filesystem::remove(tmp, ignored);
-      fail(ErrorKind::kIo, what, ": writing failed (disk full?)");
+      fail(ErrorKind::kIo, what, ": writing failed (",
+           err ? std::strerror(err) : "disk full or write error", ")");
     }
   }
   std::error_code ec;

@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "pipeline/class_names.h"
 #include "pipeline/draw.h"
@@ -43,6 +46,20 @@ std::string stem_of(const std::string& source) {
 double round_to(double v, int decimals) {
   const double k = std::pow(10.0, decimals);
   return std::nearbyint(v * k) / k;
+}
+
+// "bus.jpg", "vtest.avi frame 12": a frame as the outputs' messages name it, numbered as its
+// label file is.
+std::string frame_name(const Frame& frame) {
+  return frame.kind == FrameKind::kImage ? frame.source
+                                         : cat(frame.source, " frame ", frame.index + 1);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace
@@ -81,14 +98,22 @@ std::vector<std::string> yolo_label_lines(const std::vector<Detection>& dets, in
 
 struct ResultSink::Video {
   std::string source;
+  fs::path path;
+  int64_t frames = 0;  // handed to the writer
 #ifdef YS_HAVE_OPENCV
   cv::VideoWriter writer;
 #endif
 };
 
 ResultSink::ResultSink(SinkOptions options) : opt_(std::move(options)) {
-  if (opt_.save || opt_.save_txt || opt_.save_json)
-    dir_ = make_run_dir(opt_.project, opt_.name, opt_.exist_ok);
+  if (!(opt_.save || opt_.save_txt || opt_.save_json)) return;
+  dir_ = make_run_dir(opt_.project, opt_.name, opt_.exist_ok);
+  // access() says nothing of a full disk or a read-only mount: writing a file does.
+  const fs::path probe = dir_ / ".write_test";
+  write_file_atomic(probe.string(), "ok\n",
+                    cat("output folder ", dir_.string(), " cannot be written"));
+  std::error_code ignored;
+  fs::remove(probe, ignored);
   // Created up front, as Ultralytics does, so an empty labels folder means "no detections".
   if (opt_.save_txt) create_dir(dir_ / "labels");
 }
@@ -113,7 +138,8 @@ void ResultSink::write(const Frame& frame, const std::vector<Detection>& dets) {
   if (opt_.save_json) {
     nlohmann::json r;
     r["source"] = frame.source;
-    r["frame"] = frame.index;
+    r["frame"] =
+        frame.kind == FrameKind::kImage ? nlohmann::json() : nlohmann::json(frame.index + 1);
     r["orig_shape"] = {frame.height(), frame.width()};
     r["detections"] = nlohmann::json::array();
     for (const Detection& d : dets)
@@ -136,13 +162,18 @@ void ResultSink::write_image(const Frame& frame, const std::vector<Detection>& d
 #ifdef YS_HAVE_OPENCV
   const fs::path out = dir_ / fs::path(frame.source).filename();
   const cv::Mat m(frame.height(), frame.width(), CV_8UC3, img.data());
+  // Encoded in memory and written whole, so that a full disk leaves no truncated image.
+  std::vector<uchar> bytes;
   bool ok = false;
   try {
-    ok = cv::imwrite(out.string(), m);
+    ok = cv::imencode(out.extension().string(), m, bytes);
   } catch (const cv::Exception& e) {
-    fail(ErrorKind::kIo, out.string(), ": cannot write image: ", e.what());
+    fail(ErrorKind::kIo, out.string(), ": cannot encode the annotated image: ", e.what());
   }
-  if (!ok) fail(ErrorKind::kIo, out.string(), ": cannot write image");
+  if (!ok) fail(ErrorKind::kIo, out.string(), ": cannot encode the annotated image");
+  write_file_atomic(out.string(),
+                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                    cat("the annotated image of ", frame.source, " is lost: ", out.string()));
 #else
   write_png((dir_ / (stem_of(frame.source) + ".png")).string(), img);
 #endif
@@ -150,20 +181,20 @@ void ResultSink::write_image(const Frame& frame, const std::vector<Detection>& d
 
 void ResultSink::write_video_frame(const Frame& frame, const std::vector<Detection>& dets) {
 #ifdef YS_HAVE_OPENCV
-  if (video_ && video_->source != frame.source) video_.reset();
+  if (video_ && video_->source != frame.source) finish_video();
   if (!video_) {
     auto v = std::make_unique<Video>();
     v->source = frame.source;
-    const fs::path out = dir_ / (stem_of(frame.source) + ".avi");
-    if (!v->writer.open(out.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'),
-                        opt_.video_fps > 0 ? opt_.video_fps : 30,
-                        cv::Size(frame.width(), frame.height())))
-      fail(ErrorKind::kIo, out.string(), ": cannot open video writer (MJPG)");
+    v->path = dir_ / (stem_of(frame.source) + ".avi");
+    if (!v->writer.open(v->path.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'),
+                        video_rate(frame), cv::Size(frame.width(), frame.height())))
+      fail(ErrorKind::kIo, v->path.string(), ": cannot open video writer (MJPG)");
     video_ = std::move(v);
   }
   Tensor img = frame.image.clone();
   draw_detections(img, dets, opt_.names);
   video_->writer.write(cv::Mat(frame.height(), frame.width(), CV_8UC3, img.data()));
+  ++video_->frames;
 #else
   (void)dets;
   if (!warned_no_video_)
@@ -174,30 +205,82 @@ void ResultSink::write_video_frame(const Frame& frame, const std::vector<Detecti
 #endif
 }
 
+// The source's own rate (a video file's, read from it; the one given for raw and synthetic
+// frames; 30 for streams, as Ultralytics), divided by vid_stride.
+double ResultSink::video_rate([[maybe_unused]] const Frame& frame) const {
+  double fps = opt_.video_fps;
+#ifdef YS_HAVE_OPENCV
+  std::error_code ec;
+  // Only a file: OpenCV logs a page of backend errors for a name it cannot open.
+  if (fps <= 0 && frame.kind == FrameKind::kVideo && fs::is_regular_file(frame.source, ec)) {
+    cv::VideoCapture probe(frame.source);
+    if (probe.isOpened()) fps = probe.get(cv::CAP_PROP_FPS);
+  }
+#endif
+  if (!(fps > 0 && std::isfinite(fps))) fps = 30;
+  return fps / std::max(opt_.vid_stride, 1);
+}
+
+// Releases the writer and reads the file back: cv::VideoWriter reports no write error, and on
+// a full disk it leaves a file without its index, which no player opens.
+void ResultSink::finish_video() {
+  std::unique_ptr<Video> v = std::move(video_);
+  if (!v) return;
+#ifdef YS_HAVE_OPENCV
+  v->writer.release();
+  std::error_code ec;
+  const auto bytes = fs::file_size(v->path, ec);
+  int64_t held = 0;
+  if (!ec && bytes > 0) {
+    cv::VideoCapture check(v->path.string(), cv::CAP_OPENCV_MJPEG);
+    if (check.isOpened()) held = static_cast<int64_t>(check.get(cv::CAP_PROP_FRAME_COUNT));
+  }
+  if (held != v->frames)
+    fail(ErrorKind::kIo, "the annotated video ", v->path.string(), " of ", v->source,
+         " is incomplete: ", v->frames, " frames were written to it, it holds ", held,
+         " (disk full, or the folder was removed?)");
+#endif
+}
+
 void ResultSink::write_labels(const Frame& frame, const std::vector<Detection>& dets) {
   const fs::path labels = dir_ / "labels";
   create_dir(labels);
   std::string stem = stem_of(frame.source);
   if (frame.kind != FrameKind::kImage) stem += cat("_", frame.index + 1);
   const fs::path out = labels / (stem + ".txt");
-  // Appending, as Ultralytics does, keeps labels of a source listed twice.
-  std::ofstream f(out, std::ios::app);
+  // Appending, as Ultralytics does, keeps labels of a source listed twice; the file is still
+  // replaced whole, so a full disk never leaves it empty or cut.
+  std::error_code ec;
+  std::string text = fs::exists(out, ec) ? read_file(out) : std::string();
   for (const std::string& line :
        yolo_label_lines(dets, frame.width(), frame.height(), opt_.save_conf))
-    f << line << '\n';
-  if (!f) fail(ErrorKind::kIo, out.string(), ": cannot write labels: ", std::strerror(errno));
+    text += line + '\n';
+  write_file_atomic(out.string(), text,
+                    cat("the labels of ", frame_name(frame), " are lost: ", out.string()));
 }
 
 void ResultSink::close() {
   if (closed_) return;
   closed_ = true;
-  video_.reset();
+  std::vector<std::string> lost;
+  try {
+    finish_video();
+  } catch (const Error& e) {
+    lost.emplace_back(e.what());
+  }
   if (opt_.save_json) {
     const fs::path out = dir_ / "predictions.json";
-    std::ofstream f(out);
-    f << "[\n" << json_ << "\n]\n";
-    if (!f) fail(ErrorKind::kIo, out.string(), ": cannot write: ", std::strerror(errno));
+    try {
+      write_file_atomic(out.string(), cat("[\n", json_, "\n]\n"),
+                        cat("the detections of the run are lost: ", out.string()));
+    } catch (const Error& e) {
+      lost.emplace_back(e.what());
+    }
   }
+  if (lost.empty()) return;
+  std::string message = lost[0];
+  for (size_t i = 1; i < lost.size(); ++i) message += "; " + lost[i];
+  fail(ErrorKind::kIo, message);
 }
 
 }  // namespace ys

@@ -1,7 +1,11 @@
 // Where results go, laid out as Ultralytics' predict mode lays them out: a run folder
 // (runs/detect/predict, predict2, ...), annotated images under their own file names, one
 // annotated .avi (MJPG) per video, YOLO label files labels/<stem>.txt (labels/<stem>_<frame>.txt
-// for video frames, frame counted from 1) and a predictions.json of every detection.
+// for video frames, frame counted from 1) and a predictions.json of every detection, whose
+// "frame" is the same number (null for still images, as Ultralytics has no frame for them).
+// Every file but the video is written whole or not at all (a temporary file renamed over it); a
+// video is checked after it is finalised. An output that cannot be written in full is an
+// ys::Error (kIo) naming it: nothing is lost silently.
 // Without OpenCV annotated images are written as <stem>.png through libpng with boxes but no
 // label text, and annotated video is skipped with one warning (there is no encoder); labels and
 // JSON are complete in every build.
@@ -26,7 +30,12 @@ struct SinkOptions {
   bool save_conf = false;          // confidence as a sixth column of the label files
   bool save_json = false;          // predictions.json
   std::vector<std::string> names;  // class names for labels and JSON
-  double video_fps = 30;           // frame rate of annotated videos
+  // Frame rate of annotated videos before vid_stride: 0 takes each video file's own rate (30
+  // when it has none, as for streams); raw frames on stdin and synthetic ones pass theirs.
+  double video_fps = 0;
+  // Saved videos play at the rate above divided by it, as Ultralytics' do, so that they last
+  // as long as their source.
+  int vid_stride = 1;
 };
 
 // Ultralytics' increment_path: project/name, or the first free project/name2, name3, ...
@@ -42,7 +51,8 @@ std::vector<std::string> yolo_label_lines(const std::vector<Detection>& dets, in
 
 class ResultSink {
  public:
-  // Creates the run folder when any output is on.
+  // Creates the run folder when any output is on, and proves it writable by writing a file
+  // there, so that an unwritable folder fails before the run rather than after a long video.
   explicit ResultSink(SinkOptions options);
   ~ResultSink();
   ResultSink(const ResultSink&) = delete;
@@ -50,7 +60,8 @@ class ResultSink {
 
   // dets are in the frame's pixels. Throws ys::Error (kIo) when an output cannot be written.
   void write(const Frame& frame, const std::vector<Detection>& dets);
-  // Finishes the open video and writes predictions.json; the destructor calls it too.
+  // Finishes the open video and writes predictions.json; the destructor calls it too (and can
+  // only log). Throws ys::Error (kIo) naming every output that is incomplete.
   void close();
 
   // Empty when every output is off.
@@ -61,6 +72,8 @@ class ResultSink {
   void write_image(const Frame& frame, const std::vector<Detection>& dets);
   void write_video_frame(const Frame& frame, const std::vector<Detection>& dets);
   void write_labels(const Frame& frame, const std::vector<Detection>& dets);
+  void finish_video();
+  double video_rate(const Frame& frame) const;
 
   SinkOptions opt_;
   std::filesystem::path dir_;
