@@ -163,7 +163,8 @@ std::vector<OpCase> all_cases() {
                  const int x = b.input({2, 3, 4, 5}), y = b.input({2, 3, 4, 5});
                  return b.finish({b.op("Where", {b.op("Less", {x, y}), x, y})});
                }});
-  c.push_back(over("Cast", {2, 3, 4, 5}, none, {{"to", int64_t{7}}}));  // to INT64
+  // To FLOAT16: the form every backend claims (CUDA's Cast converts between its float formats).
+  c.push_back(over("Cast", {2, 3, 4, 5}, none, {{"to", int64_t{10}}}));
   c.push_back(over("Reshape", {2, 3, 4, 5}, [](GraphBuilder& b) {
     return std::vector<int>{b.int_const({6, 20})};
   }));
@@ -251,7 +252,14 @@ std::vector<Tensor> random_inputs(const Graph& g, const OpCase& c) {
   return in;
 }
 
-// Float outputs within `tol` (relative, as all_close); any other dtype exactly.
+Tensor as_float(const Tensor& half) {
+  Tensor f(DType::kFloat32, half.shape());
+  for (int64_t i = 0; i < half.numel(); ++i)
+    f.ptr<float>()[i] = half_to_float(half.ptr<uint16_t>()[i]);
+  return f;
+}
+
+// Float outputs within `tol` (relative, as all_close), halves within 1e-3; others exactly.
 void expect_same(const std::vector<Tensor>& got, const std::vector<Tensor>& want, double tol) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
@@ -259,6 +267,8 @@ void expect_same(const std::vector<Tensor>& got, const std::vector<Tensor>& want
     ASSERT_EQ(got[i].dtype(), want[i].dtype());
     if (want[i].dtype() == DType::kFloat32) {
       EXPECT_TRUE(all_close(got[i], want[i], tol));
+    } else if (want[i].dtype() == DType::kFloat16) {
+      EXPECT_TRUE(all_close(as_float(got[i]), as_float(want[i]), 1e-3));
     } else {
       ASSERT_EQ(got[i].shape(), want[i].shape());
       EXPECT_EQ(std::memcmp(got[i].data(), want[i].data(), want[i].nbytes()), 0);
