@@ -3,6 +3,7 @@
 // changing the seeds:  build-fuzz/fuzz/model_fuzzer_seeds fuzz/corpus/model
 #include <onnx/onnx_pb.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -203,6 +204,31 @@ Builder dense() {
   return b;
 }
 
+// Integer and float constants folded at load time: Add, Sub, Mul, Div, Max, Min on int64, a Cast
+// from float and a Resize to explicit sizes, ending in a Reshape whose target they compute.
+Builder folding() {
+  Builder b;
+  b.input("x", {1, 3, 4, 4});
+  b.ints("a", {1, 3, 8, 8});
+  b.ints("b", {0, 0, 8, 8});
+  b.floats("f", {4});
+  auto* f = b.g->mutable_initializer(b.g->initializer_size() - 1);
+  for (int i = 0; i < f->float_data_size(); ++i) f->set_float_data(i, 1.f);
+  b.ints("sizes", {1, 3, 8, 8});
+  b.node("Add", {"a", "b"}, {"s"});
+  b.node("Sub", {"s", "b"}, {"d"});
+  b.node("Mul", {"d", "a"}, {"m"});
+  b.node("Div", {"m", "a"}, {"q"});
+  b.node("Max", {"q", "a"}, {"hi"});
+  b.node("Min", {"hi", "s"}, {"lo"});
+  attr(b.node("Cast", {"f"}, {"fi"}), "to", int64_t{TensorProto::INT64});
+  b.node("Mul", {"lo", "fi"}, {"target"});
+  b.node("Resize", {"x", "", "", "sizes"}, {"up"});
+  b.node("Reshape", {"up", "target"}, {"out"});
+  b.output("out");
+  return b;
+}
+
 void write(const std::filesystem::path& dir, const std::string& name, const Builder& b) {
   std::ofstream(dir / (name + ".onnx"), std::ios::binary) << b.m.SerializeAsString();
 }
@@ -221,6 +247,7 @@ int main(int argc, char** argv) {
   write(dir, "shape_chain_opset11", shape_chain(11));
   write(dir, "shape_chain_opset9", shape_chain(9));
   write(dir, "dense", dense());
+  write(dir, "folding", folding());
   // The malformed models of issue 12, each refused with an error now.
   write(dir, "bad_conv_zero_strides", conv_block({0, 0}));
   write(dir, "bad_conv_one_stride", conv_block({2}));
@@ -245,5 +272,9 @@ int main(int argc, char** argv) {
   unfed.input("extra", {1, 4, 8, 8});
   unfed.g->mutable_node(2)->set_input(0, "extra");
   write(dir, "bad_unfed_input", unfed);
+  Builder overflow = folding();
+  overflow.g->mutable_initializer(0)->set_int64_data(0, INT64_MAX);
+  overflow.g->mutable_initializer(1)->set_int64_data(0, INT64_MAX);
+  write(dir, "bad_folding_overflow", overflow);
   return 0;
 }

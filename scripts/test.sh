@@ -5,11 +5,14 @@
 #   3. a second build with AddressSanitizer + UndefinedBehaviorSanitizer (-DYS_SANITIZE=ON,
 #      RelWithDebInfo, no CUDA) in build-asan/, and ctest on it, less the tests below. Both ctest
 #      runs always run; the script fails if either (or a build) fails.
+#   4. scripts/fuzz.sh: the model loader's libFuzzer target (clang, build-fuzz/) for a bounded
+#      time; it fails on any crash, sanitizer report or internal error (docs/FUZZING.md).
 #
 # Environment:
 #   YS_TEST_JOBS      parallel ctest jobs (default: number of cores)
 #   YS_SKIP_ASAN=1    only steps 1 and 2
 #   YS_ASAN_EXCLUDE   ctest -E regex for the sanitizer run (default below; empty string: none)
+#   YS_FUZZ_SECONDS   fuzzing time of step 4 (default 90); YS_SKIP_FUZZ=1 leaves step 4 out
 #
 # Excluded under ASan: only OnnxNodeSummary.Report, which reruns in one process the node-test cases
 # that run one by one anyway. The whole-model tests (YOLOv8n / YOLOv5nu / YOLO11n at 640x640 against
@@ -55,6 +58,14 @@ if [[ "${YS_SKIP_ASAN:-0}" != 1 ]]; then
   else
     status=1
     echo "[test] sanitizer build FAILED" >&2
+  fi
+fi
+
+if [[ "${YS_SKIP_FUZZ:-0}" != 1 ]]; then
+  stamp "fuzzing the model loader (build-fuzz/, ${YS_FUZZ_SECONDS:-90}s)"
+  if ! scripts/fuzz.sh "${YS_FUZZ_SECONDS:-90}"; then
+    status=1
+    echo "[test] fuzzing FAILED (the input is in build-fuzz/artifacts/)" >&2
   fi
 fi
 

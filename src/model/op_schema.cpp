@@ -670,6 +670,8 @@ void validate_resize(const Graph& g, const Node& n) {
   static const std::set<std::string> modes = {"asymmetric", "half_pixel", "pytorch_half_pixel",
                                               "align_corners", "tf_half_pixel_for_nn"};
   if (!modes.count(ctm)) unsupported(g, n, cat("coordinate_transformation_mode '", ctm, "'"));
+  string_attr(n, "nearest_mode", "round_prefer_floor",
+              {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"});
   std::string policy = attr_string(n, "keep_aspect_ratio_policy", "stretch");
   if (policy != "stretch") unsupported(g, n, cat("keep_aspect_ratio_policy '", policy, "'"));
   bool has_scales = g.has_input(n, 2) && in(g, n, 2).shape != Shape{0};
@@ -714,6 +716,12 @@ void infer_resize(Graph& g, const Node& n) {
              " more than ", kMaxElements, " elements");
       }
       o[i] = static_cast<int64_t>(len);
+    }
+  }
+  for (size_t i = 0; i < x.size() && i < o.size(); ++i) {
+    if (x[i] == 0 && o[i] != 0) {
+      fail(ErrorKind::kBadModel, describe(n), ": cannot resize the empty axis ", i, " of ",
+           shape_str(x), " to ", o[i]);
     }
   }
   out(g, n).dtype = in(g, n, 0).dtype;

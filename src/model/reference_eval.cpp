@@ -14,6 +14,16 @@ namespace {
 
 using namespace reference_detail;
 
+// double -> integer saturates, and NaN becomes 0: the plain conversion is undefined out of range,
+// and a model's constants may hold anything (ONNX leaves such casts unspecified).
+template <typename T>
+T saturate(double v) {
+  if (std::isnan(v)) return 0;
+  if (v <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+  if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  return static_cast<T>(v);
+}
+
 void store(const Tensor& t, int64_t i, double v) {
   switch (t.dtype()) {
     case DType::kFloat32:
@@ -26,16 +36,16 @@ void store(const Tensor& t, int64_t i, double v) {
       t.ptr<double>()[i] = v;
       break;
     case DType::kInt64:
-      t.ptr<int64_t>()[i] = static_cast<int64_t>(v);
+      t.ptr<int64_t>()[i] = saturate<int64_t>(v);
       break;
     case DType::kInt32:
-      t.ptr<int32_t>()[i] = static_cast<int32_t>(v);
+      t.ptr<int32_t>()[i] = saturate<int32_t>(v);
       break;
     case DType::kInt8:
-      t.ptr<int8_t>()[i] = static_cast<int8_t>(v);
+      t.ptr<int8_t>()[i] = saturate<int8_t>(v);
       break;
     case DType::kUInt8:
-      t.ptr<uint8_t>()[i] = static_cast<uint8_t>(v);
+      t.ptr<uint8_t>()[i] = saturate<uint8_t>(v);
       break;
     case DType::kBool:
       t.ptr<uint8_t>()[i] = v != 0 ? 1 : 0;
@@ -142,23 +152,25 @@ void eval_binary(const Graph&, const Node& n, const std::vector<Tensor>& in,
       out.shape(),
       {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape())},
       [&](int64_t e, const std::vector<int64_t>& off) {
-        if (!integer || a.dtype() != DType::kInt64) {
+        if (!integer || a.dtype() != DType::kInt64 || is_float(b.dtype())) {
           store(out, e,
                 binary(n.op, element_as_double(a, off[0]), element_as_double(b, off[1]), integer));
           return;
         }
         // int64 through double loses precision above 2^53 (INT64_MAX sentinels of Slice ends).
         int64_t x = a.ptr<int64_t>()[off[0]], y = element_as_int(b, off[1]);
+        // Overflow wraps, as two's complement hardware (and ONNX Runtime) does; in C++ it is
+        // undefined, so the builtins compute the wrapped result.
         int64_t r = 0;
         const std::string& op = n.op;
         if (op == "Add")
-          r = x + y;
+          __builtin_add_overflow(x, y, &r);
         else if (op == "Sub")
-          r = x - y;
+          __builtin_sub_overflow(x, y, &r);
         else if (op == "Mul")
-          r = x * y;
+          __builtin_mul_overflow(x, y, &r);
         else if (op == "Div")
-          r = y == 0 ? 0 : x / y;
+          r = y == 0 ? 0 : y == -1 ? static_cast<int64_t>(0 - static_cast<uint64_t>(x)) : x / y;
         else if (op == "Max")
           r = std::max(x, y);
         else if (op == "Min")

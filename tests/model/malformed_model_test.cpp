@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -350,6 +351,83 @@ TEST(MalformedModel, StructuralDefectsAreRefused) {
   std::string msg = refusal(m);
   EXPECT_HAS(msg, "Concat 'cat'");
   EXPECT_HAS(msg, "is int64");
+}
+
+TEST(MalformedModel, UnknownResizeNearestModeIsRefused) {  // was read as round_prefer_floor
+  onnx::ModelProto m = conv_pool_model();
+  auto* g = m.mutable_graph();
+  auto* scales = g->add_initializer();
+  scales->set_name("scales");
+  scales->set_data_type(TensorProto::FLOAT);
+  scales->add_dims(4);
+  for (float v : {1.f, 1.f, 2.f, 2.f}) scales->add_float_data(v);
+  auto* resize = g->add_node();
+  resize->set_name("up");
+  resize->set_op_type("Resize");
+  for (const char* i : {"y", "", "scales"}) resize->add_input(i);
+  resize->add_output("z");
+  auto* mode = resize->add_attribute();
+  mode->set_name("nearest_mode");
+  mode->set_type(AttributeProto::STRING);
+  mode->set_s("nearest_even");
+  g->mutable_output(0)->set_name("z");
+  std::string msg = refusal(m);
+  EXPECT_HAS(msg, "Resize 'up'");
+  EXPECT_HAS(msg, "'nearest_mode' = 'nearest_even' is not one of");
+  mode->set_s("floor");
+  EXPECT_EQ(refusal(m), "(no error)");
+  scales->set_float_data(3, std::numeric_limits<float>::infinity());
+  EXPECT_HAS(refusal(m), "is not a positive finite number");
+}
+
+// A graph whose output `name` is computed from constants only, folded at prepare.
+Tensor folded_output(onnx::ModelProto m, const std::string& name) {
+  m.mutable_graph()->mutable_output(0)->set_name(name);
+  Graph g = load_onnx_bytes(m.SerializeAsString(), "folding");
+  prepare_graph(g);
+  return g.values[static_cast<size_t>(g.outputs[0])].data;
+}
+
+TEST(MalformedModel, ConstantFoldingOverflowWrapsAndCastsSaturate) {  // UBSan: overflow, cast
+  onnx::ModelProto m = conv_pool_model();
+  auto* g = m.mutable_graph();
+  add_int64s(g, "big", {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()});
+  add_int64s(g, "minus_one", {1, -1});
+  auto* add = g->add_node();
+  add->set_op_type("Add");
+  add->add_input("big");
+  add->add_input("minus_one");
+  add->add_output("sum");
+  auto* div = g->add_node();
+  div->set_op_type("Div");
+  div->add_input("big");
+  div->add_input("minus_one");
+  div->add_output("quotient");
+  auto* floats = g->add_initializer();
+  floats->set_name("floats");
+  floats->set_data_type(TensorProto::FLOAT);
+  floats->add_dims(3);
+  for (float v : {1e30f, -1e30f, std::numeric_limits<float>::quiet_NaN()})
+    floats->add_float_data(v);
+  auto* cast = g->add_node();
+  cast->set_op_type("Cast");
+  cast->add_input("floats");
+  cast->add_output("ints");
+  auto* to = cast->add_attribute();
+  to->set_name("to");
+  to->set_type(AttributeProto::INT);
+  to->set_i(TensorProto::INT64);
+
+  Tensor sum = folded_output(m, "sum");
+  ASSERT_FALSE(sum.empty());
+  EXPECT_EQ(sum.ptr<int64_t>()[0], std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(sum.ptr<int64_t>()[1], std::numeric_limits<int64_t>::max());
+  Tensor quotient = folded_output(m, "quotient");
+  EXPECT_EQ(quotient.ptr<int64_t>()[1], std::numeric_limits<int64_t>::min());
+  Tensor ints = folded_output(m, "ints");
+  EXPECT_EQ(ints.ptr<int64_t>()[0], std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(ints.ptr<int64_t>()[1], std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(ints.ptr<int64_t>()[2], 0);
 }
 
 TEST(MalformedModel, ZeroStrideInRealModelConvsIsRefused) {
