@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 
+#include "cli/ultralytics_keys.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -667,6 +668,11 @@ struct Parser {
       errors.push_back(e.what());
     }
   }
+    if (const ForeignKey* foreign = find_foreign_key(key)) {
+      if (std::string error = check_foreign_key(*foreign, value); !error.empty())
+        errors.push_back(std::move(error));
+      return;
+    }
 
   void positional(const std::string& arg) {
     if (arg == "detect" || contains(kRefusedTasks, arg)) return set_task(arg);
@@ -683,7 +689,8 @@ struct Parser {
         return;
       }
     }
-    if (spec && spec->type == ArgType::kBool) return set_value(arg, "True");
+    if ((spec && spec->type == ArgType::kBool) || find_foreign_key(arg))
+      return set_value(arg, "True");
     if (spec) {
       errors.push_back(cat("'", arg, "' is a valid YoloScope argument but is missing an '=' ",
                            "sign to set its value, i.e. try '", arg, "=", spec->default_value,

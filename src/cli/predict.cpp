@@ -112,6 +112,24 @@ std::string fmt_ms(double v, int digits = 1) {
 
 }  // namespace
 
+// One batch of blank images through the detector before anything is timed, as Ultralytics'
+// predictor warms its model up: the first inference pays for first-touch memory, oneDNN's kernel
+// generation and CUDA Graph capture, which the Speed line must not average in. Returns its ms.
+double warm_up(Detector& det) {
+  const Shape& in = det.model().input_shape;
+  const Tensor blank(DType::kUInt8, {in[2], in[3], 3});
+  const int64_t t0 = now_ns();
+  det.detect_batch(std::vector<const Tensor*>(static_cast<size_t>(det.batch()), &blank));
+  return static_cast<double>(now_ns() - t0) / 1e6;
+}
+
+// What a failed output means for the run, after the message that names the file.
+void report_lost_outputs(const std::string& what, int64_t image) {
+  std::cerr << "yolo: error: " << what << "\n";
+  std::cerr << "yolo: error: the run stops: the results of image " << image
+            << " and after are not saved; those before it are kept\n";
+}
+
 int run_predict(const Config& c) {
   DetectorOptions opts = detector_options(c);
   Detector det(opts);
@@ -121,7 +139,8 @@ int run_predict(const Config& c) {
             << (model.family.empty() ? "unknown family" : model.family) << ", input "
             << shape_str(model.input_shape) << ", " << det.executor().graph().nodes.size()
             << " ops on " << det.executor().backend().name() << ")\n";
-  if (model.synthetic_weights) {
+  // A file exported from a built-in has been warned about as it loaded.
+  if (model.synthetic_weights && model.path == "built-in") {
     std::cout << "WARNING: " << model.name
               << " is a built-in architecture with SYNTHETIC weights (deterministic, "
               << "not trained): its detections are meaningless. Pass model=<file>.onnx for real "
@@ -164,13 +183,24 @@ int run_predict(const Config& c) {
   so.save_conf = c.get_bool("save_conf");
   so.save_json = c.get_bool("save_json");
   so.names = model.names;
-  so.video_fps = spec.source == "-" ? spec.raw_fps : 30;
+  so.video_fps = spec.source == "-"           ? spec.raw_fps
+                 : spec.source == "synthetic" ? spec.synthetic_fps
+                                              : 0;
+  so.vid_stride = spec.vid_stride;
   ResultSink sink(so);
 
   std::unique_ptr<ProfileSession> prof;
   if (profile) {
     prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"),
                                             c.get_string("profile_detail") == "detailed");
+  // The profile's folder too is made before the run, so that an unusable one fails now.
+  const std::filesystem::path run_dir =
+      !sink.dir().empty() || !profile ? sink.dir() : make_run_dir(so.project, so.name, so.exist_ok);
+
+  const double warm_up_ms = warm_up(det);  // before the profiler attaches: no frame of the run
+  if (verbose)
+    std::cout << "Warm-up: " << fmt_ms(warm_up_ms)
+              << "ms for a first, cold inference on a blank batch, not counted in Speed\n";
   }
 
   double pre_ms = 0, inf_ms = 0, post_ms = 0;
@@ -191,7 +221,7 @@ int run_predict(const Config& c) {
       try {
         sink.write(f, dets[static_cast<size_t>(i)]);
       } catch (const Error& e) {
-        std::cerr << "yolo: error: " << e.what() << "\n";
+        report_lost_outputs(e.what(), images);
         return false;
       }
       if (verbose) {
@@ -217,20 +247,20 @@ int run_predict(const Config& c) {
     std::vector<std::unique_ptr<Detector>> extra;
     std::vector<Detector*> detectors = {&det};
     for (int k = 1; k < streams; ++k) {
+  bool output_failed = false;
       extra.push_back(std::make_unique<Detector>(opts));
       detectors.push_back(extra.back().get());
     }
     t_start = now_ns();  // loading the extra models is start-up, like loading the first
-    bool output_failed = false;
     run_detectors(
         detectors, *source,
+      warm_up(*extra.back());
         [&](DetectedBatch& b) {
           output_failed =
               !emit(b.frames, static_cast<int>(b.frames.size()), b.detections, b.stage_ms);
           return !output_failed;
         },
         g_stop_requested);
-    if (output_failed) return kExitError;
   }
   std::vector<Frame> frames(static_cast<size_t>(batch));
   bool more = streams == 1;
@@ -260,11 +290,14 @@ int run_predict(const Config& c) {
     if (prof) prof->stage_begin(PipelineStage::kOutput);
     if (!emit(frames, n, dets, det.last_stage_ms())) {
       if (prof) prof->end_frame();
-      return kExitError;
+      break;
     }
     if (prof) {
       prof->stage_end(PipelineStage::kOutput);
       prof->end_frame();
+      // Stops here, but still finishes the video, predictions.json and the profile with what
+      // was written.
+      output_failed = true;
       // After end_frame: measuring the input must not count in the frame's latency.
       for (int i = 0; i < n; ++i) {
         prof->record_input(frames[static_cast<size_t>(i)].image, images - n + i,
@@ -274,7 +307,12 @@ int run_predict(const Config& c) {
     }
   }
   const double wall_s = static_cast<double>(now_ns() - t_start) / 1e9;
-  sink.close();
+  try {
+    sink.close();
+  } catch (const Error& e) {
+    std::cerr << "yolo: error: " << e.what() << "\n";
+    output_failed = true;
+  }
   if (g_stop_requested)
     std::cerr << "yolo: interrupted after " << images << " images; finished work is kept\n";
   if (images > 0) {
@@ -299,11 +337,9 @@ int run_predict(const Config& c) {
     for (const auto& e : source->errors()) std::cerr << "  " << e << "\n";
     if (code == kExitOk) code = kExitPartial;
   }
-  if (images == 0 && code != kExitInterrupted) code = kExitError;
+  if ((images == 0 && code != kExitInterrupted) || output_failed) code = kExitError;
 
   if (prof) {
-    std::filesystem::path run_dir =
-        sink.dir().empty() ? make_run_dir(so.project, so.name, so.exist_ok) : sink.dir();
     RunInfo run;
     run.source = source->describe();
     run.frames_total = images;

@@ -625,6 +625,7 @@ Graph build_builtin_model(const std::string& name, int64_t imgsz, int64_t batch)
       {"description", cat("YoloScope built-in ", spec->title,
                           " architecture with SYNTHETIC weights (not trained)")},
       {"author", "YoloScope"},
+      {"synthetic_weights", "true"},
       {"task", "detect"},
       {"stride", "32"},
       {"batch", cat(batch)},
@@ -634,6 +635,14 @@ Graph build_builtin_model(const std::string& name, int64_t imgsz, int64_t batch)
   };
   map_yolo_modules(g);  // sets family, module indices and stages from the names, as for a file
   return g;
+}
+
+bool has_synthetic_weights_mark(const Graph& g) {
+  const auto mark = g.metadata.find("synthetic_weights");
+  if (mark != g.metadata.end()) return mark->second == "true";
+  const auto text = g.metadata.find("description");
+  return text != g.metadata.end() && text->second.rfind("YoloScope built-in ", 0) == 0 &&
+         text->second.find("SYNTHETIC") != std::string::npos;
 }
 
 }  // namespace ys

@@ -7,7 +7,8 @@
 // activations stay in range through the whole depth; class biases follow Ultralytics' bias_init,
 // so class scores stay far below the default confidence threshold (0.25) and NMS gets nothing.
 // The results mean nothing: the graph is marked (Graph::synthetic_weights, and its metadata's
-// description says SYNTHETIC) so every report can say so.
+// synthetic_weights=true and description saying SYNTHETIC, which an export keeps) so every
+// report, and every later load of an exported file, can say so.
 #pragma once
 
 #include <cstdint>
@@ -27,5 +28,9 @@ bool is_builtin_model(const std::string& name);
 // Throws kNotFound (listing the built-ins) for an unknown name, kInvalidArgument for an image
 // size that is not a positive multiple of 32 or a batch below 1.
 Graph build_builtin_model(const std::string& name, int64_t imgsz = 640, int64_t batch = 1);
+
+// True when a loaded model's metadata marks it as an export of a built-in architecture: the
+// synthetic_weights key, or (files exported before it existed) the built-in's description.
+bool has_synthetic_weights_mark(const Graph& g);
 
 }  // namespace ys

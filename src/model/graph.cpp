@@ -69,11 +69,27 @@ void Graph::prune() {
 }
 
 int64_t Graph::parameter_count() const {
+  // The learned inputs of the ops that have them: what PyTorch's model.parameters() holds, and
+  // so what Ultralytics' summary counts. Other constants (anchors, strides, shapes) are buffers
+  // or export artefacts, not parameters.
+  static const std::set<std::string> kLearning = {"Conv",
+                                                  "ConvTranspose",
+                                                  "Gemm",
+                                                  "MatMul",
+                                                  "BatchNormalization",
+                                                  "PRelu",
+                                                  "InstanceNormalization",
+                                                  "LayerNormalization"};
   std::set<int> seen;
   int64_t count = 0;
   for (const Node& n : nodes) {
-    for (int i : n.inputs) {
-      if (i < 0 || !values[static_cast<size_t>(i)].is_constant() || !seen.insert(i).second)
+    if (!n.domain.empty() || kLearning.count(n.op) == 0) continue;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const int i = n.inputs[k];
+      // BatchNormalization's running mean and variance (inputs 3 and 4) are buffers.
+      const bool buffer = n.op == "BatchNormalization" && k >= 3;
+      if (i < 0 || buffer || !values[static_cast<size_t>(i)].is_constant() ||
+          !seen.insert(i).second)
         continue;
       const Value& v = values[static_cast<size_t>(i)];
       if (v.dtype == DType::kFloat32 || v.dtype == DType::kFloat16) count += v.data.numel();

@@ -76,6 +76,7 @@ struct Graph {
   // Removes the nodes marked in `drop` (one flag per node), keeping the others' order, and
   // recomputes producers: how graph rewrites finish.
   void erase_nodes(const std::vector<bool>& drop);
+  // Learned weights and biases, as Ultralytics counts them (3,151,904 for YOLOv8n).
   int64_t parameter_count() const;
 };
 

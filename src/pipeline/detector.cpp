@@ -1,6 +1,7 @@
 #include "pipeline/detector.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "backends/cpu/cpu_backend.h"
@@ -20,6 +21,24 @@
 namespace ys {
 namespace {
 
+#ifdef YS_HAVE_CUDA
+// Without an NVIDIA driver the CUDA runtime still answers, but in its own terms: with the stub
+// libcuda it says "CUDA driver version is insufficient", which sends a user looking for a driver
+// update on a machine that has no GPU. The driver's /proc entry tells the two cases apart.
+void check_gpu_present(const std::string& device) {
+  std::string why;
+  if (cuda_device_available(&why)) return;
+  std::error_code ec;
+  if (!std::filesystem::exists("/proc/driver/nvidia/version", ec)) {
+    fail(ErrorKind::kUnsupported, "device=", device,
+         ": this machine has no NVIDIA GPU (no NVIDIA driver is loaded). Run on the CPU with "
+         "device=cpu");
+  }
+  fail(ErrorKind::kUnsupported, "device=", device, ": the NVIDIA driver is loaded but CUDA finds ",
+       why, ". Run on the CPU with device=cpu, or check the driver with nvidia-smi");
+}
+#endif
+
 std::shared_ptr<Backend> make_backend(const DetectorOptions& o) {
   if (o.device.empty() || o.device == "cpu") return make_cpu_backend({.threads = o.threads});
 #ifdef YS_HAVE_CUDA
@@ -27,11 +46,13 @@ std::shared_ptr<Backend> make_backend(const DetectorOptions& o) {
   std::string index = o.device;
   if (index.rfind("cuda", 0) == 0)
     index = index.size() > 5 && index[4] == ':' ? index.substr(5) : "0";
-  if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos)
+  if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos) {
+    check_gpu_present(o.device);
     return make_cuda_backend({.device = std::stoi(index),
                               .half = o.half,
                               .cuda_graph = o.cuda_graph,
                               .graph_fusion = o.cudnn_fusion});
+  }
   fail(ErrorKind::kInvalidArgument, "device=", o.device, ": expected cpu, a GPU index or cuda:N");
 #endif
   fail(ErrorKind::kUnsupported, "device=", o.device,
@@ -53,6 +74,7 @@ Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
     desc.name = o.model;
     prepare_graph(g);
   } else {
+    if (is_pytorch_file(o.model)) fail(ErrorKind::kUnsupported, pytorch_file_message(o.model));
     if (!std::filesystem::exists(o.model)) {
       fail(
           ErrorKind::kNotFound, "model '", o.model, "' does not exist (built-in architectures: ",
@@ -66,6 +88,12 @@ Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
     g = load_onnx_file(o.model);
     desc.path = o.model;
     desc.name = std::filesystem::path(o.model).filename().string();
+    if (has_synthetic_weights_mark(g)) {
+      g.synthetic_weights = true;
+      log_warn("model '", o.model, "' was exported from a YoloScope built-in architecture with ",
+               "SYNTHETIC weights (deterministic, not trained): its detections are meaningless. ",
+               "README.md, 'Getting a trained model', says how to get real weights.");
+    }
     const Value& in = g.values[static_cast<size_t>(g.inputs.at(0))];
     bool is_static = !in.shape.empty();
     for (int64_t d : in.shape) is_static = is_static && d > 0;
@@ -89,6 +117,26 @@ Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
   }
   return g;
 }
+
+}  // namespace
+
+bool is_pytorch_file(const std::string& model) {
+  std::string ext = std::filesystem::path(model).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return ext == ".pt" || ext == ".pth";
+}
+
+std::string pytorch_file_message(const std::string& model) {
+  const std::filesystem::path p(model);
+  const std::string onnx = std::filesystem::path(p).replace_extension(".onnx").string();
+  return cat("model=", model, ": YoloScope does not read PyTorch files (", p.extension().string(),
+             "), only ONNX. Export it with Ultralytics (pip install ultralytics): 'yolo export ",
+             "model=", model, " format=onnx', then pass model=", onnx,
+             ". README.md, 'Getting a trained model', has the details");
+}
+
+namespace {
 
 void check_image(const Tensor& img, size_t i) {
   if (img.dtype() != DType::kUInt8 || img.rank() != 3 || img.dim(2) != 3 || img.dim(0) < 1 ||

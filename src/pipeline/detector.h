@@ -42,6 +42,11 @@ struct ModelDescription {
   std::vector<std::string> names;  // class names
 };
 
+// model=yolov8n.pt: a PyTorch file, which YoloScope does not read (.pt, .pth, any case).
+bool is_pytorch_file(const std::string& model);
+// What to do instead: export it to ONNX with Ultralytics, in the words of the user's file name.
+std::string pytorch_file_message(const std::string& model);
+
 class Detector {
  public:
   explicit Detector(const DetectorOptions& options);

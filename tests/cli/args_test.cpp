@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/ultralytics_keys.h"
 #include "core/error.h"
 #include "test_data.h"
 
@@ -422,6 +423,38 @@ TEST(CliArgsDocs, CliMarkdownMatchesTheTable) {
                            spec.default_value.empty() ? "''" : spec.default_value, "` |")),
               std::string::npos)
         << "docs/CLI.md lacks the argument " << spec.key;
+}
+
+// Issue 12.6: Ultralytics users pass these; they ended the run as unknown arguments (exit 2).
+TEST(CliArgsForeignKeys, IgnoredWithAWarningOrRefusedWhenTheyChangeResults) {
+  for (const ForeignKey& k : kForeignKeys) {
+    const std::string key(k.key);
+    SCOPED_TRACE(key);
+    if (k.policy == ForeignKeyPolicy::kIgnore) {
+      EXPECT_NE(warnings_of({"predict", key + "=True"}).find("'" + key + "=True' is ignored"),
+                std::string::npos);
+      EXPECT_NE(warnings_of({"predict", key}).find("is ignored"), std::string::npos)
+          << "a bare key is key=True";
+    } else {
+      EXPECT_NE(error_of({"predict", key + "=True"}).find("'" + key + "=True' is not supported"),
+                std::string::npos);
+    }
+    for (const char* nothing : {"False", "0", "None", "[]", "''"})
+      EXPECT_EQ(warnings_of({"predict", "model=m.onnx", "source=a.jpg", key + "=" + nothing}), "")
+          << nothing;
+  }
+  EXPECT_NE(error_of({"predict", "embed=[15, 18]"}).find("feature vectors"), std::string::npos);
+}
+
+TEST(CliArgsForeignKeys, DocsListEveryOneWithItsPolicy) {
+  std::ifstream in(::ys::testing::source_dir() + "/docs/CLI.md");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  for (const ForeignKey& k : kForeignKeys) {
+    const std::string row = cat(
+        "| `", k.key, "` | ", k.policy == ForeignKeyPolicy::kIgnore ? "ignored" : "refused", " |");
+    EXPECT_NE(buf.str().find(row), std::string::npos) << "docs/CLI.md lacks the row " << row;
+  }
 }
 
 }  // namespace
