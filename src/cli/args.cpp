@@ -662,17 +662,17 @@ struct Parser {
   void set_value(const std::string& key, const std::string& value) {
     if (key == "task") return set_task(std::string(trim(value)));
     if (key == "mode") return set_mode(std::string(trim(value)));
+    if (const ForeignKey* foreign = find_foreign_key(key)) {
+      if (std::string error = check_foreign_key(*foreign, value); !error.empty())
+        errors.push_back(std::move(error));
+      return;
+    }
     try {
       cmd.config.set(key, value);
     } catch (const Error& e) {
       errors.push_back(e.what());
     }
   }
-    if (const ForeignKey* foreign = find_foreign_key(key)) {
-      if (std::string error = check_foreign_key(*foreign, value); !error.empty())
-        errors.push_back(std::move(error));
-      return;
-    }
 
   void positional(const std::string& arg) {
     if (arg == "detect" || contains(kRefusedTasks, arg)) return set_task(arg);

@@ -110,8 +110,6 @@ std::string fmt_ms(double v, int digits = 1) {
   return buf;
 }
 
-}  // namespace
-
 // One batch of blank images through the detector before anything is timed, as Ultralytics'
 // predictor warms its model up: the first inference pays for first-touch memory, oneDNN's kernel
 // generation and CUDA Graph capture, which the Speed line must not average in. Returns its ms.
@@ -129,6 +127,8 @@ void report_lost_outputs(const std::string& what, int64_t image) {
   std::cerr << "yolo: error: the run stops: the results of image " << image
             << " and after are not saved; those before it are kept\n";
 }
+
+}  // namespace
 
 int run_predict(const Config& c) {
   DetectorOptions opts = detector_options(c);
@@ -188,11 +188,6 @@ int run_predict(const Config& c) {
                                               : 0;
   so.vid_stride = spec.vid_stride;
   ResultSink sink(so);
-
-  std::unique_ptr<ProfileSession> prof;
-  if (profile) {
-    prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"),
-                                            c.get_string("profile_detail") == "detailed");
   // The profile's folder too is made before the run, so that an unusable one fails now.
   const std::filesystem::path run_dir =
       !sink.dir().empty() || !profile ? sink.dir() : make_run_dir(so.project, so.name, so.exist_ok);
@@ -201,6 +196,11 @@ int run_predict(const Config& c) {
   if (verbose)
     std::cout << "Warm-up: " << fmt_ms(warm_up_ms)
               << "ms for a first, cold inference on a blank batch, not counted in Speed\n";
+
+  std::unique_ptr<ProfileSession> prof;
+  if (profile) {
+    prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"),
+                                            c.get_string("profile_detail") == "detailed");
   }
 
   double pre_ms = 0, inf_ms = 0, post_ms = 0;
@@ -241,20 +241,20 @@ int run_predict(const Config& c) {
     streams = 1;
   }
   int64_t t_start = now_ns();
+  bool output_failed = false;
   if (streams > 1) {
     // The extra detectors load the same model for their own streams; the first one's errors
     // (a bad model, no GPU) have already been reported by now.
     std::vector<std::unique_ptr<Detector>> extra;
     std::vector<Detector*> detectors = {&det};
     for (int k = 1; k < streams; ++k) {
-  bool output_failed = false;
       extra.push_back(std::make_unique<Detector>(opts));
+      warm_up(*extra.back());
       detectors.push_back(extra.back().get());
     }
     t_start = now_ns();  // loading the extra models is start-up, like loading the first
     run_detectors(
         detectors, *source,
-      warm_up(*extra.back());
         [&](DetectedBatch& b) {
           output_failed =
               !emit(b.frames, static_cast<int>(b.frames.size()), b.detections, b.stage_ms);
@@ -289,15 +289,15 @@ int run_predict(const Config& c) {
 
     if (prof) prof->stage_begin(PipelineStage::kOutput);
     if (!emit(frames, n, dets, det.last_stage_ms())) {
+      // Stops here, but still finishes the video, predictions.json and the profile with what
+      // was written.
+      output_failed = true;
       if (prof) prof->end_frame();
       break;
     }
     if (prof) {
       prof->stage_end(PipelineStage::kOutput);
       prof->end_frame();
-      // Stops here, but still finishes the video, predictions.json and the profile with what
-      // was written.
-      output_failed = true;
       // After end_frame: measuring the input must not count in the frame's latency.
       for (int i = 0; i < n; ++i) {
         prof->record_input(frames[static_cast<size_t>(i)].image, images - n + i,
