@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README; .ci/run runs exactly this):
+#   0. scripts/check_layers.sh: every include against the layer table (docs/ARCHITECTURE.md);
 #   1. scripts/setup.sh: Debian packages when missing, then the Release build in build/;
 #   2. ctest on build/;
 #   3. a second build with AddressSanitizer + UndefinedBehaviorSanitizer (-DYS_SANITIZE=ON,
@@ -29,6 +30,12 @@ ASAN_EXCLUDE="${YS_ASAN_EXCLUDE-$DEFAULT_ASAN_EXCLUDE}"
 T0=$(date +%s)
 stamp() { echo "[test] $(( $(date +%s) - T0 ))s: $*"; }
 status=0
+
+stamp "layer check"
+if ! scripts/check_layers.sh; then
+  status=1
+  echo "[test] layer check FAILED" >&2
+fi
 
 stamp "setup and Release build (build/)"
 if ! scripts/setup.sh; then
