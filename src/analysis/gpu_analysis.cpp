@@ -611,31 +611,17 @@ void use_device_layer_times(ProfileAnalysis& a, const GpuAnalysis& gpu) {
   if (!gpu.available || gpu.layers.empty()) return;
   std::map<std::string, const GpuLayerStat*> by_id;
   for (const GpuLayerStat& g : gpu.layers) by_id[g.id] = &g;
-  double total = 0;
   std::map<Stage, ModelStageResult> stages;
   for (LayerResult& l : a.layers) {
     auto it = by_id.find(l.id);
     l.ms = it == by_id.end() ? Stats{} : it->second->ms;
     l.gflops_per_s = it == by_id.end() ? 0 : it->second->tflops * 1e3;
     l.gb_per_s = it == by_id.end() ? 0 : it->second->gbs;
-    total += l.ms.median;
-    ModelStageResult& r = stages[l.stage];
-    r.stage = l.stage;
-    ++r.layers;
-    r.ms.median += l.ms.median;
-    r.ms.mean += l.ms.mean;
-    r.ms.p90 += l.ms.p90;
-    r.ms.p99 += l.ms.p99;
-    r.ms.max += l.ms.max;
-    r.ms.min += l.ms.min;
-    r.ms.count = std::max(r.ms.count, l.ms.count);
+    add_to_model_stage(stages[l.stage], l);
   }
-  for (LayerResult& l : a.layers) l.share_pct = total > 0 ? 100.0 * l.ms.median / total : 0;
   a.model_stages.clear();
-  for (auto& [stage, r] : stages) {
-    r.share_pct = total > 0 ? 100.0 * r.ms.median / total : 0;
-    a.model_stages.push_back(r);
-  }
+  for (auto& [stage, r] : stages) a.model_stages.push_back(r);
+  set_shares(a, gpu.inference_ms, gpu.frames);
   std::vector<const LayerResult*> sorted;
   for (const LayerResult& l : a.layers) sorted.push_back(&l);
   std::stable_sort(sorted.begin(), sorted.end(),

@@ -21,6 +21,28 @@ int64_t value_bytes(const Value& v) {
 
 }  // namespace
 
+void add_to_model_stage(ModelStageResult& r, const LayerResult& l) {
+  r.stage = l.stage;
+  ++r.layers;
+  r.ms.median += l.ms.median;
+  r.ms.mean += l.ms.mean;
+  r.ms.p90 += l.ms.p90;
+  r.ms.p99 += l.ms.p99;
+  r.ms.max += l.ms.max;
+  r.ms.min += l.ms.min;
+  r.ms.count = std::max(r.ms.count, l.ms.count);
+}
+
+void set_shares(ProfileAnalysis& a, double basis_ms, int64_t basis_frames) {
+  a.share_basis_ms = basis_ms;
+  a.share_basis_frames = basis_frames;
+  a.layer_sum_ms = 0;
+  for (const LayerResult& l : a.layers) a.layer_sum_ms += l.ms.median;
+  auto share = [&](double ms) { return basis_ms > 0 ? 100.0 * ms / basis_ms : 0; };
+  for (LayerResult& l : a.layers) l.share_pct = share(l.ms.median);
+  for (ModelStageResult& r : a.model_stages) r.share_pct = share(r.ms.median);
+}
+
 std::vector<LayerResult> group_layers(const Graph& g) {
   std::vector<LayerResult> layers;
   std::map<std::string, size_t> by_id;
@@ -135,9 +157,7 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
     a.ops.push_back(r);
   }
   const size_t traced = op_ms.empty() ? 0 : op_ms[0].size();
-  double layer_total = 0;
-  std::map<Stage, std::vector<double>> stage_frames;
-  std::map<Stage, int> stage_layers;
+  std::map<Stage, ModelStageResult> stages;
   const MemoryPlan& plan = executor.memory_plan();
   for (auto& l : a.layers) {
     std::vector<double> per_frame(traced, 0.0);
@@ -145,7 +165,6 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
       for (size_t f = 0; f < traced; ++f) per_frame[f] += op_ms[k][f];
     }
     l.ms = compute_stats(per_frame);
-    layer_total += l.ms.median;
     if (l.ms.median > 0) {
       l.gflops_per_s = static_cast<double>(l.flops) / (l.ms.median * 1e-3) / 1e9;
       l.gb_per_s = static_cast<double>(l.bytes_moved) / (l.ms.median * 1e-3) / 1e9;
@@ -153,23 +172,12 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
     if (!l.steps.empty() && l.steps.back() < plan.live_bytes_after_step.size()) {
       l.live_bytes_after = static_cast<int64_t>(plan.live_bytes_after_step[l.steps.back()]);
     }
-    auto& sf = stage_frames[l.stage];
-    if (sf.empty()) sf.assign(traced, 0.0);
-    for (size_t f = 0; f < traced; ++f) sf[f] += per_frame[f];
-    ++stage_layers[l.stage];
+    add_to_model_stage(stages[l.stage], l);
   }
-  for (auto& l : a.layers) l.share_pct = layer_total > 0 ? 100.0 * l.ms.median / layer_total : 0;
-  double model_total = 0;
-  for (auto& [stage, series] : stage_frames) {
-    ModelStageResult r;
-    r.stage = stage;
-    r.ms = compute_stats(series);
-    r.layers = stage_layers[stage];
-    model_total += r.ms.median;
-    a.model_stages.push_back(r);
-  }
-  for (auto& r : a.model_stages)
-    r.share_pct = model_total > 0 ? 100.0 * r.ms.median / model_total : 0;
+  a.model_stages.clear();
+  for (auto& [stage, r] : stages) a.model_stages.push_back(r);
+  const std::vector<double>& basis = traced_inf.empty() ? a.inference_ms : traced_inf;
+  set_shares(a, compute_stats(basis).median, static_cast<int64_t>(basis.size()));
   std::vector<const LayerResult*> sorted;
   for (const auto& l : a.layers) sorted.push_back(&l);
   std::stable_sort(sorted.begin(), sorted.end(),

@@ -29,7 +29,7 @@ struct LayerResult {
   Stage stage = Stage::kUnknown;
   std::vector<size_t> steps;  // execution steps of its ops
   Stats ms;
-  double share_pct = 0;  // of inference
+  double share_pct = 0;  // of ProfileAnalysis::share_basis_ms
   int64_t flops = 0, params = 0, activation_bytes = 0, bytes_moved = 0;
   Shape output_shape;
   double gflops_per_s = 0, gb_per_s = 0;
@@ -43,10 +43,13 @@ struct OpResult {
   int64_t flops = 0;
 };
 
+// A model stage is the sum of its layers: each statistic is the sum of theirs, so the stage's
+// median is what its layers' medians add up to (a p90 so made bounds the stage's own p90 from
+// above, layers seldom peaking in the same frame).
 struct ModelStageResult {
   Stage stage = Stage::kUnknown;
   Stats ms;
-  double share_pct = 0;
+  double share_pct = 0;  // of ProfileAnalysis::share_basis_ms
   int layers = 0;
 };
 
@@ -79,6 +82,13 @@ struct ProfileAnalysis {
   std::vector<std::pair<double, double>> cpu_series;  // t_ms, percent
   double cpu_mean_pct = 0;
   int64_t frames_measured = 0;
+  // What every layer and model-stage share is of: the median inference stage of the frames the
+  // layers were timed on (the op-traced frames; on a GPU, the device's traced frames), so that
+  // "x % of inference" means the same in every section. The layers' medians add up to
+  // layer_sum_ms; the rest of inference is the executor's own time between ops.
+  double share_basis_ms = 0;
+  int64_t share_basis_frames = 0;
+  double layer_sum_ms = 0;
   // The layer and model-stage times are the device's own (set by use_device_layer_times), not
   // the host's time around each op.
   bool device_layer_times = false;
@@ -86,6 +96,11 @@ struct ProfileAnalysis {
 
 // Layers of a prepared graph in execution order (grouping consecutive steps by module).
 std::vector<LayerResult> group_layers(const Graph& g);
+
+// Adds a layer's statistics to its model stage's (see ModelStageResult).
+void add_to_model_stage(ModelStageResult& r, const LayerResult& l);
+// Sets share_basis_*, layer_sum_ms and every layer's and model stage's share_pct.
+void set_shares(ProfileAnalysis& a, double basis_ms, int64_t basis_frames);
 
 ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& executor,
                                 const std::vector<ResourceSample>& samples);

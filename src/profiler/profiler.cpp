@@ -54,4 +54,14 @@ bool Profiler::begin_frame(int64_t index) {
   return rec.ops_traced;
 }
 
+void Profiler::discard_frame() {
+  if (!current_ || frames_.empty() || current_ != &frames_.back()) return;
+  if (current_->ops_traced) --traced_frames_;
+  --active_seen_;
+  --frames_seen_;
+  frames_.pop_back();
+  current_ = nullptr;
+  op_cursor_ = scratch_.data();
+}
+
 }  // namespace ys

@@ -34,6 +34,13 @@ class Profiler final : public OpObserver, public StageObserver {
   // caller should attach this profiler as the executor's observer.
   bool begin_frame(int64_t index);
   void end_frame() { current_ = nullptr; }
+  // Forgets the frame begun last, which never ran (begun before the source turned out to have
+  // ended): it must not count as a measured frame. Call before end_frame.
+  void discard_frame();
+  // Whether stage `s` began in the frame being recorded.
+  bool stage_ran(PipelineStage s) const {
+    return current_ && current_->begin_ns[static_cast<size_t>(s)] != 0;
+  }
   bool measuring() const { return current_ != nullptr; }
   // True once the schedule has no active frames left.
   bool finished() const { return finished_; }

@@ -108,6 +108,24 @@ json series_json(const NvmlSeries& s) {
           {"power_w", column(s.power_w, 1)}};
 }
 
+// NVML's utilization is the share of time a kernel ran over its own sample period, which the
+// driver sets between 1/6 s and 1 s by product: over a shorter window its readings mostly
+// describe the time before the window.
+constexpr double kNvmlAveragingMs = 1000;
+
+// The time the NVML samples span, over all devices.
+double nvml_window_ms(const GpuAnalysis& g) {
+  double w = 0;
+  for (const NvmlSeries& s : g.series) {
+    if (!s.t_ms.empty()) w = std::max(w, s.t_ms.back() - s.t_ms.front());
+  }
+  return w;
+}
+
+bool nvml_window_short(const GpuAnalysis& g) {
+  return g.nvml && nvml_window_ms(g) < kNvmlAveragingMs;
+}
+
 bool has_kernel_data(const GpuAnalysis& g) {
   return g.mode == "detailed" && g.kernels > 0;
 }
@@ -221,6 +239,9 @@ json gpu_summary_json(const GpuAnalysis& g) {
     json series = json::array();
     for (const NvmlSeries& s : g.series) series.push_back(series_json(s));
     nvml["gpu_util_mean_pct"] = round_to(g.gpu_util_mean_pct, 1);
+    nvml["window_ms"] = round_to(nvml_window_ms(g), 1);
+    nvml["averaging_period_ms"] = kNvmlAveragingMs;
+    nvml["short_window"] = nvml_window_short(g);
     nvml["mem_used_max_mib"] = round_to(g.mem_used_max_mib, 1);
     nvml["sm_clock_min_mhz"] = round_to(g.sm_clock_min_mhz, 0);
     nvml["sm_clock_max_mhz"] = round_to(g.sm_clock_max_mhz, 0);
@@ -275,7 +296,8 @@ json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInf
               {"backend", run.backend},
               {"op_timing", op_timing_method(run.backend, a.device_layer_times)},
               {"threads", run.threads},
-              {"args", args}};
+              {"args", args},
+              {"notes", run.notes}};
   json stages = json::array();
   for (const auto& s : a.stages) {
     stages.push_back({{"name", s.name},
@@ -292,6 +314,15 @@ json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInf
                             {"layers", s.layers}});
   }
   j["model_stages"] = model_stages;
+  j["shares"] = {{"of", "inference"},
+                 {"inference_ms", round_to(a.share_basis_ms, 4)},
+                 {"frames", a.share_basis_frames},
+                 {"layer_sum_ms", round_to(a.layer_sum_ms, 4)},
+                 {"how", a.device_layer_times
+                             ? "layer and model-stage shares are of the median host inference "
+                               "stage of the frames the GPU traced"
+                             : "layer and model-stage shares are of the median inference stage "
+                               "of the op-traced frames, the frames the layers were timed on"}};
   json layers = json::array();
   for (const auto& l : a.layers) {
     layers.push_back({{"id", l.id},
@@ -348,6 +379,10 @@ json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInf
                    {"measured", a.overhead.measured},
                    {"noise_pct", round_to(a.overhead.noise_pct, 2)},
                    {"within_noise", a.overhead.within_noise},
+                   {"measurable", overhead_measurable(a.overhead)},
+                   {"bound_pct", a.overhead.measured && !overhead_measurable(a.overhead)
+                                     ? json(round_to(overhead_bound_pct(a.overhead), 2))
+                                     : json(nullptr)},
                    {"hook_cost_ns", round_to(a.overhead.hook_cost_ns, 1)},
                    {"estimated_pct", round_to(a.overhead.estimated_pct, 4)},
                    {"pairs", a.overhead.pairs},
@@ -719,7 +754,9 @@ json chrome_trace(const Profiler& profiler, const Executor& executor,
                     {"dur", dur(f.begin_ns[s], f.end_ns[s])},
                     {"args", {{"frame", f.index}, {"ops_traced", f.ops_traced}}}});
     }
-    if (!f.ops_traced) continue;
+    // A traced frame whose forward ran as one CUDA Graph launch has no op times (the hooks
+    // stay off): it has no host op or layer spans to show.
+    if (!f.ops_traced || executor.steps().empty() || times[f.op_offset] == 0) continue;
     for (const LayerResult& l : layers) {
       // A layer's span runs from its first op's start to its last op's end; ops of one module
       // are consecutive in YOLO exports, so spans nest.
@@ -762,7 +799,7 @@ json chrome_trace(const Profiler& profiler, const Executor& executor,
          {"ph", "C"},
          {"pid", 1},
          {"ts", us(s.t_ns)},
-         {"args", {{"rss_mb", round_to(static_cast<double>(s.rss_bytes) / 1048576.0, 2)}}}});
+         {"args", {{"rss_mib", round_to(static_cast<double>(s.rss_bytes) / 1048576.0, 2)}}}});
   }
   if (gpu) {
     for (json& e : gpu_trace_events(*gpu, layers, profiler.frames(), t0))
@@ -780,10 +817,9 @@ std::string layers_csv(const ProfileAnalysis& a) {
         "activation_bytes,"
         "gflops_per_s,gb_per_s,live_bytes_after\n";
   for (const auto& l : a.layers) {
-    std::string shape = shape_str(l.output_shape);
-    for (char& c : shape) {
-      if (c == ',') c = 'x';
-    }
+    std::string shape;
+    for (size_t i = 0; i < l.output_shape.size(); ++i)
+      shape += (i ? "x" : "") + std::to_string(l.output_shape[i]);
     os << l.id << ',' << '"' << l.label << '"' << ',' << l.type << ',' << stage_name(l.stage) << ','
        << l.steps.size() << ',' << l.ms.median << ',' << l.ms.p90 << ',' << l.ms.p99 << ','
        << l.share_pct << ',' << l.flops << ',' << l.params << ',' << shape << ','
@@ -841,8 +877,8 @@ std::string gpu_console(const GpuAnalysis& g) {
     os << "\n  GPU copies:";
     if (g.copies.empty()) os << " none";
     for (const GpuCopyStat& c : g.copies) {
-      os << "  " << c.direction << " " << c.bytes_per_frame / 1e6 << " MB/frame " << c.memory << " "
-         << c.ms_per_frame << " ms (" << std::setprecision(1) << c.gbs << " GB/s)"
+      os << "  " << c.direction << " " << c.bytes_per_frame / 1048576.0 << " MiB/frame " << c.memory
+         << " " << c.ms_per_frame << " ms (" << std::setprecision(1) << c.gbs << " GB/s)"
          << std::setprecision(2);
     }
     os << "; host waits " << g.host_wait_ms_per_frame << " ms/frame\n";
@@ -850,10 +886,16 @@ std::string gpu_console(const GpuAnalysis& g) {
     os << "\n  GPU kernels: not available: " << kernels_why(g) << "\n";
   }
   if (g.nvml) {
-    os << std::setprecision(0) << "  GPU NVML: utilization " << g.gpu_util_mean_pct
-       << "% mean, memory " << g.mem_used_max_mib << " MiB max, SM clock " << g.sm_clock_min_mhz
-       << "-" << g.sm_clock_max_mhz << " MHz, " << g.temperature_max_c << " C max, "
-       << g.power_max_w << " W max";
+    os << std::setprecision(0) << "  GPU NVML: utilization " << g.gpu_util_mean_pct << "% mean";
+    if (nvml_window_short(g)) {
+      os << std::setprecision(2) << " (over " << nvml_window_ms(g) / 1e3
+         << " s, shorter than NVML's averaging period of up to 1 s: not this window's figure"
+         << (has_kernel_data(g) ? "; CUPTI's busy time above is this window's" : "") << ")"
+         << std::setprecision(0);
+    }
+    os << ", memory " << g.mem_used_max_mib << " MiB max, SM clock " << g.sm_clock_min_mhz << "-"
+       << g.sm_clock_max_mhz << " MHz, " << g.temperature_max_c << " C max, " << g.power_max_w
+       << " W max";
     if (g.power_limit_w > 0) os << " (limit " << g.power_limit_w << " W)";
     os << std::setprecision(1) << ", throttled in " << g.throttled_pct << "% of samples";
     if (!g.throttle_reasons.empty()) os << " (" << g.throttle_reasons << ")";
@@ -867,6 +909,14 @@ std::string gpu_console(const GpuAnalysis& g) {
 
 }  // namespace
 
+bool overhead_measurable(const OverheadResult& o) {
+  return o.measured && !o.within_noise && o.pct > 0;
+}
+
+double overhead_bound_pct(const OverheadResult& o) {
+  return std::max(o.noise_pct, std::fabs(o.pct));
+}
+
 std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, const RunInfo& run,
                             const std::string& report_dir, const GpuAnalysis* gpu) {
   std::ostringstream os;
@@ -874,13 +924,14 @@ std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, co
   os << "\nProfile of " << model.name << (model.synthetic_weights ? " (SYNTHETIC weights)" : "")
      << ": " << a.frames_measured << " frames measured, median latency " << a.latency.median
      << " ms (p99 " << a.latency.p99 << " ms, jitter " << a.latency.stddev << " ms)\n";
+  for (const std::string& note : run.notes) os << "  Note: " << note << "\n";
   if (run.backend.rfind("cuda", 0) == 0)
     os << "  Note: layer times are " << op_timing_method(run.backend, a.device_layer_times) << "\n";
   os << "  Stages:";
   for (const auto& s : a.stages)
     os << "  " << s.name << " " << s.ms.median << " ms (" << std::setprecision(1) << s.share_pct
        << "%)" << std::setprecision(2);
-  os << "\n  Model:";
+  os << "\n  Model (share of the " << a.share_basis_ms << " ms inference median):";
   for (const auto& s : a.model_stages) {
     os << "  " << stage_name(s.stage) << " " << s.ms.median << " ms (" << std::setprecision(1)
        << s.share_pct << "%)" << std::setprecision(2);
@@ -888,7 +939,9 @@ std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, co
   os << "\n  Slowest layers:";
   for (size_t i = 0; i < a.top_layers.size() && i < 3; ++i) {
     for (const auto& l : a.layers) {
-      if (l.id == a.top_layers[i]) os << "  " << l.label << " " << l.ms.median << " ms";
+      if (l.id == a.top_layers[i])
+        os << "  " << l.label << " " << l.ms.median << " ms (" << std::setprecision(1)
+           << l.share_pct << "%)" << std::setprecision(2);
     }
   }
   os << "\n  Memory: arena " << static_cast<double>(a.arena_bytes) / 1048576.0
@@ -898,18 +951,19 @@ std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, co
   if (gpu) os << gpu_console(*gpu);
   // Measured against noise, plus the calibrated floor: a negative or noisy figure on a busy
   // machine must not read as a claim.
-  if (a.overhead.measured) {
+  if (overhead_measurable(a.overhead)) {
     os << "  Profiler overhead: " << a.overhead.pct << "% +/- " << a.overhead.noise_pct
-       << "% measured over " << a.overhead.pairs << " traced/untraced frame pairs"
-       << (a.overhead.within_noise ? " (not distinguishable from noise)" : "") << "; hook cost "
-       << std::setprecision(0) << a.overhead.hook_cost_ns << " ns per op = " << std::setprecision(3)
-       << a.overhead.estimated_pct << "% of inference\n"
-       << std::setprecision(2);
+       << "% measured over " << a.overhead.pairs << " traced/untraced frame pairs";
+  } else if (a.overhead.measured) {
+    os << "  Profiler overhead: not measurable: below +/-" << overhead_bound_pct(a.overhead)
+       << "% (the noise of " << a.overhead.pairs << " traced/untraced frame pairs)";
   } else {
-    os << "  Profiler overhead: not measured (needs at least 4 active frames); hook cost "
-       << std::setprecision(0) << a.overhead.hook_cost_ns << " ns per op\n"
-       << std::setprecision(2);
+    os << "  Profiler overhead: not measured (needs at least 4 active frames)";
   }
+  os << "; hook cost " << std::setprecision(0) << a.overhead.hook_cost_ns << " ns per op";
+  if (a.overhead.measured)
+    os << " = " << std::setprecision(3) << a.overhead.estimated_pct << "% of inference";
+  os << "\n" << std::setprecision(2);
   os << "  Report: " << report_dir << "/report.html\n";
   return os.str();
 }

@@ -38,6 +38,9 @@ struct RunInfo {
   std::string device, backend;
   int threads = 0;
   std::vector<std::pair<std::string, std::string>> args;
+  // What the reader must know to trust the figures: a source shorter than the schedule, a
+  // setting that did nothing on this device. Shown in the console, summary.json and the report.
+  std::vector<std::string> notes;
 };
 
 // `gpu` null (a CPU run) writes "gpu": null.
@@ -63,6 +66,11 @@ std::string layers_csv(const ProfileAnalysis& a);
 // How op and layer times were taken on this backend: host timestamps around each kernel, which
 // on an asynchronous GPU backend time the launch, not the work.
 std::string op_timing_method(const std::string& backend, bool device_layer_times = false);
+
+// A measured overhead is shown as a number only when it is positive and beyond its noise;
+// otherwise as "not measurable: below +/- bound".
+bool overhead_measurable(const OverheadResult& o);
+double overhead_bound_pct(const OverheadResult& o);
 
 // A few lines for the terminal: where the time goes and where the report is.
 std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, const RunInfo& run,

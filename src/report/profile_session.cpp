@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/log.h"
 #include "model/flops.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
@@ -148,9 +149,15 @@ ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, boo
   detector_.set_stage_observer(&profiler_);
   sampler_ = std::make_unique<ResourceSampler>(50);
   const Executor& ex = detector_.executor();
-  if (ex.backend().device() != DeviceKind::kCpu)
+  if (ex.backend().device() != DeviceKind::kCpu) {
     gpu_ = std::make_unique<GpuProfiler>(ex.backend(), ex.graph(),
                                          GpuProfilerOptions{.detailed = gpu_detailed});
+  } else if (gpu_detailed) {
+    notes_.push_back(
+        "profile_detail=detailed records GPU kernels, copies and waits (CUPTI); this run is on "
+        "the CPU, whose per-op times are recorded in every mode, so it changed nothing");
+    log_warn(notes_.back());
+  }
 }
 
 ProfileSession::~ProfileSession() {
@@ -178,6 +185,12 @@ void ProfileSession::begin_frame(int64_t index) {
 
 void ProfileSession::end_frame() {
   if (gpu_) gpu_->end_frame();
+  // A frame begun when the source had already ended ran nothing; counted, it would be a frame
+  // of a few microseconds in every statistic.
+  if (profiler_.measuring() && !profiler_.stage_ran(PipelineStage::kInference)) {
+    profiler_.discard_frame();
+    last_measured_ = false;
+  }
   profiler_.end_frame();
   detector_.set_op_observer(nullptr);
 }
@@ -234,10 +247,25 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   }
   kept_.clear();
 
+  RunInfo noted = run;
+  noted.notes.insert(noted.notes.end(), notes_.begin(), notes_.end());
+  const ProfileSchedule& schedule = profiler_.schedule();
+  const int64_t asked = schedule.active_frames();
+  const auto measured = static_cast<int64_t>(profiler_.frames().size());
+  if (asked >= 0 && measured < asked) {
+    noted.notes.push_back(cat("the run ended after ", profiler_.frames_seen(),
+                              " frames, before the profile schedule was through (the source was "
+                              "shorter, or the run was stopped): ",
+                              measured, " of the ", asked,
+                              " active frames were measured (profile_schedule=", schedule.str(),
+                              ")"));
+  }
+
   ProfileResult r;
   r.dir = dir;
   r.findings = findings;
-  r.summary = summary_json(analysis, model, run, env, advice_json(findings), gpu ? &*gpu : nullptr);
+  r.summary =
+      summary_json(analysis, model, noted, env, advice_json(findings), gpu ? &*gpu : nullptr);
   r.summary["input"] = input_json(input, model.synthetic_weights);
   write_profile_reports(
       dir, r.summary,
@@ -247,7 +275,7 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
     // The raw GPU records, for tools of one's own and as test fixtures for machines without a GPU.
     write_gpu_trace(dir + "/gpu_trace.json", *gpu_trace);
   }
-  r.console = console_summary(analysis, model, run, dir, gpu ? &*gpu : nullptr);
+  r.console = console_summary(analysis, model, noted, dir, gpu ? &*gpu : nullptr);
   // The advice goes just above the report's path, the last line a user reads.
   const size_t at = r.console.rfind("  Report: ");
   r.console.insert(at == std::string::npos ? r.console.size() : at, advice_console(findings));

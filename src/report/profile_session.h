@@ -65,6 +65,7 @@ class ProfileSession {
   bool attached_ = true;
   bool whatif_ = false;
   bool last_measured_ = false;
+  std::vector<std::string> notes_;  // added to the run's notes by finish()
   InputStatsRecorder input_;
   std::vector<Tensor> kept_;
   size_t kept_bytes_ = 0;

@@ -22,6 +22,17 @@ TEST(ProfileSchedule, ParsesThreeOrFourNumbersAndRefusesTheRest) {
   }
 }
 
+TEST(ProfileSchedule, SpansAtMostIntFramesSoCountsCannotOverflow) {
+  const ProfileSchedule s = parse_profile_schedule("0,0,1073741823,2");
+  EXPECT_EQ(s.active_frames(), 2147483646);
+  EXPECT_EQ(parse_profile_schedule("2147483646,0,1,0").phase(2147483646),
+            ProfileSchedule::Phase::kActive);
+  for (const char* bad :
+       {"0,0,2000000000,2", "0,0,9223372036854775807", "2147483647,0,1", "0,0,1,2147483648"}) {
+    EXPECT_THROW(parse_profile_schedule(bad), Error) << bad;
+  }
+}
+
 TEST(ProfileSchedule, PhasesFollowWaitWarmupActiveRepeat) {
   ProfileSchedule s = parse_profile_schedule("1,2,3,2");
   using P = ProfileSchedule::Phase;
@@ -117,13 +128,46 @@ TEST(ProfileAnalysis, SharesAddUpAndLayersGroupByModule) {
   EXPECT_EQ(a.layers[1].id, "1");
   EXPECT_EQ(a.layers[0].ms.count, 3) << "layer times come from the traced half of the window";
   EXPECT_GT(a.layers[1].ms.median, 0);
-  EXPECT_NEAR(a.layers[0].share_pct + a.layers[1].share_pct, 100.0, 1e-9);
+  // Layer and model-stage shares are of the traced frames' inference median (issue 14), and a
+  // model stage is the sum of its layers.
+  EXPECT_EQ(a.share_basis_frames, 3);
+  EXPECT_GT(a.share_basis_ms, 0);
+  EXPECT_NEAR(a.layers[0].share_pct, 100.0 * a.layers[0].ms.median / a.share_basis_ms, 1e-9);
+  EXPECT_NEAR(a.layer_sum_ms, a.layers[0].ms.median + a.layers[1].ms.median, 1e-12);
+  EXPECT_LE(a.layer_sum_ms, a.share_basis_ms) << "the layers lie inside the inference stage";
+  double stage_sum = 0;
+  for (const ModelStageResult& r : a.model_stages) {
+    stage_sum += r.ms.median;
+    EXPECT_NEAR(r.share_pct, 100.0 * r.ms.median / a.share_basis_ms, 1e-9);
+  }
+  EXPECT_NEAR(stage_sum, a.layer_sum_ms, 1e-12);
   EXPECT_EQ(a.ops.size(), 2u);
   EXPECT_EQ(a.overhead.pairs, 3);
   EXPECT_TRUE(a.overhead.measured);
   EXPECT_GT(a.overhead.estimated_pct, 0);
   EXPECT_EQ(a.layers[0].activation_bytes, 8 * 64 * 64 * 4);
   EXPECT_GT(a.arena_bytes, 0);
+}
+
+// A frame begun when the source had ended ran nothing: discarded, it leaves no trace and the
+// next frame takes its place in the op-tracing alternation.
+TEST(Profiler, ADiscardedFrameIsNotRecorded) {
+  Profiler p(parse_profile_schedule("0,0,4"), 2);
+  EXPECT_TRUE(p.begin_frame(0));
+  p.stage_begin(PipelineStage::kInference);
+  EXPECT_TRUE(p.stage_ran(PipelineStage::kInference));
+  p.end_frame();
+  EXPECT_FALSE(p.begin_frame(1));
+  p.stage_begin(PipelineStage::kRead);
+  p.stage_end(PipelineStage::kRead);
+  EXPECT_FALSE(p.stage_ran(PipelineStage::kInference));
+  p.discard_frame();
+  EXPECT_FALSE(p.measuring());
+  p.end_frame();
+  ASSERT_EQ(p.frames().size(), 1u);
+  EXPECT_EQ(p.frames_seen(), 1);
+  EXPECT_FALSE(p.begin_frame(2)) << "frame 2 is the second active frame: untraced";
+  EXPECT_EQ(p.frames().back().index, 2);
 }
 
 }  // namespace

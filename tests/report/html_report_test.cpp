@@ -7,18 +7,28 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "analysis/profile_analysis.h"
+#include "backends/cpu/cpu_backend.h"
 #include "core/error.h"
+#include "model/builtin_models.h"
+#include "model/prepare.h"
 #include "profile_fixture.h"
+#include "profiler/environment.h"
+#include "profiler/profiler.h"
+#include "profiler/schedule.h"
 #include "report/html_report.h"
 #include "report/profile_report.h"
 
@@ -207,7 +217,7 @@ TEST(HtmlReportBrowser, SelfTestPassesOnARealisticProfile) {
 
   const json& tl = v["timeline"];
   EXPECT_EQ(tl["lanes"], json({"stages", "layers", "ops"}));
-  EXPECT_EQ(tl["counters"], json({"cpu (percent)", "memory (rss_mb)"}));
+  EXPECT_EQ(tl["counters"], json({"cpu (percent)", "memory (rss_mib)"}));
   const size_t spans = frames * (6 + layers + fx.summary["ops"].size());
   EXPECT_EQ(tl["spans"], spans);
   EXPECT_EQ(tl["frames"], frames);
@@ -368,4 +378,302 @@ TEST(HtmlReportBrowser, ScreenshotIsNotBlank) {
 TEST(HtmlReportBrowser, GpuScreenshotIsNotBlank) {
   REQUIRE_CHROMIUM();
   expect_drawn_screenshot("gpu_screenshot", ys::testing::yolov8n_gpu_profile(12), 5600);
+}
+
+// ---- Issue 14: every number on the page means one thing and agrees with the others ----------
+
+namespace {
+
+// A profile as the writers make it from a real run: YOLOv8n (built in, 64x64) on the CPU,
+// 8 measured frames, half of them with op tracing, and the console summary of the same run.
+struct RealProfile {
+  ys::testing::ProfileFixture fx;
+  std::string console;
+};
+
+RealProfile real_cpu_profile() {
+  ys::Graph g = ys::build_builtin_model("yolov8n.yaml", 64);
+  ys::prepare_graph(g);
+  ys::Executor ex(std::move(g), ys::make_cpu_backend({.threads = 1}));
+  ys::Profiler p(ys::parse_profile_schedule("0,0,8"), ex.steps().size());
+  for (int64_t f = 0; f < 8; ++f) {
+    const bool traced = p.begin_frame(f);
+    for (ys::PipelineStage s : {ys::PipelineStage::kRead, ys::PipelineStage::kPreprocess}) {
+      p.stage_begin(s);
+      p.stage_end(s);
+    }
+    ex.set_observer(traced ? &p : nullptr);
+    p.stage_begin(ys::PipelineStage::kInference);
+    ex.run();
+    p.stage_end(ys::PipelineStage::kInference);
+    ex.set_observer(nullptr);
+    p.stage_begin(ys::PipelineStage::kNms);
+    p.stage_end(ys::PipelineStage::kNms);
+    p.end_frame();
+  }
+  const ys::ProfileAnalysis a = ys::analyze_profile(p, ex, {});
+  ys::ModelInfo model;
+  model.name = "yolov8n.yaml";
+  ys::RunInfo run;
+  run.source = "synthetic";
+  run.frames_total = 8;
+  run.device = "cpu";
+  run.backend = "onednn";
+  RealProfile r;
+  r.fx.summary = ys::summary_json(a, model, run, ys::Environment{});
+  r.fx.trace = ys::chrome_trace(p, ex, {});
+  r.console = ys::console_summary(a, model, run, "out");
+  return r;
+}
+
+json numbers_of(const std::string& name, const ys::testing::ProfileFixture& fx) {
+  const fs::path dir = out_dir(name);
+  ys::write_html_report((dir / "report.html").string(), fx.summary, fx.trace);
+  const json v = selftest(dir, dir / "report.html");
+  EXPECT_TRUE(v.value("ok", false)) << v.dump(2);
+  return v.value("numbers", json::object());
+}
+
+const json* find_named(const json& list, const std::string& key, const std::string& value) {
+  for (const json& e : list)
+    if (e.value(key, "") == value) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+// A layer's or a model stage's share once read 38% in the verdict and its group header, 48.3% in
+// the layer table and 33% of the inference median. Now every share is of the inference median
+// the page states, a group header is the sum of its rows, and the sections agree.
+TEST(HtmlReportBrowser, SharesAndGroupTotalsReadTheSameInEverySection) {
+  REQUIRE_CHROMIUM();
+  const RealProfile real = real_cpu_profile();
+  const json& s = real.fx.summary;
+  const double basis = s["shares"]["inference_ms"];
+  ASSERT_GT(basis, 0);
+  for (const json& l : s["layers"]) {
+    EXPECT_NEAR(l["share_pct"].get<double>(), 100 * l["ms"]["median"].get<double>() / basis, 0.01)
+        << l["label"];
+  }
+  const json n = numbers_of("shares", real.fx);
+  ASSERT_EQ(n["model_stages"].size(), s["model_stages"].size()) << n.dump(1);
+  for (const json& st : n["model_stages"]) {
+    const std::string name = st["name"];
+    const json* group = find_named(n["groups"], "name", name);
+    ASSERT_NE(group, nullptr) << name << " has no group header: " << n["groups"].dump(1);
+    EXPECT_NEAR((*group)["share_pct"].get<double>(), st["share_pct"].get<double>(), 0.06)
+        << (*group)["text"] << " vs the model-stage table";
+    EXPECT_NEAR((*group)["median_ms"].get<double>(), st["median_ms"].get<double>(), 0.002)
+        << (*group)["text"];
+    double rows = 0, row_share = 0;
+    int count = 0;
+    for (const json& l : n["layers"]) {
+      if (l["stage"] != name) continue;
+      rows += l["median_ms"].get<double>();
+      row_share += l["share_pct"].get<double>();
+      ++count;
+      // The share on the row is the row's median over the stated inference median.
+      EXPECT_NEAR(l["share_pct"].get<double>(), 100 * l["median_ms"].get<double>() / basis,
+                  0.06 + 100 * 0.0006 / basis)
+          << l["label"];
+    }
+    EXPECT_NEAR((*group)["median_ms"].get<double>(), rows, 0.001 * count + 0.002)
+        << (*group)["text"] << ": the header is the sum of its rows' medians";
+    EXPECT_NEAR((*group)["share_pct"].get<double>(), row_share, 0.06 * count + 0.06);
+  }
+  // Where the verdict names a model stage's share, it is the same share.
+  const std::string verdict = n["verdict"];
+  const std::regex part(R"(the (\w+) (?:dominates|is the largest part) \((\d+) % of inference\))");
+  for (auto it = std::sregex_iterator(verdict.begin(), verdict.end(), part);
+       it != std::sregex_iterator(); ++it) {
+    const json* top = find_named(n["model_stages"], "name", (*it)[1].str());
+    ASSERT_NE(top, nullptr) << verdict;
+    EXPECT_NEAR(std::stod((*it)[2].str()), (*top)["share_pct"].get<double>(), 0.51) << verdict;
+  }
+  // The page says what the shares are of, with the figure.
+  char basis_text[32];
+  std::snprintf(basis_text, sizeof basis_text, "%.3f ms", basis);
+  const std::string how = n["layers_how"];
+  EXPECT_NE(how.find("median inference stage"), std::string::npos) << how;
+  EXPECT_NE(how.find(basis < 1 ? basis_text : "ms"), std::string::npos) << how;
+  EXPECT_NE(n["model_stages_how"].get<std::string>().find("sum of its layers"), std::string::npos);
+}
+
+// The console said MiB and the page MB (10^6) for the same arena.
+TEST(HtmlReportBrowser, SizesUseTheConsolesBinaryUnits) {
+  REQUIRE_CHROMIUM();
+  const RealProfile real = real_cpu_profile();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(real.console, m, std::regex(R"(arena ([\d.]+) MiB)")))
+      << real.console;
+  const double console_mib = std::stod(m[1].str());
+  const json n = numbers_of("units", real.fx);
+  const json* card = find_named(n["cards"], "k", "Activation arena");
+  ASSERT_NE(card, nullptr) << n["cards"].dump(1);
+  const std::string v = (*card)["v"];
+  ASSERT_TRUE(std::regex_search(v, m, std::regex(R"(([\d.]+) (KiB|MiB))"))) << v;
+  const double page_mib = std::stod(m[1].str()) / (m[2] == "KiB" ? 1024 : 1);
+  EXPECT_NEAR(page_mib, console_mib, 0.006) << v << " vs " << console_mib << " MiB";
+  for (const json& e : real.fx.trace["traceEvents"]) {
+    if (e.value("name", "") == "memory") {
+      EXPECT_TRUE(e["args"].contains("rss_mib")) << e.dump();
+    }
+  }
+}
+
+// -10.2% +/- 22.4% was once the largest, highlighted card.
+TEST(HtmlReportBrowser, OverheadWithinNoiseIsABoundNotANegativeNumber) {
+  REQUIRE_CHROMIUM();
+  auto fx = ys::testing::yolov8n_profile(12);
+  fx.summary["overhead_pct"] = -10.2;
+  fx.summary["overhead"].update({{"measured", true},
+                                 {"noise_pct", 22.4},
+                                 {"within_noise", true},
+                                 {"measurable", false},
+                                 {"bound_pct", 22.4},
+                                 {"estimated_pct", 0.012},
+                                 {"pairs", 6}});
+  json n = numbers_of("overhead_noise", fx);
+  const json* card = find_named(n["cards"], "k", "Profiler overhead");
+  ASSERT_NE(card, nullptr);
+  EXPECT_EQ((*card)["v"], "not measurable");
+  EXPECT_NE((*card)["d"].get<std::string>().find("below \u00b122.4 %"), std::string::npos)
+      << (*card)["d"];
+  EXPECT_EQ((*card)["d"].get<std::string>().find("-10"), std::string::npos) << (*card)["d"];
+  EXPECT_EQ((*card)["cls"].get<std::string>().find("high"), std::string::npos);
+
+  // Older files without "measurable" read the same from within_noise.
+  fx.summary["overhead"].erase("measurable");
+  fx.summary["overhead"].erase("bound_pct");
+  n = numbers_of("overhead_noise_v2", fx);
+  card = find_named(n["cards"], "k", "Profiler overhead");
+  ASSERT_NE(card, nullptr);
+  EXPECT_EQ((*card)["v"], "not measurable");
+
+  fx.summary["overhead_pct"] = 3.1;
+  fx.summary["overhead"].update(
+      {{"noise_pct", 1.0}, {"within_noise", false}, {"measurable", true}});
+  n = numbers_of("overhead_measured", fx);
+  card = find_named(n["cards"], "k", "Profiler overhead");
+  ASSERT_NE(card, nullptr);
+  EXPECT_EQ((*card)["v"], "3.1%");
+}
+
+// The histogram's edge labels overlapped and the last was cut off; the median and mean labels sat
+// on the data.
+TEST(HtmlReportBrowser, ChartLabelsNeitherOverlapNorLeaveThePictureNorCoverTheData) {
+  REQUIRE_CHROMIUM();
+  auto fx = ys::testing::yolov8n_profile(40);
+  json edges = json::array(), counts = json::array();
+  for (int b = 0; b <= 30; ++b) edges.push_back(1000.0 + 12.345 * b);
+  for (int b = 0; b < 30; ++b) counts.push_back((b * 7) % 11 + 1);
+  fx.summary["frames"]["histogram"] = {{"edges_ms", edges}, {"counts", counts}};
+  const json n = numbers_of("labels", fx);
+  ASSERT_FALSE(n["charts"].empty());
+  bool hist = false;
+  for (const json& c : n["charts"]) {
+    const double width = c["width"];
+    const json& ticks = c["xticks"];
+    hist |= c["id"] == "hist-chart";
+    if (c["id"] == "hist-chart") {
+      ASSERT_GE(ticks.size(), 2u);
+      EXPECT_EQ(ticks.back()["text"], "1370.3") << "the last edge is labelled";
+    }
+    for (size_t i = 0; i < ticks.size(); ++i) {
+      const json& t = ticks[i];
+      EXPECT_GE(t["x"].get<double>(), 0) << c["id"] << ": " << t["text"];
+      EXPECT_LE(t["x"].get<double>() + t["w"].get<double>(), width + 0.5)
+          << c["id"] << ": " << t["text"] << " is cut off at the right edge";
+      if (i == 0) continue;
+      const json& p = ticks[i - 1];
+      EXPECT_LE(p["x"].get<double>() + p["w"].get<double>(), t["x"].get<double>())
+          << c["id"] << ": " << p["text"] << " overlaps " << t["text"];
+    }
+    EXPECT_TRUE(c["texts_in_plot"].empty()) << c["id"] << ": " << c["texts_in_plot"];
+  }
+  EXPECT_TRUE(hist);
+}
+
+// The op lane showed the start of ONNX node paths ("/model.2/m.0/cv1/c...").
+TEST(HtmlReportBrowser, OpLaneLabelsAreOpTypesWithTheNodeNameOnHover) {
+  REQUIRE_CHROMIUM();
+  const auto fx = ys::testing::yolov8n_profile(6);
+  const json n = numbers_of("op_labels", fx);
+  int ops = 0;
+  for (const json& l : n["timeline_labels"]) {
+    if (l["cat"] != "op") continue;
+    ++ops;
+    std::string label = l["label"];
+    const std::string name = l["name"], ellipsis = "\u2026";
+    EXPECT_EQ(label.find('/'), std::string::npos) << label;
+    // A label with no room left ends in an ellipsis: its start is the type's.
+    if (label.size() > ellipsis.size() &&
+        label.compare(label.size() - ellipsis.size(), ellipsis.size(), ellipsis) == 0)
+      label.resize(label.size() - ellipsis.size());
+    EXPECT_NE(name.rfind("/" + label), std::string::npos)
+        << label << " is not the type of " << name;
+  }
+  EXPECT_GT(ops, 0) << "no op label was drawn: " << n["timeline_labels"].dump();
+}
+
+// The GPU report opened on "Frame 15 - 6.55 ms (median)" while the median frame took 0.96 ms.
+TEST(HtmlReportBrowser, GpuTimelineOpensOnTheMedianTracedFrameWithItsLatency) {
+  REQUIRE_CHROMIUM();
+  for (const char* file :
+       {"yolov8n_fp16_graph_detailed.json", "yolov8n_fp32_eager_detailed.json"}) {
+    const auto fx = ys::testing::recorded_gpu_profile(std::string(YS_GPU_FIXTURES) + "/" + file);
+    std::set<int64_t> traced;
+    for (const json& e : fx.trace["traceEvents"])
+      if (e.value("cat", "") == "kernel") traced.insert(e["args"]["frame"].get<int64_t>());
+    std::vector<std::pair<double, int64_t>> by_latency;
+    const json& frames = fx.summary["frames"];
+    for (size_t i = 0; i < frames["index"].size(); ++i) {
+      if (traced.count(frames["index"][i]))
+        by_latency.push_back({frames["latency_ms"][i], frames["index"][i]});
+    }
+    ASSERT_GE(by_latency.size(), 2u);
+    std::sort(by_latency.begin(), by_latency.end());
+    const auto [latency, frame] = by_latency[(by_latency.size() - 1) / 2];
+    const json n = numbers_of(std::string("median_frame_") + file, fx);
+    const std::string selected = n["frame_selected"];
+    char want[64];
+    std::snprintf(want, sizeof want, "Frame %lld \u2014 %.2f ms", static_cast<long long>(frame),
+                  latency);
+    EXPECT_EQ(selected.rfind(want, 0), 0u) << file << ": " << selected << ", want " << want;
+    // "(median)" alone would claim the page's median frame, which with an even count is an
+    // average no frame has (2.44 ms here, against this frame's 2.85 ms): the label says which
+    // median it is.
+    char which[64];
+    std::snprintf(which, sizeof which, "(median of the %zu traced frames)", by_latency.size());
+    EXPECT_NE(selected.find(which), std::string::npos) << file << ": " << selected;
+  }
+}
+
+// NVML's "utilization 2%" over 0.1 s while CUPTI saw the GPU busy 70% of inference.
+TEST(HtmlReportBrowser, NvmlOverAWindowShorterThanItsPeriodSaysSoAndPointsToCupti) {
+  REQUIRE_CHROMIUM();
+  const auto fx = ys::testing::recorded_gpu_profile(std::string(YS_GPU_FIXTURES) +
+                                                    "/yolov8n_fp16_graph_detailed.json");
+  const json& nvml = fx.summary["gpu"]["nvml"];
+  ASSERT_TRUE(nvml["available"].get<bool>());
+  EXPECT_LT(nvml["window_ms"].get<double>(), 1000);
+  EXPECT_TRUE(nvml["short_window"].get<bool>());
+  const json n = numbers_of("nvml_short", fx);
+  const json* card = find_named(n["gpu_cards"], "k", "NVML utilization");
+  ASSERT_NE(card, nullptr) << n["gpu_cards"].dump(1);
+  const std::string d = (*card)["d"];
+  EXPECT_NE(d.find("shorter than its averaging period"), std::string::npos) << d;
+  EXPECT_NE(d.find("CUPTI saw the GPU busy"), std::string::npos) << d;
+  EXPECT_EQ(find_named(n["gpu_cards"], "k", "Utilization"), nullptr)
+      << "a bare NVML utilization card is still shown";
+  EXPECT_NE(n["gpu_nvml_sub"].get<std::string>().find("shorter than its averaging period"),
+            std::string::npos);
+}
+
+TEST(HtmlReportBrowser, RunNotesAreShownUnderTheVerdict) {
+  REQUIRE_CHROMIUM();
+  auto fx = ys::testing::yolov8n_profile(6);
+  fx.summary["run"]["notes"] = {"the run ended after 3 frames"};
+  const json n = numbers_of("notes", fx);
+  EXPECT_EQ(n["notes"], json({"Note: the run ended after 3 frames"}));
 }

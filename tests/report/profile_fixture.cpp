@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "analysis/statistics.h"
+#include "profiler/environment.h"
+#include "profiler/gpu_trace_io.h"
 #include "report/profile_report.h"
 
 namespace ys::testing {
@@ -190,7 +192,6 @@ ProfileFixture make_profile(int frames, const DeviceEnd& device_end) {
   }
 
   std::vector<std::vector<double>> stage_ms(6), layer_ms(layers.size());
-  std::vector<std::vector<double>> model_stage_ms(3);
   std::vector<std::vector<std::vector<double>>> op_ms(layers.size());
   std::vector<double> latency, inference;
   double t = 480.0;  // ms since the run started: model load, wait and warmup came first
@@ -203,7 +204,6 @@ ProfileFixture make_profile(int frames, const DeviceEnd& device_end) {
       double dur;
       if (s == 2) {
         double lt = t + 0.03;
-        double ms_stage[3] = {0, 0, 0};
         for (size_t i = 0; i < layers.size(); ++i) {
           const Layer& l = layers[i];
           const std::vector<Op> ops = ops_of(l);
@@ -222,15 +222,10 @@ ProfileFixture make_profile(int frames, const DeviceEnd& device_end) {
           }
           const double ld = lt - layer_start;
           layer_ms[i].push_back(ld);
-          const int st = std::string(l.stage) == "backbone" ? 0
-                         : std::string(l.stage) == "neck"   ? 1
-                                                            : 2;
-          ms_stage[st] += ld;
           trace_events.push_back(x_event(std::string(l.type) + " #" + std::to_string(l.module),
                                          "layer", 2, layer_start, ld,
                                          {{"frame", frame}, {"stage", l.stage}, {"type", l.type}}));
         }
-        for (int k = 0; k < 3; ++k) model_stage_ms[k].push_back(ms_stage[k]);
         // A GPU run's inference ends when the host has waited for the device.
         dur = (gpu ? std::max(lt, device_end(frame, t, lt)) : lt) + 0.02 - t;
         inf_ms = dur;
@@ -258,7 +253,7 @@ ProfileFixture make_profile(int frames, const DeviceEnd& device_end) {
                             {"pid", 1},
                             {"tid", 0},
                             {"ts", c * 1000},
-                            {"args", {{"rss_mb", 182 + 6 * std::min(1.0, (c - 480) / 200)}}}});
+                            {"args", {{"rss_mib", 182 + 6 * std::min(1.0, (c - 480) / 200)}}}});
   }
 
   json summary;
@@ -324,15 +319,6 @@ ProfileFixture make_profile(int frames, const DeviceEnd& device_end) {
                                  {"how", how[s]}});
   }
   const double inf_median = stage_median[2];
-  const char* ms_names[] = {"backbone", "neck", "head"};
-  const int ms_layers[] = {10, 12, 1};
-  for (int k = 0; k < 3; ++k) {
-    const json st = stats(model_stage_ms[k]);
-    summary["model_stages"].push_back({{"name", ms_names[k]},
-                                       {"ms", st},
-                                       {"share_pct", 100 * st["median"].get<double>() / inf_median},
-                                       {"layers", ms_layers[k]}});
-  }
 
   long live = 3L * 640 * 640 * 4;
   long peak = live;
@@ -381,6 +367,30 @@ ProfileFixture make_profile(int frames, const DeviceEnd& device_end) {
   std::sort(by_time.rbegin(), by_time.rend());
   for (size_t i = 0; i < 10; ++i) summary["top_layers"].push_back(by_time[i].second);
 
+  // As the analysis makes them (docs/PROFILE_SCHEMA.md): a model stage is the sum of its layers'
+  // statistics, and every share is of the inference median.
+  double layer_sum = 0;
+  for (const char* name : {"backbone", "neck", "head"}) {
+    json st = {{"median", 0.0}, {"mean", 0.0}, {"p90", 0.0},     {"p99", 0.0},
+               {"max", 0.0},    {"min", 0.0},  {"count", frames}};
+    int n = 0;
+    for (const json& l : summary["layers"]) {
+      if (l["stage"] != name) continue;
+      for (const char* k : {"median", "mean", "p90", "p99", "max", "min"})
+        st[k] = st[k].get<double>() + l["ms"][k].get<double>();
+      ++n;
+    }
+    layer_sum += st["median"].get<double>();
+    summary["model_stages"].push_back({{"name", name},
+                                       {"ms", st},
+                                       {"share_pct", 100 * st["median"].get<double>() / inf_median},
+                                       {"layers", n}});
+  }
+  summary["shares"] = {{"of", "inference"},
+                       {"inference_ms", inf_median},
+                       {"frames", frames},
+                       {"layer_sum_ms", layer_sum},
+                       {"how", "of the median inference stage of the op-traced frames"}};
   json rss = json::array(), cpu = json::array();
   for (double c = 0; c < t; c += 50) {
     rss.push_back({c, 150e6 + 40e6 * std::min(1.0, c / 450)});
@@ -952,6 +962,71 @@ ProfileFixture yolov8n_gpu_profile(int frames) {
   for (json& e : gpu_trace_events(gpu.trace, layers, records, 0))
     fx.trace["traceEvents"].push_back(std::move(e));
   return fx;
+}
+
+ProfileFixture recorded_gpu_profile(const std::string& path) {
+  const GpuTrace trace = read_gpu_trace(path);
+  const std::vector<LayerResult> layers = layers_of(trace);
+  const std::vector<FrameRecord> frames = host_frames_of(trace);
+  const int64_t t0 = trace.profile_start_ns;
+  const GpuAnalysis gpu = analyze_gpu(trace, Graph{}, layers, frames, t0);
+
+  ProfileAnalysis a;
+  a.layers = layers;
+  a.frames_measured = static_cast<int64_t>(frames.size());
+  std::vector<std::vector<double>> stage_ms(kPipelineStageCount);
+  json events = json::array();
+  auto ms = [](int64_t a_ns, int64_t b_ns) { return static_cast<double>(b_ns - a_ns) / 1e6; };
+  for (const FrameRecord& f : frames) {
+    int64_t first = 0, last = 0;
+    for (size_t st = 0; st < kPipelineStageCount; ++st) {
+      if (f.begin_ns[st] == 0 || f.end_ns[st] < f.begin_ns[st]) continue;
+      stage_ms[st].push_back(ms(f.begin_ns[st], f.end_ns[st]));
+      if (first == 0 || f.begin_ns[st] < first) first = f.begin_ns[st];
+      last = std::max(last, f.end_ns[st]);
+      events.push_back(x_event(pipeline_stage_name(static_cast<PipelineStage>(st)), "stage", 1,
+                               ms(t0, f.begin_ns[st]), ms(f.begin_ns[st], f.end_ns[st]),
+                               {{"frame", f.index}, {"ops_traced", f.ops_traced}}));
+    }
+    const size_t inf = static_cast<size_t>(PipelineStage::kInference);
+    a.frame_index.push_back(f.index);
+    a.latency_ms.push_back(ms(first, last));
+    a.inference_ms.push_back(f.begin_ns[inf] ? ms(f.begin_ns[inf], f.end_ns[inf]) : 0);
+  }
+  a.latency = compute_stats(a.latency_ms);
+  a.latency_histogram = make_histogram(a.latency_ms);
+  double stage_total = 0;
+  for (size_t st = 0; st < kPipelineStageCount; ++st) {
+    if (stage_ms[st].empty()) continue;
+    StageResult r;
+    r.name = pipeline_stage_name(static_cast<PipelineStage>(st));
+    r.ms = compute_stats(stage_ms[st]);
+    stage_total += r.ms.median;
+    a.stages.push_back(r);
+  }
+  for (StageResult& r : a.stages) r.share_pct = 100 * r.ms.median / stage_total;
+  use_device_layer_times(a, gpu);
+
+  ModelInfo model;
+  model.name = "yolov8n-coco.onnx";
+  model.family = "yolov8";
+  RunInfo run;
+  run.source = "vtest.avi (recorded: " + path.substr(path.find_last_of('/') + 1) + ")";
+  run.frames_total = static_cast<int64_t>(frames.size());
+  run.device = "cuda:0";
+  run.backend = "cuda";
+  ProfileFixture out;
+  out.summary = summary_json(a, model, run, Environment{}, json::array(), &gpu);
+  events.push_back(
+      {{"ph", "M"}, {"pid", 1}, {"name", "process_name"}, {"args", {{"name", "YoloScope host"}}}});
+  events.push_back({{"ph", "M"},
+                    {"pid", 1},
+                    {"tid", 1},
+                    {"name", "thread_name"},
+                    {"args", {{"name", "stages"}}}});
+  for (json& e : gpu_trace_events(trace, layers, frames, t0)) events.push_back(std::move(e));
+  out.trace = {{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}};
+  return out;
 }
 
 }  // namespace ys::testing

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "analysis/gpu_analysis.h"
@@ -55,5 +56,11 @@ std::vector<LayerResult> yolov8n_layer_results();
 // inference stage waits for the device, and summary.json's "gpu" object and trace.json's GPU
 // lanes come from the report writer (gpu_summary_json, gpu_trace_events).
 ProfileFixture yolov8n_gpu_profile(int frames = 6);
+
+// A report of a trace recorded on the GPU machine (tests/fixtures/gpu, gpu_trace_io.h) as the
+// writers make it: its host frames give the stages, latencies and stage lanes; analyze_gpu and
+// use_device_layer_times the layers; summary_json and gpu_trace_events the rest. No host op
+// lane: the recorded file has no host op times.
+ProfileFixture recorded_gpu_profile(const std::string& path);
 
 }  // namespace ys::testing

@@ -16,6 +16,8 @@
 #include "model/builtin_models.h"
 #include "model/prepare.h"
 #include "profile_fixture.h"
+#include "profiler/environment.h"
+#include "profiler/gpu_trace_io.h"
 #include "profiler/profiler.h"
 #include "profiler/schedule.h"
 #include "report/profile_report.h"
@@ -208,6 +210,31 @@ TEST_F(GpuTraceReport, CpuTraceHasNoGpuParts) {
   }
 }
 
+// With a CUDA Graph the forward is one launch and ProfileSession leaves the op hooks off in traced
+// frames too: those frames have no op times, and the host lanes must not place their ops and
+// layers at time zero of the steady clock, which stretched a traced frame over the whole trace.
+TEST(ChromeTrace, TracedFramesWithoutOpTimesHaveNoOpOrLayerSpans) {
+  Graph g = build_builtin_model("yolov8n.yaml", 64);
+  prepare_graph(g);
+  Executor ex(std::move(g), make_cpu_backend({.threads = 1}));
+  Profiler p(parse_profile_schedule("0,0,4"), ex.steps().size());
+  for (int64_t f = 0; f < 4; ++f) {
+    p.begin_frame(f);
+    p.stage_begin(PipelineStage::kInference);
+    p.stage_end(PipelineStage::kInference);
+    p.end_frame();
+  }
+  const json t = chrome_trace(p, ex, {});
+  int stages = 0;
+  for (const json& e : t["traceEvents"]) {
+    if (e.value("ph", "") != "X") continue;
+    EXPECT_EQ(e["cat"], "stage") << e.dump();
+    EXPECT_GE(e["ts"].get<double>(), 0) << e.dump();
+    ++stages;
+  }
+  EXPECT_EQ(stages, 4);
+}
+
 class GpuSummaryReport : public GpuTraceReport {
  protected:
   json summary(const GpuAnalysis* gpu) const {
@@ -364,7 +391,8 @@ TEST_F(GpuConsoleReport, DetailedRunPrintsDeviceKernelsCopiesAndNvml) {
   const std::string top_line = text.substr(top, text.find('\n', top) - top);
   EXPECT_NE(top_line.find("(" + a.top_kernels[0].layer_label + ")"), std::string::npos) << top_line;
   EXPECT_NE(top_line.find("..."), std::string::npos) << "long kernel names are shortened";
-  EXPECT_NE(text.find("  HtoD 4.92 MB/frame pinned"), std::string::npos) << text;
+  // Sizes in MiB, as the arena's line.
+  EXPECT_NE(text.find("  HtoD 4.69 MiB/frame pinned"), std::string::npos) << text;
   EXPECT_NE(text.find("GPU NVML: utilization"), std::string::npos) << text;
   EXPECT_NE(text.find("SM clock 1755-1980 MHz"), std::string::npos) << text;
   EXPECT_NE(text.find("(power cap)"), std::string::npos) << text;
@@ -394,6 +422,99 @@ TEST_F(GpuConsoleReport, CpuRunPrintsNoGpuLines) {
   const std::string text = console(nullptr);
   EXPECT_EQ(text.find("GPU"), std::string::npos) << text;
   EXPECT_NE(text.find("Report: runs/p/report.html"), std::string::npos);
+}
+
+TEST(LayersCsv, WritesShapesAsDimensionsJoinedByX) {
+  ProfileAnalysis a;
+  LayerResult l;
+  l.id = "0";
+  l.label = "Conv #0";
+  l.output_shape = {1, 16, 320, 320};
+  a.layers.push_back(l);
+  const std::string csv = layers_csv(a);
+  EXPECT_NE(csv.find(",1x16x320x320,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find('['), std::string::npos) << csv;
+}
+
+ProfileAnalysis with_overhead(double pct, double noise) {
+  ProfileAnalysis a;
+  a.overhead.measured = true;
+  a.overhead.pct = pct;
+  a.overhead.noise_pct = noise;
+  a.overhead.within_noise = std::fabs(pct) <= noise;
+  a.overhead.pairs = 50;
+  return a;
+}
+
+// -10.2% +/- 22.4% is no measurement of a cost: the console says what it can tell.
+TEST(ConsoleSummary, OverheadWithinNoiseIsABoundNotANumber) {
+  const ProfileAnalysis a = with_overhead(-10.2, 22.4);
+  const std::string text = console_summary(a, ModelInfo{}, RunInfo{}, "p");
+  EXPECT_NE(text.find("Profiler overhead: not measurable: below +/-22.40%"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("-10.2"), std::string::npos) << text;
+  const json s = summary_json(a, ModelInfo{}, RunInfo{}, Environment{});
+  EXPECT_FALSE(s["overhead"]["measurable"].get<bool>());
+  EXPECT_DOUBLE_EQ(s["overhead"]["bound_pct"].get<double>(), 22.4);
+
+  // Negative beyond its noise is no cost either: the bound is what the run could resolve.
+  const std::string faster = console_summary(with_overhead(-3, 1), ModelInfo{}, RunInfo{}, "p");
+  EXPECT_NE(faster.find("not measurable: below +/-3.00%"), std::string::npos) << faster;
+
+  const std::string real = console_summary(with_overhead(4, 1), ModelInfo{}, RunInfo{}, "p");
+  EXPECT_NE(real.find("Profiler overhead: 4.00% +/- 1.00% measured over 50"), std::string::npos)
+      << real;
+}
+
+TEST(ConsoleSummary, NotesComeFirst) {
+  RunInfo run;
+  run.notes = {"the run ended after 3 frames"};
+  const std::string text = console_summary(ProfileAnalysis{}, ModelInfo{}, run, "p");
+  EXPECT_NE(text.find("  Note: the run ended after 3 frames\n"), std::string::npos) << text;
+  EXPECT_EQ(summary_json(ProfileAnalysis{}, ModelInfo{}, run, Environment{})["run"]["notes"],
+            json({"the run ended after 3 frames"}));
+}
+
+// The recorded H200 runs sampled NVML over 0.2 s, under NVML's own averaging period.
+TEST(RecordedGpuReport, NvmlOverAShortWindowSaysSo) {
+  const testing::ProfileFixture fx = testing::recorded_gpu_profile(
+      std::string(YS_GPU_FIXTURES) + "/yolov8n_fp16_graph_detailed.json");
+  const json& nvml = fx.summary["gpu"]["nvml"];
+  EXPECT_NEAR(nvml["window_ms"].get<double>(), 200, 10);
+  EXPECT_EQ(nvml["averaging_period_ms"], 1000.0);
+  EXPECT_TRUE(nvml["short_window"].get<bool>());
+
+  const GpuTrace trace =
+      read_gpu_trace(std::string(YS_GPU_FIXTURES) + "/yolov8n_fp16_graph_detailed.json");
+  const GpuAnalysis g =
+      analyze_gpu(trace, Graph{}, layers_of(trace), host_frames_of(trace), trace.profile_start_ns);
+  RunInfo run;
+  run.backend = "cuda";
+  const std::string text = console_summary(ProfileAnalysis{}, ModelInfo{}, run, "p", &g);
+  EXPECT_NE(text.find("shorter than NVML's averaging period of up to 1 s"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("CUPTI's busy time above is this window's"), std::string::npos) << text;
+}
+
+// On a GPU the layer table's shares are of the host inference median of the traced frames too.
+TEST(RecordedGpuReport, LayerSharesAreOfTheInferenceMedian) {
+  const testing::ProfileFixture fx = testing::recorded_gpu_profile(
+      std::string(YS_GPU_FIXTURES) + "/yolov8n_fp32_eager_detailed.json");
+  const json& s = fx.summary;
+  const double basis = s["shares"]["inference_ms"];
+  EXPECT_DOUBLE_EQ(basis, s["gpu"]["inference_ms"].get<double>());
+  double layer_sum = 0;
+  for (const json& l : s["layers"]) {
+    EXPECT_NEAR(l["share_pct"].get<double>(), 100 * l["ms"]["median"].get<double>() / basis, 0.01);
+    layer_sum += l["ms"]["median"].get<double>();
+  }
+  EXPECT_NEAR(s["shares"]["layer_sum_ms"].get<double>(), layer_sum, 0.001);
+  for (const json& st : s["model_stages"]) {
+    double median = 0;
+    for (const json& l : s["layers"])
+      if (l["stage"] == st["name"]) median += l["ms"]["median"].get<double>();
+    EXPECT_NEAR(st["ms"]["median"].get<double>(), median, 0.001) << st["name"];
+  }
 }
 
 }  // namespace

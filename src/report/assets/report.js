@@ -35,12 +35,16 @@
   function ms(v) { return v === null ? DASH : fmt(v) + ' ms'; }
   function pct(v) { return v === null ? DASH : v.toFixed(1) + ' %'; }
   function pct0(v) { return v === null ? DASH : Math.round(v) + ' %'; }
-  function mb(bytes) { return bytes === null ? null : bytes / 1e6; }
+  // Sizes are binary everywhere, as on the console and in summary.json's *_mib figures:
+  // KiB, MiB and GiB of 1024, 1024^2 and 1024^3 bytes. Rates stay decimal (GB/s), as device
+  // peaks are quoted.
+  const MIB = 1048576;
+  function mib(bytes) { return bytes === null ? null : bytes / MIB; }
   function bytes(v) {
     if (v === null) return DASH;
-    if (v >= 1e9) return (v / 1e9).toFixed(2) + ' GB';
-    if (v >= 1e6) return (v / 1e6).toFixed(1) + ' MB';
-    if (v >= 1e3) return (v / 1e3).toFixed(1) + ' kB';
+    if (v >= 1024 * MIB) return (v / (1024 * MIB)).toFixed(2) + ' GiB';
+    if (v >= MIB) return (v / MIB).toFixed(1) + ' MiB';
+    if (v >= 1024) return (v / 1024).toFixed(1) + ' KiB';
     return v + ' B';
   }
   function compact(v) {
@@ -112,6 +116,9 @@
     return 'hsl(' + ((hsh >>> 0) % 360) + ',52%,50%)';
   }
   function colorOf(name) { return COLORS[name] || hashColor(str(name)); }
+  // What a span says on the timeline: an op by its type (ONNX node names are paths that a span
+  // can only show the start of); the full name is in the tooltip.
+  function spanLabel(sp) { return sp.cat === 'op' && str(sp.args.op) ? str(sp.args.op) : sp.name; }
 
   // Hundreds of distinct kernel names read best as a few kinds of work.
   function kernelKind(name) {
@@ -156,6 +163,22 @@
   const frameMedian = median(latencies);
   const nMeasured = num(run.frames_measured) !== null ? num(run.frames_measured) : latencies.length;
   const inferenceStage = stages.find((st) => st.name === 'inference') || null;
+  // Every layer and model-stage share is of one figure: the median inference of the frames the
+  // layers were timed on (summary.json's "shares"). Older files lack it: their shares are shown
+  // as they were written, under the words those files used.
+  const shares = obj(S.shares);
+  const shareBasisMs = num(shares.inference_ms);
+  const deviceLayerTimes = str(run.op_timing).startsWith('the device');
+  function shareBasisText() {
+    if (shareBasisMs === null) return 'Shares of inference as summary.json gives them.';
+    const n = num(shares.frames);
+    const sum = num(shares.layer_sum_ms);
+    return 'Every share of inference on this page is of the median inference stage of the ' +
+        (n !== null ? n + ' ' : '') + (deviceLayerTimes ? 'frames the GPU traced' : 'frames whose ops were timed') +
+        ', ' + ms(shareBasisMs) + '. A model stage\u2019s median is the sum of its layers\u2019 medians' +
+        (sum !== null ? '; all layers add up to ' + ms(sum) + ' (' + pct(100 * sum / shareBasisMs) +
+          '), the rest is the ' + (deviceLayerTimes ? 'launch before and the wait after the device\u2019s work' : 'executor\u2019s own time between ops') : '') + '.';
+  }
   const batch = num(run.batch) || 1;
 
   function howMeasured() {
@@ -214,6 +237,9 @@
     if (S.generated_at) add('Generated', str(S.generated_at).replace('T', ' ').replace(/\.\d+/, '').replace('Z', ' UTC'));
 
     $('verdict').textContent = verdict();
+    const notes = arr(run.notes).map(str).filter(Boolean);
+    for (const n of notes) $('notes').appendChild(h('li', null, 'Note: ' + n));
+    $('notes').hidden = !notes.length;
 
     const cards = $('cards');
     const card = (k, v, unit, d, cls) => cards.appendChild(h('div', { class: 'card ' + (cls || '') },
@@ -229,16 +255,9 @@
     }
     if (inferenceStage) {
       card('Inference, median', fmt(stat(inferenceStage.ms, 'median')), 'ms',
-          pct0(num(inferenceStage.share_pct)) + ' of the frame');
+          pct0(num(inferenceStage.share_pct)) + ' of the summed stage medians');
     }
-    const ov = num(S.overhead_pct);
-    card('Profiler overhead', ov === null ? DASH : ov.toFixed(1), ov === null ? '' : '%',
-        num(overhead.profiled_ms) !== null && num(overhead.unprofiled_ms) !== null
-          ? (num(overhead.noise_pct) !== null ? '\u00b1 ' + overhead.noise_pct.toFixed(1) + ' % noise' +
-               (overhead.within_noise ? ' (not distinguishable from noise)' : '') + '; ' : '') +
-            (num(overhead.estimated_pct) !== null ? 'hook cost ' + overhead.estimated_pct.toFixed(3) + ' %; ' : '') +
-            ms(overhead.profiled_ms) + ' profiled vs ' + ms(overhead.unprofiled_ms) + ' unprofiled'
-          : 'not measured in this run', 'overhead' + (ov !== null && ov > 5 ? ' high' : ''));
+    renderOverheadCard(card);
     if (gpuOk) {
       const busy = obj(gpu.busy);
       card('GPU time, median', fmt(num(gpu.layer_sum_ms)), 'ms', num(busy.busy_pct) !== null
@@ -247,6 +266,26 @@
     }
     const peak = num(memory.arena_peak_bytes);
     if (peak !== null) card('Activation arena', bytes(peak), '', 'planner peak, weights ' + bytes(num(memory.weights_bytes)));
+  }
+
+  // A number only when the overhead was measured, is positive and stands out of its noise;
+  // otherwise the bound it is below, never a negative figure.
+  function overheadView() {
+    const ov = num(S.overhead_pct), noise = num(overhead.noise_pct);
+    if (ov === null || overhead.measured === false) return { value: DASH, unit: '', measurable: false, text: 'not measured in this run' };
+    const measurable = overhead.measurable !== undefined ? overhead.measurable === true
+      : ov > 0 && !overhead.within_noise && (noise === null || ov > noise);
+    if (measurable) return { value: ov.toFixed(1), unit: '%', measurable, text: noise !== null ? '\u00b1 ' + noise.toFixed(1) + ' % (95 % interval)' : '' };
+    const bound = num(overhead.bound_pct) !== null ? overhead.bound_pct : Math.max(noise || 0, Math.abs(ov));
+    return { value: 'not measurable', unit: '', measurable, bound, text: 'below \u00b1' + bound.toFixed(1) + ' %, the noise of this run' };
+  }
+  function renderOverheadCard(card) {
+    const o = overheadView();
+    const detail = [o.text];
+    if (num(overhead.estimated_pct) !== null) detail.push('hook cost ' + overhead.estimated_pct.toFixed(3) + ' % of inference');
+    if (num(overhead.pairs) !== null) detail.push(overhead.pairs + ' traced/untraced frame pairs');
+    card('Profiler overhead', o.value, o.unit, detail.filter(Boolean).join('; '),
+        'overhead' + (o.measurable ? '' : ' unmeasurable') + (o.measurable && num(S.overhead_pct) > 5 ? ' high' : ''));
   }
 
   function verdict() {
@@ -325,7 +364,8 @@
 
   function renderStages() {
     $('stages-how').textContent = 'Times are medians over the measured frames (' + howMeasured() +
-        '); p90 and p99 show the slow tail. Shares are of the sum of stage medians.';
+        '); p90 and p99 show the slow tail. Pipeline stage shares are of the sum of stage medians.';
+    $('model-stages-how').textContent = shareBasisText() + ' Its p90 and p99 are the sums of its layers\u2019, an upper bound: layers seldom peak in the same frame.';
     if (!stages.length) { $('stage-bar').replaceWith(empty('No stage timings in this profile.')); }
     else {
       stackBar($('stage-bar'), stages);
@@ -346,11 +386,13 @@
     stackBar($('model-stage-bar'), modelStages);
     const t = $('model-stage-table');
     t.appendChild(h('thead', null, h('tr', null, h('th', null, 'Model stage'), h('th', { class: 'n' }, 'Layers'),
-        h('th', { class: 'n' }, 'Median (ms)'), h('th', { class: 'n' }, 'p90 (ms)'), h('th', { class: 'n' }, 'p99 (ms)'),
-        h('th', { class: 'n' }, 'Share of inference'))));
+        h('th', { class: 'n', title: 'sum of its layers\u2019 medians' }, 'Median (ms)'),
+        h('th', { class: 'n', title: 'sum of its layers\u2019 p90s' }, 'p90 (ms)'),
+        h('th', { class: 'n', title: 'sum of its layers\u2019 p99s' }, 'p99 (ms)'),
+        h('th', { class: 'n', title: 'median \u00f7 the inference median' }, 'Share of inference'))));
     const tb = h('tbody');
     for (const st of modelStages) {
-      tb.appendChild(h('tr', null, h('td', null, swatch(colorOf(str(st.name))), str(st.name)),
+      tb.appendChild(h('tr', { class: 'model-stage-row', 'data-stage': str(st.name) }, h('td', null, swatch(colorOf(str(st.name))), str(st.name)),
           h('td', { class: 'n' }, num(st.layers) === null ? DASH : String(st.layers)),
           h('td', { class: 'n' }, fmt(stat(st.ms, 'median'))), h('td', { class: 'n' }, fmt(stat(st.ms, 'p90'))),
           h('td', { class: 'n' }, fmt(stat(st.ms, 'p99'))), h('td', { class: 'n' }, pct(num(st.share_pct)))));
@@ -471,6 +513,7 @@
     let home = [tMin, tMax];
     let t0 = tMin, t1 = tMax;
     let hover = null, drag = null, pending = false;
+    let drawnLabels = [];
     const ctx = canvas.getContext('2d');
     canvas.style.height = height + 'px';
 
@@ -528,6 +571,7 @@
       ctx.setLineDash([]);
 
       const scale = plotW() / range;
+      drawnLabels = [];
       ctx.save();
       ctx.beginPath(); ctx.rect(GUTTER, AXIS, W - GUTTER, height - AXIS); ctx.clip();
       for (const lane of lanes) {
@@ -547,12 +591,13 @@
               const room = Math.min(x + w, W) - tx - 3;
               if (room > 16) {
                 ctx.fillStyle = '#ffffff'; ctx.textAlign = 'left';
-                let label = sp.name;
+                let label = spanLabel(sp);
                 if (ctx.measureText(label).width > room) {
                   while (label.length > 1 && ctx.measureText(label + '\u2026').width > room) label = label.slice(0, -1);
                   label += '\u2026';
                 }
                 ctx.fillText(label, tx, yy + ROW / 2);
+                drawnLabels.push({ cat: sp.cat, label, name: sp.name });
               }
             }
           }
@@ -698,6 +743,7 @@
 
     return {
       lanes, counters, frameList, spanCount, hasData,
+      labels: () => drawnLabels,
       view: () => ({ t0, t1 }),
       setHome(a, b) { home = [a, b]; setView(a, b); hover = null; tip.hidden = true; requestDraw(); },
       reset() { setView(home[0], home[1]); requestDraw(); },
@@ -742,15 +788,30 @@
     }
     const select = $('tl-frame');
     const list = timeline.frameList;
-    const durations = list.map(([, r]) => r[1] - r[0]);
-    const medDur = median(durations);
-    let typical = -1;
-    list.forEach(([, r], i) => {
-      if (typical < 0 || Math.abs(durations[i] - medDur) < Math.abs(durations[typical] - medDur)) typical = i;
-    });
+    // A frame's length is its end-to-end latency as every other section states it
+    // (summary.json's frames); the trace's extent of a frame also holds GPU work and API calls
+    // that outlast it. The frame opened first is the median of the frames with the most detail
+    // (op, layer or kernel spans), the lower middle one for an even count: a real frame, never
+    // an average of two.
+    const latencyOf = new Map();
+    arr(frames.index).forEach((f, i) => { if (num(f) !== null && num(latencies[i]) !== null) latencyOf.set(f, latencies[i]); });
+    const durations = list.map(([f, r]) => latencyOf.has(f) ? latencyOf.get(f) : (r[1] - r[0]) / 1000);
+    const detailOf = new Map();
+    for (const lane of timeline.lanes) {
+      for (const sp of lane.spans) {
+        const f = num(sp.args.frame);
+        if (f !== null && (sp.cat === 'op' || sp.cat === 'layer' || sp.cat === 'kernel')) detailOf.set(f, true);
+      }
+    }
+    const detailed = list.map(([f], i) => i).filter((i) => detailOf.has(list[i][0]));
+    const pool = detailed.length ? detailed : list.map((_, i) => i);
+    const byLatency = pool.slice().sort((a, b) => durations[a] - durations[b] || a - b);
+    const typical = byLatency.length ? byLatency[(byLatency.length - 1) >> 1] : -1;
+    const typicalWord = pool.length < list.length ? ' (median of the ' + pool.length + ' traced frames)' : ' (median)';
     select.appendChild(h('option', { value: 'all' }, list.length ? 'All ' + list.length + ' frames' : 'Whole trace'));
     list.forEach(([f], i) => select.appendChild(h('option', { value: String(i) },
-        'Frame ' + f + ' \u2014 ' + ms(durations[i] / 1000) + (i === typical ? ' (median)' : ''))));
+        'Frame ' + f + ' \u2014 ' + ms(durations[i]) + (detailOf.has(f) && pool.length < list.length ? ', traced' : '') +
+        (i === typical ? typicalWord : ''))));
     function apply() {
       const v = select.value;
       let a, b;
@@ -805,15 +866,17 @@
     { label: 'GB/s', n: true, get: (l) => num(l.gb_per_s), show: (l) => fmt(num(l.gb_per_s)) },
     { label: 'Params', n: true, get: (l) => num(l.params), show: (l) => compact(num(l.params)) },
     { label: 'Output shape', get: (l) => arr(l.output_shape).reduce((a, b) => a * (num(b) || 1), 1), show: (l) => shape(l.output_shape) },
-    { label: 'Activation (MB)', n: true, get: (l) => mb(num(l.activation_bytes)), show: (l) => fmt(mb(num(l.activation_bytes))) },
+    { label: 'Activation (MiB)', n: true, get: (l) => mib(num(l.activation_bytes)), show: (l) => fmt(mib(num(l.activation_bytes))) },
   ];
   const layerSort = { col: 0, dir: 1 };
 
   function renderLayers() {
-    $('layers-how').textContent = 'One row per model layer; times are ' + howMeasured() +
-        '. GFLOPs are per frame; GFLOP/s and GB/s (bytes read and written) divide by the median. ' +
-        'MB are 10\u2076 bytes. Red numbers rank the ten slowest layers.' +
-        (gpuOk ? ' On this GPU run the times are host launch times; the GPU section has device times.' : '');
+    $('layers-how').textContent = 'One row per model layer; times are ' + (deviceLayerTimes
+          ? 'the device\u2019s own (CUDA events or CUPTI), medians per traced frame, as in the GPU section'
+          : howMeasured()) + '. ' + shareBasisText() +
+        ' GFLOPs are per frame; GFLOP/s and GB/s (bytes read and written) divide by the median. ' +
+        'MiB are 2\u00b2\u2070 bytes. Red numbers rank the ten slowest layers.' +
+        (gpuOk && !deviceLayerTimes ? ' On this GPU run the times are host launch times; the GPU section has device times.' : '');
     drawLayerTable();
     $('layer-group').addEventListener('change', drawLayerTable);
   }
@@ -860,12 +923,14 @@
     for (const [name, list] of groups) {
       if (!list.length) continue;
       if (grouped) {
-        const ms_ = modelStages.find((m) => m.name === name);
+        // The same figures as the model-stage table: the sum of the rows' medians and shares.
         const known = list.map((l) => stat(l.ms, 'median')).filter((v) => v !== null);
-        const medianMs = ms_ ? stat(ms_.ms, 'median') : known.length ? known.reduce((a, v) => a + v, 0) : null;
-        tbody.appendChild(h('tr', { class: 'group' }, h('td', { colspan: String(LAYER_COLS.length) },
+        const medianMs = known.length ? known.reduce((a, v) => a + v, 0) : null;
+        const shareSum = list.map((l) => num(l.share_pct)).filter((v) => v !== null);
+        const share = shareSum.length ? shareSum.reduce((a, v) => a + v, 0) : null;
+        tbody.appendChild(h('tr', { class: 'group', 'data-stage': name }, h('td', { colspan: String(LAYER_COLS.length) },
             swatch(colorOf(name)), cap(name) + ' \u00b7 ' + list.length + ' layer' + (list.length === 1 ? '' : 's') +
-            ' \u00b7 ' + ms(medianMs) + ' median' + (ms_ && num(ms_.share_pct) !== null ? ' \u00b7 ' + pct(ms_.share_pct) + ' of inference' : ''))));
+            ' \u00b7 ' + ms(medianMs) + ' (sum of the layer medians)' + (share !== null ? ' \u00b7 ' + pct(share) + ' of inference' : ''))));
       }
       for (const l of list.slice().sort(cmp)) {
         const rank = topRank.get(str(l.id));
@@ -942,9 +1007,11 @@
       if (o.integerX && v % 1) continue;
       s('text', { x: X(v), y: CH - M.b + 16, 'text-anchor': 'middle' }, svg, tickLabel(v, o.integerX ? Math.max(1, tk.step) : tk.step));
     }
+    // A reference line's label goes in the legend and the line's tooltip: written beside the
+    // line it would sit on the data.
     for (const r of o.refs || []) {
-      s('line', { x1: M.l, x2: CW - M.r, y1: Y(r.y), y2: Y(r.y), stroke: r.color, 'stroke-dasharray': '5 4', 'stroke-width': 1.2 }, svg);
-      s('text', { x: CW - M.r - 4, y: Y(r.y) - 5, 'text-anchor': 'end', class: 'note' }, svg, r.label);
+      const line = s('line', { x1: M.l, x2: CW - M.r, y1: Y(r.y), y2: Y(r.y), stroke: r.color, 'stroke-dasharray': '5 4', 'stroke-width': 1.2, class: 'ref' }, svg);
+      s('title', {}, line, r.label);
     }
     for (const se of o.series) {
       if (!se.points.length) continue;
@@ -970,7 +1037,9 @@
     const svg = frame(host, o.xTitle, o.yTitle, d);
     const Y = yAxis(svg, 0, yMax, d);
     const slot = (CW - M.l - M.r) / n;
-    const every = Math.max(1, Math.ceil(n / Math.floor((CW - M.l - M.r) / 34)));
+    // Labels 11 px high are about 6.6 px a character: every k-th one, so that none overlaps.
+    const widest = maxOf((o.edgeLabels || o.labels).map((t) => str(t).length), 1) * 6.6 + 8;
+    const every = Math.max(1, Math.ceil(widest / slot));
     for (let i = 0; i < n; i++) {
       const v = o.values[i];
       const x = M.l + i * slot;
@@ -978,10 +1047,20 @@
         const r = s('rect', { x: x + slot * 0.12, y: Y(v), width: Math.max(1, slot * 0.76), height: Math.max(0, Y(0) - Y(v)), fill: o.color, rx: 1.5 }, svg);
         s('title', {}, r, o.titles[i]);
       }
-      if (i % every === 0) s('text', { x: x + slot / 2, y: CH - M.b + 15, 'text-anchor': 'middle' }, svg, o.labels[i]);
+      if (i % every === 0 && o.labels[i]) s('text', { x: x + slot / 2, y: CH - M.b + 15, 'text-anchor': 'middle', class: 'xtick' }, svg, o.labels[i]);
     }
     if (o.edgeLabels) {
-      for (let i = 0; i <= n; i += every) s('text', { x: M.l + i * slot, y: CH - M.b + 15, 'text-anchor': 'middle' }, svg, o.edgeLabels[i]);
+      // The last edge is always labelled, ending at the plot's right edge so it is not cut off;
+      // a regular label too close before it gives way.
+      const at = [];
+      for (let i = 0; i < n; i += every) at.push(i);
+      const lastLeft = M.l + n * slot - widest;
+      while (at.length > 1 && M.l + at[at.length - 1] * slot + widest / 2 > lastLeft) at.pop();
+      at.push(n);
+      for (const i of at) {
+        s('text', { x: M.l + i * slot, y: CH - M.b + 15, 'text-anchor': i === n ? 'end' : 'middle', class: 'xtick' },
+            svg, o.edgeLabels[i]);
+      }
     }
     const legend = [[o.name, o.color]];
     if (o.line) {
@@ -1012,6 +1091,14 @@
   }
   function whole(v) { return v === null ? DASH : String(Math.round(v)); }
   function dims3(v) { return arr(v).map((x) => num(x) === null ? '?' : String(x)).join('\u00d7'); }
+
+  function nvmlShortText() {
+    const nvml = obj(gpu.nvml);
+    const busy = num(obj(gpu.busy).busy_pct);
+    return 'NVML read ' + pct0(num(nvml.gpu_util_mean_pct)) + ' over ' + fmt(num(nvml.window_ms) === null ? null : nvml.window_ms / 1000) +
+        ' s, shorter than its averaging period (up to ' + fmt((num(nvml.averaging_period_ms) || 1000) / 1000) + ' s)' +
+        (busy !== null ? '; CUPTI saw the GPU busy ' + pct0(busy) + ' of inference' : '');
+  }
 
   function renderGpu() {
     if (!gpu) return;  // a CPU run: the section stays hidden
@@ -1052,8 +1139,14 @@
       card('Copies', ms(num(copies && copies.ms_per_frame)), 'per frame; host waits ' + ms(num(gpu.host_wait_ms_per_frame)));
     }
     if (nvml.available) {
-      card('Utilization', pct0(num(nvml.gpu_util_mean_pct)), 'mean of NVML samples; ' +
-          (num(nvml.throttled_pct) ? pct(nvml.throttled_pct) + ' throttled (' + str(nvml.throttle_reasons) + ')' : 'never throttled'));
+      const throttled = num(nvml.throttled_pct) ? pct(nvml.throttled_pct) + ' throttled (' + str(nvml.throttle_reasons) + ')' : 'never throttled';
+      if (nvml.short_window === true) {
+        // NVML averages over up to a second: over a shorter window its utilization is mostly
+        // about what came before. CUPTI's busy time, where recorded, is this window's.
+        card('NVML utilization', 'not this window\u2019s', nvmlShortText() + '; ' + throttled);
+      } else {
+        card('Utilization', pct0(num(nvml.gpu_util_mean_pct)), 'mean of NVML samples; ' + throttled);
+      }
     }
     const missing = $('gpu-missing');
     for (const [part, why] of Object.entries(obj(gpu.not_available))) {
@@ -1109,7 +1202,7 @@
         { label: 'Direction', cell: (c) => h('td', null, swatch(colorOf(str(c.direction) === 'memset' ? 'memset' : 'memcpy ' + str(c.direction))), str(c.direction)) },
         { label: 'Host memory', show: (c) => str(c.memory) },
         { label: 'Count', n: true, show: (c) => num(c.count) === null ? DASH : String(c.count) },
-        { label: 'MB / frame', n: true, show: (c) => fmt(mb(num(c.bytes_per_frame))) },
+        { label: 'MiB / frame', n: true, show: (c) => fmt(mib(num(c.bytes_per_frame))) },
         { label: 'ms / frame', n: true, show: (c) => fmt(num(c.ms_per_frame)) },
         { label: 'GB/s', n: true, show: (c) => fmt(num(c.gb_per_s)) },
       ], byDir, 'copy-row');
@@ -1133,11 +1226,11 @@
       counters.replaceWith(empty('No NVML samples: ' + (str(nvml.why) || 'NVML was not sampled') + '.'));
       return;
     }
-    $('gpu-nvml-sub').textContent = 'NVML samples over the run' + (series[0].samples > series[0].points
+    $('gpu-nvml-sub').textContent = 'NVML samples over the run' + (nvml.short_window === true ? ' (' + nvmlShortText() + ')' : '') + (series[0].samples > series[0].points
       ? ', ' + series[0].samples + ' samples shown as ' + series[0].points + ' means' : '') +
       (str(nvml.throttle_reasons) ? '; held down by ' + nvml.throttle_reasons + ' in ' + pct(num(nvml.throttled_pct)) + ' of samples' : '');
     const METRICS = [
-      ['gpu_util_pct', 'Utilization', '%', '#2f6fdf', num(nvml.gpu_util_mean_pct) !== null ? { y: nvml.gpu_util_mean_pct, label: 'mean ' + pct0(nvml.gpu_util_mean_pct) } : null],
+      ['gpu_util_pct', nvml.short_window === true ? 'Utilization, NVML (window too short: see above)' : 'Utilization', '%', '#2f6fdf', num(nvml.gpu_util_mean_pct) !== null ? { y: nvml.gpu_util_mean_pct, label: 'mean ' + pct0(nvml.gpu_util_mean_pct) } : null],
       ['mem_used_mib', 'Memory used', 'MiB', '#8b5cf6', null, true],
       ['sm_clock_mhz', 'SM clock', 'MHz', '#0e9aa7', num(dev.sm_clock_mhz) ? { y: dev.sm_clock_mhz, label: 'boost ' + whole(dev.sm_clock_mhz) + ' MHz' } : null, true],
       ['temperature_c', 'Temperature', '\u00b0C', '#e4572e', null, true],
@@ -1173,11 +1266,11 @@
 
     const labels = layers.map((l) => str(l.id) || String(l._order));
     barChart($('memory-chart'), {
-      labels, values: layers.map((l) => mb(num(l.activation_bytes))), color: '#7aa5ec', name: 'Activation of the layer (MB)',
-      line: { name: 'Arena live after the layer (MB)', color: '#e0457b', values: layers.map((l) => mb(num(l.live_bytes_after))) },
+      labels, values: layers.map((l) => mib(num(l.activation_bytes))), color: '#7aa5ec', name: 'Activation of the layer (MiB)',
+      line: { name: 'Arena live after the layer (MiB)', color: '#e0457b', values: layers.map((l) => mib(num(l.live_bytes_after))) },
       titles: layers.map((l) => (str(l.label) || str(l.id)) + ': activation ' + bytes(num(l.activation_bytes)) +
           ', live after ' + bytes(num(l.live_bytes_after))),
-      xTitle: 'layer (module index, execution order)', yTitle: 'MB', emptyText: 'No per-layer memory in this profile.', wide: true,
+      xTitle: 'layer (module index, execution order)', yTitle: 'MiB', emptyText: 'No per-layer memory in this profile.', wide: true,
     });
   }
 
@@ -1218,8 +1311,8 @@
     });
     const rss = arr(memory.rss_series).filter((p) => Array.isArray(p) && num(p[0]) !== null && num(p[1]) !== null);
     lineChart($('rss-chart'), {
-      series: [{ name: 'RSS (MB)', color: '#8b5cf6', points: rss.map((p) => [p[0] / 1000, p[1] / 1e6]) }],
-      xTitle: 'time since the run started (s)', yTitle: 'RSS (MB)', xName: 't (s)', yUnit: 'MB',
+      series: [{ name: 'RSS (MiB)', color: '#8b5cf6', points: rss.map((p) => [p[0] / 1000, p[1] / MIB]) }],
+      xTitle: 'time since the run started (s)', yTitle: 'RSS (MiB)', xName: 't (s)', yUnit: 'MiB',
       emptyText: 'No memory samples in this profile.',
     });
   }
@@ -1259,7 +1352,7 @@
     $('footer').textContent = 'Generated by ' + (str(tool.name) || 'YoloScope') + (tool.version ? ' ' + tool.version : '') +
         (S.generated_at ? ' at ' + S.generated_at : '') + ' \u00b7 ' + (str(S.schema) || 'yoloscope.profile') +
         ' schema ' + (num(S.schema_version) !== null ? 'v' + S.schema_version : '(unknown version)') +
-        ' \u00b7 durations in milliseconds on the host steady clock, sizes in MB (10\u2076 bytes).';
+        ' \u00b7 durations in milliseconds on the host steady clock; sizes in KiB, MiB, GiB (1024, 1024\u00b2, 1024\u00b3 bytes); rates in GB/s (10\u2079 bytes per second).';
   }
 
   // ---- Self-test (#selftest): the tests' window into the page -------------------------------
@@ -1294,8 +1387,63 @@
     };
   }
 
+  // The numbers as the page shows them, read back from the DOM, so the tests can hold the
+  // sections to each other (a share in the verdict, a group header, the tables).
+  function selftestNumbers() {
+    const numIn = (text) => { const m = /-?\d+(\.\d+)?/.exec(text || ''); return m ? parseFloat(m[0]) : null; };
+    const cells = (tr) => [...tr.children].map((td) => td.textContent);
+    const out = { verdict: $('verdict').textContent, notes: [...document.querySelectorAll('#notes li')].map((li) => li.textContent) };
+    out.model_stages = [...document.querySelectorAll('#model-stage-table tr.model-stage-row')].map((tr) => {
+      const c = cells(tr);
+      return { name: c[0], median_ms: numIn(c[2]), share_pct: numIn(c[5]) };
+    });
+    out.model_stages_how = $('model-stages-how') ? $('model-stages-how').textContent : '';
+    out.layers_how = $('layers-how').textContent;
+    out.groups = [...document.querySelectorAll('#layer-table tr.group')].map((tr) => {
+      const t = tr.textContent;
+      const m = /\u00b7 ([\d.]+) ms/.exec(t), sh = /([\d.]+) % of inference/.exec(t);
+      return { name: tr.getAttribute('data-stage'), text: t, median_ms: m ? parseFloat(m[1]) : null, share_pct: sh ? parseFloat(sh[1]) : null };
+    });
+    out.layers = [...document.querySelectorAll('#layer-table tr.layer-row')].map((tr) => {
+      const c = cells(tr);
+      return { id: tr.getAttribute('data-layer-id'), label: c[0], stage: c[2], median_ms: numIn(c[4]), share_pct: numIn(c[6]) };
+    });
+    out.cards = [...document.querySelectorAll('#cards .card')].map((c) => ({
+      k: c.querySelector('.k').textContent, v: c.querySelector('.v').textContent,
+      d: c.querySelector('.d') ? c.querySelector('.d').textContent : '', cls: c.className }));
+    out.gpu_cards = [...document.querySelectorAll('#gpu-cards .card')].map((c) => ({
+      k: c.querySelector('.k').textContent, v: c.querySelector('.v').textContent,
+      d: c.querySelector('.d') ? c.querySelector('.d').textContent : '' }));
+    out.gpu_nvml_sub = $('gpu-nvml-sub') ? $('gpu-nvml-sub').textContent : '';
+    // Text boxes of each chart in its own units; a label over the data or outside the picture
+    // is a defect.
+    out.charts = [...document.querySelectorAll('.chart svg')].map((svg) => {
+      const vb = svg.viewBox.baseVal;
+      const box = (e) => { const b = e.getBBox(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+      const marks = [...svg.querySelectorAll('circle, rect')].map(box);
+      const texts = [...svg.querySelectorAll('text')].map((t) => Object.assign(box(t), { text: t.textContent, xtick: t.classList.contains('xtick'), title: t.classList.contains('t') }));
+      const hit = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+      return {
+        id: svg.parentNode.id || svg.parentNode.getAttribute('data-metric') || '',
+        width: vb.width, height: vb.height,
+        xticks: texts.filter((t) => t.xtick),
+        texts_over_marks: texts.filter((t) => marks.some((m) => hit(t, m))).map((t) => t.text),
+        texts_in_plot: texts.filter((t) => !t.title && hit(t, { x: M.l + 1, y: M.t + 1, w: vb.width - M.l - M.r - 2, h: vb.height - M.t - M.b - 2 }))
+            .map((t) => t.text),
+      };
+    });
+    out.frame_selected = $('tl-frame').selectedIndex >= 0 && $('tl-frame').options.length
+      ? $('tl-frame').options[$('tl-frame').selectedIndex].textContent : '';
+    return out;
+  }
+
   function selftest() {
     const out = { errors, layers_in_data: layers.length };
+    try {
+      out.numbers = selftestNumbers();
+    } catch (e) {
+      errors.push('selftest numbers: ' + (e && e.stack ? e.stack : e));
+    }
     out.layer_rows = document.querySelectorAll('#layer-table tr.layer-row').length;
     out.sections = ['advice', 'stages', 'timeline', 'layers', 'gpu', 'memory', 'latency', 'system', 'environment']
         .filter((id) => $(id) && $(id).querySelector('.section-error'));
@@ -1361,6 +1509,14 @@
         drawLayerTable();
       }
       out.gpu = gpu ? selftestGpu() : null;
+      if (timeline && timeline.hasData) {
+        // Zoomed onto the longest op, so that each lane has room for some of its labels.
+        let longest = null;
+        for (const lane of timeline.lanes) for (const sp of lane.spans) if (sp.cat === 'op' && (!longest || sp.dur > longest.dur)) longest = sp;
+        if (longest) timeline.setHome(longest.ts - longest.dur, longest.end + longest.dur);
+        timeline.drawNow();
+        out.numbers.timeline_labels = timeline.labels().slice(0, 400);
+      }
     } catch (e) {
       errors.push('selftest: ' + (e && e.stack ? e.stack : e));
     }
