@@ -37,10 +37,13 @@ die() { echo "fresh_check.sh: $*" >&2; exit 1; }
 # Environment from the outer half: FC_ROOT, FC_SHARED, FC_LOGS.
 inner() {
   local root="$FC_ROOT"
+  # Runs at exit, after inner's locals are gone: it reads FC_ROOT.
   unmount_all() {
     local m
     for m in src/shared dev sys proc; do
-      mountpoint -q "$root/$m" && umount -R "$root/$m" 2>/dev/null || umount -R -l "$root/$m" 2>/dev/null || true
+      if mountpoint -q "$FC_ROOT/$m"; then
+        umount -R "$FC_ROOT/$m" 2>/dev/null || umount -R -l "$FC_ROOT/$m" 2>/dev/null || true
+      fi
     done
   }
   trap unmount_all EXIT
