@@ -268,10 +268,10 @@ std::string type_name(const ArgSpec& spec) {
       name = "bool";
       break;
     case ArgType::kPositiveInt:
-      name = "int >= 1";
+      name = spec.max ? cat("int 1..", spec.max) : "int >= 1";
       break;
     case ArgType::kNonNegativeInt:
-      name = "int >= 0";
+      name = spec.max ? cat("int 0..", spec.max) : "int >= 0";
       break;
     case ArgType::kPositiveFloat:
       name = "float > 0";
@@ -313,10 +313,10 @@ std::string expectation(const ArgSpec& spec) {
     case ArgType::kBool:
       return cat("a bool (i.e. '", spec.key, "=True' or '", spec.key, "=False')");
     case ArgType::kPositiveInt:
-      what = "an int >= 1";
+      what = spec.max ? cat("an int between 1 and ", spec.max) : "an int >= 1";
       break;
     case ArgType::kNonNegativeInt:
-      what = "an int >= 0";
+      what = spec.max ? cat("an int between 0 and ", spec.max) : "an int >= 0";
       break;
     case ArgType::kPositiveFloat:
       what = "a number > 0";
@@ -340,7 +340,8 @@ std::string expectation(const ArgSpec& spec) {
       what = "'cpu', 'cuda', a CUDA device index such as '0' or 'cuda:0', or indices such as '0,1'";
       break;
     case ArgType::kSchedule:
-      what = "3 or 4 ints 'wait,warmup,active[,repeat]', active >= 1 and the others >= 0";
+      what = cat("3 or 4 ints 'wait,warmup,active[,repeat]', active >= 1 and the others >= 0, ",
+                 "spanning at most ", INT_MAX, " frames (wait + warmup + active x repeat)");
       break;
     case ArgType::kFrameSize:
       what = "'WxH' with W and H >= 1, i.e. '1280x720'";
@@ -436,6 +437,11 @@ std::vector<int> coerce_schedule(const ArgSpec& spec, std::string_view text, con
     if ((*steps)[i] < min || (*steps)[i] > INT_MAX) bad_value(spec, text);
     out.push_back(static_cast<int>((*steps)[i]));
   }
+  // Frame counts are ints downstream (a synthetic source makes exactly this many); each step
+  // below 2^31 keeps the sum and product exact in 64 bits.
+  const long long frames = static_cast<long long>(out[0]) + out[1] +
+                           static_cast<long long>(out[2]) * std::max(out[3], 1);
+  if (frames > INT_MAX) bad_value(spec, text);
   return out;
 }
 
@@ -476,9 +482,9 @@ ArgValue coerce(const ArgSpec& spec, std::string_view text) {
       if (lit.kind == Literal::Kind::kInt) bad_value(spec, text);
       bad_type(spec, text, lit);
     case ArgType::kPositiveInt:
-      return checked_int(spec, text, lit, 1, INT_MAX);
+      return checked_int(spec, text, lit, 1, spec.max ? spec.max : INT_MAX);
     case ArgType::kNonNegativeInt:
-      return checked_int(spec, text, lit, 0, INT_MAX);
+      return checked_int(spec, text, lit, 0, spec.max ? spec.max : INT_MAX);
     case ArgType::kPort:
       return checked_int(spec, text, lit, 0, 65535);
     case ArgType::kPositiveFloat: {

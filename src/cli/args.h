@@ -41,6 +41,9 @@ struct ArgSpec {
   ArgType type;
   std::string_view help;
   std::string_view choices = {};  // kChoice only
+  // kPositiveInt and kNonNegativeInt: the largest value allowed; 0 for none. Where a huge value
+  // would crash a library (libgomp at threads=100000) or exhaust memory before saying why.
+  int max = 0;
 };
 
 inline constexpr std::array kArgSpecs = {
@@ -69,10 +72,14 @@ inline constexpr std::array kArgSpecs = {
     ArgSpec{"cudnn_fusion", "True", ArgType::kBool,
             "convolution + bias + SiLU as one cuDNN operation graph (CUDA, half=True only; its "
             "kernels are compiled at start-up, a few seconds)"},
-    ArgSpec{"streams", "1", ArgType::kPositiveInt,
+    ArgSpec{"streams",
+            "1",
+            ArgType::kPositiveInt,
             "detectors working on consecutive batches at once, each on its own thread (and CUDA "
-            "stream); results keep the source order. Not with profile=True"},
-    ArgSpec{"threads", "0", ArgType::kNonNegativeInt, "CPU threads; 0 uses all cores"},
+            "stream); results keep the source order. Not with profile=True",
+            {},
+            64},
+    ArgSpec{"threads", "0", ArgType::kNonNegativeInt, "CPU threads; 0 uses all cores", {}, 1024},
     ArgSpec{"save", "True", ArgType::kBool,
             "save annotated images and videos (on by default, as in Ultralytics' CLI)"},
     ArgSpec{"save_txt", "False", ArgType::kBool, "save results as YOLO-format .txt labels"},
@@ -89,6 +96,9 @@ inline constexpr std::array kArgSpecs = {
             "box line width in pixels; None scales with the image"},
     ArgSpec{"vid_stride", "1", ArgType::kPositiveInt,
             "process every n-th video frame (0, n, 2n, ...); still images all run"},
+    ArgSpec{"max_pixels", "100000000", ArgType::kPositiveInt,
+            "pixel budget: image files whose header claims more pixels are skipped undecoded "
+            "(decompression bombs)"},
     ArgSpec{"frames", "100", ArgType::kPositiveInt, "number of frames for source=synthetic"},
     ArgSpec{"raw_size", "", ArgType::kFrameSize,
             "'WxH' of the raw BGR frames read with source=-, i.e. raw_size=1280x720"},

@@ -5,6 +5,7 @@
 
 #include "analysis/profile_analysis.h"
 #include "cli/commands.h"
+#include "cli/load_detector.h"
 #include "model/flops.h"
 #include "pipeline/detector.h"
 
@@ -18,7 +19,7 @@ int run_info(const Config& c) {
   o.imgsz_w = imgsz.size() > 1 ? imgsz[1] : imgsz[0];
   o.batch = c.get_int("batch");
   o.threads = 1;
-  Detector det(o);
+  Detector det = load_detector(o);
   const Graph& g = det.executor().graph();
   const ModelDescription& m = det.model();
   std::vector<LayerResult> layers = group_layers(g);

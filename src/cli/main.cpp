@@ -1,23 +1,18 @@
 // The `yolo` command: parses Ultralytics-style arguments and dispatches to a mode.
-#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <new>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "pipeline/build_info.h"
 
 namespace ys {
-
-std::atomic<bool> g_stop_requested{false};
-
 namespace {
-
-void on_signal(int) {
-  g_stop_requested = true;
-}
 
 int dispatch(const CliCommand& cmd) {
   if (cmd.mode == "help") {
@@ -51,13 +46,21 @@ int main(int argc, char** argv) {
     std::cerr << "yolo: " << e.what() << "\n";
     return ys::kExitUsage;
   }
-  std::signal(SIGINT, ys::on_signal);
-  std::signal(SIGTERM, ys::on_signal);
   try {
+    ys::install_interrupt_handlers();
     return ys::dispatch(cmd);
   } catch (const ys::Error& e) {
     std::cerr << "yolo: error: " << e.what() << "\n";
     return e.kind() == ys::ErrorKind::kInvalidArgument ? ys::kExitUsage : ys::kExitError;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Paths come from the user (model=, source=, project=): a symlink loop or a name too long is
+    // theirs to fix, not an internal error.
+    std::cerr << "yolo: error: " << (e.path1().empty() ? "" : e.path1().string() + ": ")
+              << e.code().message() << "\n";
+    return ys::kExitError;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "yolo: error: out of memory; a smaller imgsz, batch or streams needs less\n";
+    return ys::kExitError;
   } catch (const std::exception& e) {
     std::cerr << "yolo: internal error: " << e.what() << "\n";
     return ys::kExitError;

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/load_detector.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -132,7 +134,7 @@ void report_lost_outputs(const std::string& what, int64_t image) {
 
 int run_predict(const Config& c) {
   DetectorOptions opts = detector_options(c);
-  Detector det(opts);
+  Detector det = load_detector(opts);
   const ModelDescription& model = det.model();
   const bool verbose = c.get_bool("verbose");
   std::cout << "YoloScope: model " << model.name << " ("
@@ -165,7 +167,10 @@ int run_predict(const Config& c) {
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since
   // a frame of a 4K video is 25 MB.
   spec.vid_stride = c.get_int("vid_stride");
+  spec.max_pixels = c.get_int("max_pixels");
   std::unique_ptr<Source> source = prefetch_source(open_source(spec), det.batch() + 2);
+  // An interrupt must not wait for input that may never come (a stalled pipe on source=-).
+  const OnInterrupt wake_source([&source] { source->cancel(); });
   std::cout << "Source: " << source->describe() << "\n";
   std::optional<int64_t> total = source->size();
   // vid_stride thins videos only: the images of a list or directory all run.
@@ -228,7 +233,8 @@ int run_predict(const Config& c) {
         std::cout << describe_frame(f, images, total) << ": " << model.input_shape[2] << "x"
                   << model.input_shape[3] << " "
                   << detection_summary(dets[static_cast<size_t>(i)], model.names) << ", "
-                  << fmt_ms(ms[static_cast<size_t>(PipelineStage::kInference)]) << "ms\n";
+                  << fmt_ms(ms[static_cast<size_t>(PipelineStage::kInference)]) << "ms"
+                  << (f.damage.empty() ? "" : " (damaged: " + f.damage + ")") << "\n";
       }
     }
     return true;
@@ -333,7 +339,7 @@ int run_predict(const Config& c) {
 
   int code = g_stop_requested ? kExitInterrupted : kExitOk;
   if (!source->errors().empty()) {
-    std::cerr << source->errors().size() << " input(s) skipped:\n";
+    std::cerr << source->errors().size() << " input(s) skipped or damaged:\n";
     for (const auto& e : source->errors()) std::cerr << "  " << e << "\n";
     if (code == kExitOk) code = kExitPartial;
   }

@@ -19,6 +19,9 @@ struct Frame {
   FrameKind kind = FrameKind::kImage;
   int64_t index = 0;       // 0-based position within its source
   double timestamp_s = 0;  // media time: position in a video, index / fps otherwise
+  // Why the picture is incomplete though it decoded (a truncated JPEG); empty when whole. The
+  // source has also listed it among its errors().
+  std::string damage;
   int height() const { return image.empty() ? 0 : static_cast<int>(image.dim(0)); }
   int width() const { return image.empty() ? 0 : static_cast<int>(image.dim(1)); }
 };

@@ -1,15 +1,16 @@
 #include "pipeline/source.h"
 
 #include <glob.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <iostream>
 #include <set>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "pipeline/input_path.h"
 
 namespace fs = std::filesystem;
 
@@ -67,6 +68,11 @@ void Source::report(std::string message) {
   errors_.push_back(std::move(message));
 }
 
+void Source::report_damaged(std::string message) {
+  log_warn("damaged ", message);
+  errors_.push_back(std::move(message));
+}
+
 bool is_image_path(const std::string& path) {
   static const std::set<std::string> kExt = {"bmp", "dng",  "jpeg", "jpg", "mpo", "png",
                                              "tif", "tiff", "webp", "pfm", "heic"};
@@ -88,7 +94,7 @@ std::unique_ptr<Source> open_source(const SourceSpec& spec) {
       fail(ErrorKind::kInvalidArgument,
            "source=- reads raw bgr24 frames from stdin and needs their size (width and height)");
     return stride_source(
-        open_raw_source(std::cin, spec.raw_width, spec.raw_height, "stdin", spec.raw_fps),
+        open_raw_fd_source(STDIN_FILENO, spec.raw_width, spec.raw_height, "stdin", spec.raw_fps),
         spec.vid_stride);
   }
   if (s == "synthetic")
@@ -101,24 +107,25 @@ std::unique_ptr<Source> open_source(const SourceSpec& spec) {
     std::vector<std::string> files = expand_glob(s);
     if (files.empty()) fail(ErrorKind::kNotFound, "source glob ", s, " matches no image or video");
     const size_t n = files.size();
-    return open_media_files(std::move(files), cat(n, " files matching ", s), spec.vid_stride);
+    return open_media_files(std::move(files), cat(n, " files matching ", s), spec.vid_stride,
+                            spec.max_pixels);
   }
-  std::error_code ec;
-  const fs::file_status st = fs::status(s, ec);
-  if (!fs::exists(st)) fail(ErrorKind::kNotFound, "source not found: ", s);
-  if (fs::is_directory(st)) {
+  const PathKind kind = inspect_input_path(s, "source");
+  if (kind == PathKind::kMissing) fail(ErrorKind::kNotFound, "source not found: ", s);
+  if (kind == PathKind::kDirectory) {
     std::vector<std::string> files = list_directory(s);
     if (files.empty())
       fail(ErrorKind::kNotFound, "source directory ", s, " holds no image or video");
     const size_t n = files.size();
-    return open_media_files(std::move(files), cat(n, " files in ", s), spec.vid_stride);
+    return open_media_files(std::move(files), cat(n, " files in ", s), spec.vid_stride,
+                            spec.max_pixels);
   }
   if (is_video_path(s)) return open_capture_source(s, FrameKind::kVideo, spec.vid_stride);
   if (!is_image_path(s))
     fail(ErrorKind::kInvalidArgument, "source ", s,
          ": unsupported file type (images: jpg, png, bmp, tif, webp, ...; videos: mp4, avi, mkv, "
          "mov, ...)");
-  return open_media_files({s}, cat("image ", s));
+  return open_media_files({s}, cat("image ", s), 1, spec.max_pixels);
 }
 
 }  // namespace ys

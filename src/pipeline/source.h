@@ -1,9 +1,10 @@
 // Where frames come from: image files, directories and globs of them, video files, RTSP/HTTP
 // streams and cameras (through OpenCV), raw BGR frames on standard input (the way
 // `ffmpeg -f rawvideo -pix_fmt bgr24 -` feeds video tools; works without OpenCV) and a built-in
-// synthetic scene. A file or frame that cannot be decoded is recorded by name with the reason and
-// skipped, so one bad image never ends a run; a source that cannot be opened at all is an
-// ys::Error naming it.
+// synthetic scene. A file or frame that cannot be decoded (corrupt, over the pixel budget, too
+// large for memory, not a regular file) is recorded by name with the reason and skipped, so one
+// bad image never ends a run; one that decodes incomplete (a truncated JPEG) runs and is recorded
+// as damaged. A source that cannot be opened at all is an ys::Error naming it.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "pipeline/frame.h"
+#include "pipeline/image_io.h"
 
 namespace ys {
 
@@ -24,6 +26,7 @@ struct SourceSpec {
   int raw_width = 0, raw_height = 0;  // frame size for "-"; required there
   double raw_fps = 30;                // for the timestamps of raw frames
   int vid_stride = 1;  // every n-th frame of videos and streams (0, n, 2n, ...); images all run
+  int64_t max_pixels = kDefaultMaxPixels;  // image files claiming more are skipped undecoded
   int synthetic_frames = 100;
   int synthetic_width = 640, synthetic_height = 480;
   double synthetic_fps = 30;
@@ -38,12 +41,18 @@ class Source {
   virtual std::string describe() const = 0;
   // Frames (or files, for lists of images) when known in advance.
   virtual std::optional<int64_t> size() const { return std::nullopt; }
-  // "<name>: <reason>" for everything skipped so far, in order.
+  // "<name>: <reason>" for everything skipped or damaged so far, in order.
   const std::vector<std::string>& errors() const { return errors_; }
+  // Asks a next() that blocks on input, on another thread, to give up and return false soon; the
+  // frames after it are not read. Safe from any thread, any number of times. Sources whose reads
+  // always finish (files, synthetic frames) need not do anything.
+  virtual void cancel() {}
 
  protected:
   // Records a skipped file or frame and logs it as a warning.
   void report(std::string message);
+  // Records a file that runs although damaged and logs it as a warning.
+  void report_damaged(std::string message);
   // Records one that another source has already reported (and logged).
   void record(std::string message) { errors_.push_back(std::move(message)); }
   // Records what `inner` has reported since `relayed` (its count of errors already taken), for
@@ -60,12 +69,17 @@ std::unique_ptr<Source> open_source(const SourceSpec& spec);
 
 // The kinds open_source picks from, for callers and tests that know which they want.
 // Files are visited in the given order; videos among them are read frame by frame, every
-// vid_stride-th one kept.
+// vid_stride-th one kept; images whose header claims more than max_pixels are skipped.
 std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description,
-                                         int vid_stride = 1);
+                                         int vid_stride = 1,
+                                         int64_t max_pixels = kDefaultMaxPixels);
 // Raw bgr24 frames of width x height from `in`, which must outlive the source.
 std::unique_ptr<Source> open_raw_source(std::istream& in, int width, int height,
                                         std::string name = "stdin", double fps = 30);
+// The same from a file descriptor (a pipe, standard input), which must stay open while the source
+// lives. Its reads wait with poll(), so cancel() ends a read that a stalled producer holds.
+std::unique_ptr<Source> open_raw_fd_source(int fd, int width, int height,
+                                           std::string name = "stdin", double fps = 30);
 // `inner` read ahead on a thread of its own, at most `depth` frames ahead, so that decoding the
 // next frames overlaps detection on this one. Frames, skipped inputs and a failure (rethrown from
 // next()) come out in the order `inner` produced them.

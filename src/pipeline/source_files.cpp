@@ -1,11 +1,12 @@
 // Sources backed by files and cv::VideoCapture: lists of images and videos, single videos,
 // streams and cameras.
-#include <filesystem>
+#include <new>
 #include <utility>
 
 #include "core/clock.h"
 #include "core/error.h"
 #include "pipeline/image_io.h"
+#include "pipeline/input_path.h"
 #include "pipeline/source.h"
 
 #ifdef YS_HAVE_OPENCV
@@ -50,6 +51,7 @@ class CaptureSource : public Source {
     frame.image = Tensor(DType::kUInt8, {m.rows, m.cols, 3});
     cv::Mat dst(m.rows, m.cols, CV_8UC3, frame.image.data());
     m.copyTo(dst);
+    frame.damage.clear();
     frame.source = target_;
     frame.kind = kind_;
     frame.index = index_++;
@@ -94,8 +96,12 @@ class CaptureSource : public Source {
 
 class MediaListSource : public Source {
  public:
-  MediaListSource(std::vector<std::string> files, std::string description, int stride)
-      : files_(std::move(files)), description_(std::move(description)), stride_(stride) {
+  MediaListSource(std::vector<std::string> files, std::string description, int stride,
+                  int64_t max_pixels)
+      : files_(std::move(files)),
+        description_(std::move(description)),
+        stride_(stride),
+        max_pixels_(max_pixels) {
     for (const std::string& f : files_) has_video_ = has_video_ || is_video_path(f);
   }
 
@@ -109,17 +115,32 @@ class MediaListSource : public Source {
       }
       if (pos_ >= files_.size()) return false;
       const std::string& path = files_[pos_++];
+      DecodedImage decoded;
+      // One file's failure, whatever raised it, is that file's: it is skipped and the run goes on.
       try {
         if (is_video_path(path)) {
+          if (inspect_input_path(path, "video") == PathKind::kMissing)
+            fail(ErrorKind::kNotFound, path, ": no such file");
           video_ = open_capture_source(path, FrameKind::kVideo, stride_);
           video_errors_ = 0;
           continue;
         }
-        frame.image = read_image(path);
+        decoded = decode_image_file(path, max_pixels_);
       } catch (const Error& e) {
         report(e.what());
         continue;
+      } catch (const std::bad_alloc&) {
+        report(cat(path, ": not enough memory to read it"));
+        continue;
+#ifdef YS_HAVE_OPENCV
+      } catch (const cv::Exception& e) {
+        report(cat(path, ": cannot be read: OpenCV: ", e.err));
+        continue;
+#endif
       }
+      if (!decoded.damage.empty()) report_damaged(cat(path, ": ", decoded.damage));
+      frame.image = std::move(decoded.image);
+      frame.damage = std::move(decoded.damage);
       frame.source = path;
       frame.kind = FrameKind::kImage;
       frame.index = 0;
@@ -128,7 +149,9 @@ class MediaListSource : public Source {
     }
   }
 
-  std::string describe() const override { return description_; }
+  std::string describe() const override {
+    return description_;
+  }
   // A video's frame count is only known once it is opened.
   std::optional<int64_t> size() const override {
     if (has_video_) return std::nullopt;
@@ -139,6 +162,7 @@ class MediaListSource : public Source {
   std::vector<std::string> files_;
   std::string description_;
   int stride_;
+  int64_t max_pixels_;
   bool has_video_ = false;
   size_t pos_ = 0;
   std::unique_ptr<Source> video_;
@@ -148,9 +172,10 @@ class MediaListSource : public Source {
 }  // namespace
 
 std::unique_ptr<Source> open_media_files(std::vector<std::string> files, std::string description,
-                                         int vid_stride) {
+                                         int vid_stride, int64_t max_pixels) {
   check_vid_stride(vid_stride);
-  return std::make_unique<MediaListSource>(std::move(files), std::move(description), vid_stride);
+  return std::make_unique<MediaListSource>(std::move(files), std::move(description), vid_stride,
+                                           max_pixels);
 }
 
 std::unique_ptr<Source> open_capture_source(const std::string& target, FrameKind kind,

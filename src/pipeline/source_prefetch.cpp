@@ -33,7 +33,8 @@ class PrefetchSource : public Source {
 
   bool next(Frame& frame) override {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return !queue_.empty() || finished_; });
+    changed_.wait(lock, [this] { return !queue_.empty() || finished_ || cancelled_; });
+    if (cancelled_) return false;
     if (queue_.empty()) {
       adopt(std::move(tail_errors_));
       tail_errors_.clear();
@@ -51,6 +52,18 @@ class PrefetchSource : public Source {
 
   std::string describe() const override { return description_; }
   std::optional<int64_t> size() const override { return size_; }
+
+  // Wakes next() at once and the reading thread as soon as the inner source gives up its read,
+  // so that the destructor's join does not wait for a stalled input either.
+  void cancel() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancelled_ = true;
+      stop_ = true;
+    }
+    changed_.notify_all();
+    inner_->cancel();
+  }
 
  private:
   // A frame, and what the inner source skipped on the way to it: its errors surface in the order
@@ -110,7 +123,7 @@ class PrefetchSource : public Source {
   std::deque<Item> queue_;
   std::vector<std::string> tail_errors_;
   std::exception_ptr failure_;
-  bool stop_ = false, finished_ = false;
+  bool stop_ = false, finished_ = false, cancelled_ = false;
   std::thread thread_;  // last: it starts once everything it touches exists
 };
 

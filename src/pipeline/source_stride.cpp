@@ -28,6 +28,7 @@ class StrideSource : public Source {
 
   std::string describe() const override { return inner_->describe(); }
   std::optional<int64_t> size() const override { return inner_->size(); }
+  void cancel() override { inner_->cancel(); }
 
  private:
   std::unique_ptr<Source> inner_;

@@ -1,5 +1,6 @@
 #include "profiler/schedule.h"
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -34,9 +35,10 @@ ProfileSchedule parse_profile_schedule(const std::string& text) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used == 0 || used != item.size() || x < 0) {
+    if (used == 0 || used != item.size() || x < 0 || x > kMaxScheduleFrames) {
       fail(ErrorKind::kInvalidArgument, "profile_schedule='", text, "': '", item,
-           "' is not a non-negative integer (expected wait,warmup,active[,repeat])");
+           "' is not an integer from 0 to ", kMaxScheduleFrames,
+           " (expected wait,warmup,active[,repeat])");
     }
     v.push_back(x);
   }
@@ -51,6 +53,11 @@ ProfileSchedule parse_profile_schedule(const std::string& text) {
   s.warmup = v[1];
   s.active = v[2];
   s.repeat = v.size() == 4 ? v[3] : 1;
+  // Each step is at most 2^31 - 1, so this sum and product cannot overflow 64 bits.
+  const int64_t frames = s.wait + s.warmup + s.active * std::max<int64_t>(s.repeat, 1);
+  if (frames > kMaxScheduleFrames)
+    fail(ErrorKind::kInvalidArgument, "profile_schedule='", text, "': spans ", frames,
+         " frames (wait + warmup + active x repeat); at most ", kMaxScheduleFrames);
   return s;
 }
 

@@ -22,6 +22,11 @@ struct ProfileSchedule {
   std::string str() const;
 };
 
+// The most frames a schedule may span (wait + warmup + active x repeat): frame counts are ints
+// downstream (a synthetic source makes exactly this many), and the bound keeps phase() and
+// active_frames() free of overflow.
+inline constexpr int64_t kMaxScheduleFrames = 2147483647;
+
 // Parses "wait,warmup,active[,repeat]"; throws ys::Error naming the text and the rule broken.
 ProfileSchedule parse_profile_schedule(const std::string& text);
 

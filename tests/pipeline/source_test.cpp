@@ -11,8 +11,10 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <thread>
 
 #include "core/error.h"
+#include "pipeline/image_io.h"
 #include "pipeline/source.h"
 #include "test_data.h"
 #include "test_util.h"
@@ -278,6 +280,195 @@ TEST(PipelineOpenSource, CorruptJpegIsReportedAndSkipped) {
     EXPECT_NE(src->errors()[0].find("b_bad.jpg"), std::string::npos) << src->errors()[0];
     EXPECT_NE(src->errors()[1].find("c_header_only.jpg"), std::string::npos) << src->errors()[1];
   }
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string le(uint32_t v, int bytes) {
+  std::string out;
+  for (int k = 0; k < bytes; ++k) out += static_cast<char>((v >> (8 * k)) & 0xFF);
+  return out;
+}
+
+// What a list of files yields: the names of the frames, and the errors.
+std::pair<std::vector<std::string>, std::vector<std::string>> run_files(
+    std::vector<std::string> files, int64_t max_pixels) {
+  auto src = open_media_files(std::move(files), "test files", 1, max_pixels);
+  std::vector<std::string> seen;
+  Frame f;
+  while (src->next(f)) seen.push_back(fs::path(f.source).filename().string());
+  return {seen, src->errors()};
+}
+
+TEST(PipelineImageFiles, HeadersOverThePixelBudgetAreSkippedUndecoded) {
+  YS_REQUIRE_TESTDATA("data/images/messi5.jpg");
+  testing::TempDir dir;
+  const std::string jpg = testing::testdata("data/images/messi5.jpg");  // 548x342
+  const std::string png = testing::testdata("data/images/basketball1.png");
+  // Headers only: a budget that refuses them must never reach a decoder, which would fail on
+  // the missing data with another message.
+  write_bytes(dir / "core.bmp", "BM" + le(0, 4) + le(0, 4) + le(26, 4) + le(12, 4) + le(4000, 2) +
+                                    le(3000, 2) + le(1, 2) + le(24, 2));
+  write_bytes(dir / "info.bmp", "BM" + le(0, 4) + le(0, 4) + le(54, 4) + le(40, 4) + le(4000, 4) +
+                                    le(static_cast<uint32_t>(-3000), 4) + std::string(28, '\0'));
+  const auto webp = [](const std::string& chunk, const std::string& payload) {
+    return "RIFF" + le(0, 4) + "WEBP" + chunk + le(static_cast<uint32_t>(payload.size()), 4) +
+           payload + std::string(8, '\0');
+  };
+  write_bytes(dir / "vp8x.webp", webp("VP8X", le(0, 4) + le(3999, 3) + le(2999, 3)));
+  write_bytes(dir / "vp8l.webp", webp("VP8L", "\x2f" + le(3999 | (2999u << 14), 4)));
+  write_bytes(dir / "vp8.webp",
+              webp("VP8 ", le(0, 3) + "\x9d\x01\x2a" + le(4000, 2) + le(3000, 2)));
+  const std::vector<std::string> bombs = {"core.bmp", "info.bmp", "vp8x.webp", "vp8l.webp",
+                                          "vp8.webp"};
+  std::vector<std::string> files;
+  for (const std::string& b : bombs) files.push_back(dir / b);
+  const auto [seen, errors] = run_files(files, 4000 * 3000 - 1);
+  EXPECT_TRUE(seen.empty());
+  ASSERT_EQ(errors.size(), bombs.size());
+  for (size_t i = 0; i < bombs.size(); ++i) {
+    EXPECT_NE(errors[i].find(bombs[i] + ": its header claims 4000x3000 = 12000000 pixels, over "
+                                        "the pixel budget max_pixels=11999999"),
+              std::string::npos)
+        << errors[i];
+  }
+
+  // JPEG and PNG through their libraries: refused one pixel under their size, read at it.
+  const auto [none, refused] = run_files({jpg}, 548 * 342 - 1);
+  EXPECT_TRUE(none.empty());
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].find("548x342"), std::string::npos) << refused[0];
+  const auto [read, fine] = run_files({jpg}, 548 * 342);
+  EXPECT_EQ(read.size(), 1u);
+  EXPECT_TRUE(fine.empty());
+  if (fs::exists(png)) {
+    const Tensor img = read_image(png);
+    const int64_t pixels = img.dim(0) * img.dim(1);
+    EXPECT_THROW(read_image(png, pixels - 1), Error);
+    EXPECT_NO_THROW(read_image(png, pixels));
+  }
+}
+
+TEST(PipelineImageFiles, TruncatedJpegRunsAndIsRecordedAsDamaged) {
+  YS_REQUIRE_TESTDATA("data/images/messi5.jpg");
+  testing::TempDir dir;
+  const std::string jpeg = read_bytes(testing::testdata("data/images/messi5.jpg"));
+  // An APP1 segment holding an end-of-image marker, as an EXIF thumbnail does: only the main
+  // image's own marker counts.
+  const std::string app1 = std::string("\xFF\xE1\x00\x08", 4) + "ab\xFF\xD9";
+  const std::string with_thumb = jpeg.substr(0, 2) + app1 + jpeg.substr(2);
+  write_bytes(dir / "whole.jpg", with_thumb);
+  write_bytes(dir / "cut.jpg", with_thumb.substr(0, with_thumb.size() / 2));
+  write_bytes(dir / "no_eoi.jpg", jpeg.substr(0, jpeg.size() - 2));
+  auto src = open_media_files({dir / "whole.jpg", dir / "cut.jpg", dir / "no_eoi.jpg"}, "test");
+  std::vector<std::string> damage;
+  Frame f;
+  while (src->next(f)) damage.push_back(f.damage);
+  ASSERT_EQ(damage.size(), 3u);
+  EXPECT_EQ(damage[0], "");
+  EXPECT_NE(damage[1].find("truncated JPEG"), std::string::npos) << damage[1];
+  EXPECT_NE(damage[2].find("truncated JPEG"), std::string::npos) << damage[2];
+  ASSERT_EQ(src->errors().size(), 2u);
+  EXPECT_EQ(src->errors()[0].rfind(dir / "cut.jpg: truncated JPEG", 0), 0u) << src->errors()[0];
+  EXPECT_EQ(src->errors()[1].rfind(dir / "no_eoi.jpg: truncated JPEG", 0), 0u) << src->errors()[1];
+}
+
+TEST(PipelineImageFiles, FifoIsSkippedNotOpened) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "pipe.jpg").c_str(), 0644), 0);
+  ASSERT_EQ(::mkfifo((dir / "pipe.mp4").c_str(), 0644), 0);
+  const auto [seen, errors] = run_files({dir / "pipe.jpg", dir / "pipe.mp4"}, kDefaultMaxPixels);
+  EXPECT_TRUE(seen.empty());
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("pipe.jpg is a FIFO"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("pipe.mp4 is a FIFO"), std::string::npos) << errors[1];
+  SourceSpec spec;
+  spec.source = dir / "pipe.jpg";
+  std::string msg;
+  EXPECT_EQ(kind_of([&] { open_source(spec); }, &msg), ErrorKind::kBadInput);
+  EXPECT_NE(msg.find("FIFO"), std::string::npos) << msg;
+}
+
+TEST(PipelineOpenSource, SymlinkLoopIsNamedWithItsReason) {
+  testing::TempDir dir;
+  fs::create_symlink(dir / "b.jpg", dir / "a.jpg");
+  fs::create_symlink(dir / "a.jpg", dir / "b.jpg");
+  SourceSpec spec;
+  spec.source = dir / "a.jpg";
+  std::string msg;
+  EXPECT_EQ(kind_of([&] { open_source(spec); }, &msg), ErrorKind::kIo);
+  EXPECT_NE(msg.find("a.jpg: Too many levels of symbolic links"), std::string::npos) << msg;
+}
+
+// A pipe whose producer sent `frames` 4x2 frames and then stalls, holding it open.
+struct StalledPipe {
+  int fds[2] = {-1, -1};
+  explicit StalledPipe(int frames) {
+    EXPECT_EQ(::pipe(fds), 0);
+    const std::string frame(4 * 2 * 3, '\x7f');
+    for (int i = 0; i < frames; ++i)
+      EXPECT_EQ(::write(fds[1], frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+  }
+  ~StalledPipe() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+};
+
+TEST(PipelineRawFdSource, CancelEndsAReadThatAStalledProducerHolds) {
+  StalledPipe pipe(1);
+  auto src = open_raw_fd_source(pipe.fds[0], 4, 2, "pipe");
+  Frame f;
+  ASSERT_TRUE(src->next(f));
+  EXPECT_EQ(f.index, 0);
+  bool got = true;
+  std::thread reader([&] { got = src->next(f); });
+  src->cancel();
+  reader.join();
+  EXPECT_FALSE(got);
+  EXPECT_TRUE(src->errors().empty()) << src->errors()[0];  // a cancel is no truncation
+  EXPECT_FALSE(src->next(f));
+}
+
+TEST(PipelineRawFdSource, ReadsFramesToTheEndOfThePipe) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string frames(4 * 2 * 3 * 2 + 5, '\x10');
+  ASSERT_EQ(::write(fds[1], frames.data(), frames.size()), static_cast<ssize_t>(frames.size()));
+  ::close(fds[1]);
+  auto src = open_raw_fd_source(fds[0], 4, 2, "pipe");
+  Frame f;
+  EXPECT_TRUE(src->next(f));
+  EXPECT_TRUE(src->next(f));
+  EXPECT_EQ(f.index, 1);
+  EXPECT_FALSE(src->next(f));
+  ASSERT_EQ(src->errors().size(), 1u);
+  EXPECT_NE(src->errors()[0].find("frame 2 is truncated: 5 of 24 bytes"), std::string::npos)
+      << src->errors()[0];
+  ::close(fds[0]);
+}
+
+TEST(PipelinePrefetchSource, CancelWakesTheConsumerAndTheReaderOfAStalledPipe) {
+  StalledPipe pipe(2);
+  auto src = prefetch_source(stride_source(open_raw_fd_source(pipe.fds[0], 4, 2, "pipe"), 1), 3);
+  Frame f;
+  ASSERT_TRUE(src->next(f));
+  ASSERT_TRUE(src->next(f));
+  bool got = true;
+  std::thread consumer([&] { got = src->next(f); });
+  src->cancel();
+  consumer.join();
+  EXPECT_FALSE(got);
+  src.reset();  // joins the reading thread, which the cancel freed from its read
 }
 
 TEST(PipelineOpenSource, UnreadableDirectoryIsAnError) {
