@@ -146,7 +146,11 @@ cleanup() {
   local rc=$?
   set +e
   if [[ -n "$INNER_PID" ]] && kill -0 "$INNER_PID" 2>/dev/null; then
-    kill -TERM "$INNER_PID" 2>/dev/null
+    # unshare ignores SIGTERM while it waits, and the namespace's init (its child) takes only
+    # SIGKILL from out here; once init dies the kernel ends every process in the namespace.
+    local init=""
+    read -r init _ <"/proc/$INNER_PID/task/$INNER_PID/children" 2>/dev/null
+    [[ -n "$init" ]] && kill -KILL "$init" 2>/dev/null
     wait "$INNER_PID" 2>/dev/null
   fi
   local m
