@@ -185,7 +185,12 @@ TEST(CliArgsErrors, BadValuesNameKeyValueAndExpectation) {
       {"batch=0", "'batch=0' is an invalid value. 'batch' must be an int >= 1 (i.e. 'batch=1')"},
       {"batch=2.5", "'batch=2.5' is of invalid type float. 'batch' must be an int >= 1"},
       {"batch=True", "'batch=True' is of invalid type bool"},
-      {"threads=-1", "'threads=-1' is an invalid value. 'threads' must be an int >= 0"},
+      {"threads=-1",
+       "'threads=-1' is an invalid value. 'threads' must be an int between 0 and 1024"},
+      {"threads=1025",
+       "'threads=1025' is an invalid value. 'threads' must be an int between 0 and 1024"},
+      {"streams=65", "'streams=65' is an invalid value. 'streams' must be an int between 1 and 64"},
+      {"profile_schedule=0,0,2000000000,2", "spanning at most 2147483647 frames"},
       {"max_det=99999999999", "'max_det=99999999999' is an invalid value"},
       {"save=maybe",
        "'save=maybe' is of invalid type str. 'save' must be a bool (i.e. 'save=True' "
