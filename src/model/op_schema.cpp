@@ -149,7 +149,13 @@ void same_as_input(Graph& g, const Node& n) {
   out(g, n).shape = in(g, n, 0).shape;
 }
 
-void no_validate(const Graph&, const Node&) {}
+void validate_shape(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"start", "end"});
+}
+
+void validate_constant(const Graph& g, const Node& n) {
+  allow_attrs(g, n, {"value"});
+}
 
 // ---- elementwise ----------------------------------------------------------------------------
 void validate_unary(const Graph& g, const Node& n) {
@@ -847,7 +853,7 @@ const OpSchema kSchemas[] = {
     {"Greater", 2, 2, validate_binary, infer_binary},
     {"Where", 3, 3, validate_where, infer_where},
     // shape and data movement
-    {"Shape", 1, 1, no_validate, infer_shape_op},
+    {"Shape", 1, 1, validate_shape, infer_shape_op},
     {"Cast", 1, 1, validate_cast, infer_cast},
     {"Gather", 2, 2, validate_gather, infer_gather},
     {"Unsqueeze", 1, 2, validate_squeeze, infer_unsqueeze},
@@ -862,7 +868,7 @@ const OpSchema kSchemas[] = {
     {"Tile", 2, 2, validate_tile, infer_tile},
     {"ConstantOfShape", 1, 1, validate_constant_of_shape, infer_constant_of_shape},
     {"Range", 3, 3, validate_range, infer_range},
-    {"Constant", 0, 0, no_validate, infer_constant},
+    {"Constant", 0, 0, validate_constant, infer_constant},
     // neural network
     {"Conv", 2, 3, validate_conv_float, infer_conv},
     {"MaxPool", 1, 1, validate_pool_float, infer_pool},

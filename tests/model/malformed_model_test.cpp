@@ -353,6 +353,23 @@ TEST(MalformedModel, StructuralDefectsAreRefused) {
   EXPECT_HAS(msg, "is int64");
 }
 
+TEST(MalformedModel, UnknownAttributeOnShapeIsRefused) {  // Shape accepted any attribute
+  onnx::ModelProto m = conv_pool_model();
+  auto* shape = m.mutable_graph()->add_node();
+  shape->set_name("shape");
+  shape->set_op_type("Shape");
+  shape->add_input("y");
+  shape->add_output("s");
+  auto* a = shape->add_attribute();
+  a->set_name("stop");
+  a->set_type(AttributeProto::INT);
+  a->set_i(2);
+  m.mutable_graph()->mutable_output(0)->set_name("s");
+  std::string msg = refusal(m);
+  EXPECT_HAS(msg, "Shape 'shape'");
+  EXPECT_HAS(msg, "attribute 'stop' is not supported");
+}
+
 TEST(MalformedModel, UnknownResizeNearestModeIsRefused) {  // was read as round_prefer_floor
   onnx::ModelProto m = conv_pool_model();
   auto* g = m.mutable_graph();
