@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace ys::cpu {
 
@@ -19,6 +20,17 @@ bool task_stat_running(std::string_view task_stat);
 // runnable, at least 1 and at most `max_threads`. A negative `others_running` (unknown) gives
 // `max_threads`.
 int threads_for_free_cores(int max_threads, int online_cpus, int others_running);
+
+// The cores among `cpus` that were busy between two /proc/stat texts: each listed CPU's busy
+// share of its ticks (`cpuN` lines), summed; a CPU missing from either text counts as idle.
+double busy_cores_between(std::string_view before, std::string_view after,
+                          const std::vector<int>& cpus);
+
+// The cores among `cpus` that other processes keep busy: their busy share over a 50 ms window of
+// /proc/stat, less our own CPU time, rounded; -1 when /proc cannot be read. For a process confined
+// to some of the machine's cores (taskset, a cpuset), where `procs_running` cannot say whose cores
+// the load is on.
+int others_busy_cores(const std::vector<int>& cpus);
 
 // Tasks of other processes that are runnable now: the fewest over a few reads a couple of
 // milliseconds apart, so that a short-lived process is not taken for lasting load; -1 when /proc

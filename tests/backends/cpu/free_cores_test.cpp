@@ -61,10 +61,41 @@ TEST(FreeCores, UnknownLoadKeepsOpenMpsCount) {
   EXPECT_EQ(threads_for_free_cores(8, 0, 3), 8);
 }
 
+// Two /proc/stat texts 100 ticks apart: cpu0 idle, cpu1 fully busy, cpu2 half busy.
+constexpr const char* kBefore =
+    "cpu  300 0 300 900 0 0 0 0 0 0\n"
+    "cpu0 100 0 100 300 0 0 0 0 0 0\n"
+    "cpu1 100 0 100 300 0 0 0 0 0 0\n"
+    "cpu2 100 0 100 300 0 0 0 0 0 0\n"
+    "procs_running 2\n";
+constexpr const char* kAfter =
+    "cpu  450 0 300 1050 0 0 0 0 0 0\n"
+    "cpu0 100 0 100 400 0 0 0 0 0 0\n"
+    "cpu1 160 0 140 300 0 0 0 0 0 0\n"
+    "cpu2 150 0 100 340 10 0 0 0 0 0\n"
+    "procs_running 2\n";
+
+TEST(FreeCores, AddsTheBusyShareOfTheListedCpus) {
+  EXPECT_DOUBLE_EQ(busy_cores_between(kBefore, kAfter, {0}), 0.0);
+  EXPECT_DOUBLE_EQ(busy_cores_between(kBefore, kAfter, {1}), 1.0);
+  EXPECT_DOUBLE_EQ(busy_cores_between(kBefore, kAfter, {0, 1}), 1.0);
+  EXPECT_DOUBLE_EQ(busy_cores_between(kBefore, kAfter, {0, 1, 2}), 1.5);
+}
+
+TEST(FreeCores, CpusMissingOrUnchangedCountAsIdle) {
+  EXPECT_DOUBLE_EQ(busy_cores_between(kBefore, kAfter, {7}), 0.0);
+  EXPECT_DOUBLE_EQ(busy_cores_between(kBefore, kBefore, {0, 1, 2}), 0.0);
+  EXPECT_DOUBLE_EQ(busy_cores_between("", kAfter, {1}), 0.0);
+  // The all-CPU "cpu " line is not a CPU of its own.
+  EXPECT_DOUBLE_EQ(busy_cores_between("cpu  1 0 0 1 0 0 0 0\n", "cpu  9 0 0 1 0 0 0 0\n", {0}),
+                   0.0);
+}
+
 TEST(FreeCores, SamplesThisMachineWhenProcIsThere) {
   const int others = other_running_tasks();
   if (others < 0) GTEST_SKIP() << "/proc is not mounted here";
   EXPECT_GE(others, 0);
+  EXPECT_GE(others_busy_cores({0}), 0);
 }
 
 }  // namespace
