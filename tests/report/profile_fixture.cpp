@@ -11,6 +11,7 @@
 #include "analysis/statistics.h"
 #include "profiler/environment.h"
 #include "profiler/gpu_trace_io.h"
+#include "profiler/schedule.h"
 #include "report/profile_report.h"
 
 namespace ys::testing {
@@ -1013,6 +1014,7 @@ ProfileFixture recorded_gpu_profile(const std::string& path) {
   RunInfo run;
   run.source = "vtest.avi (recorded: " + path.substr(path.find_last_of('/') + 1) + ")";
   run.frames_total = static_cast<int64_t>(frames.size());
+  run.schedule = parse_profile_schedule("5,5,6");  // as tests/fixtures/gpu/README.md says
   run.device = "cuda:0";
   run.backend = "cuda";
   ProfileFixture out;

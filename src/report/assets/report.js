@@ -282,8 +282,10 @@
   function renderOverheadCard(card) {
     const o = overheadView();
     const detail = [o.text];
-    if (num(overhead.estimated_pct) !== null) detail.push('hook cost ' + overhead.estimated_pct.toFixed(3) + ' % of inference');
-    if (num(overhead.pairs) !== null) detail.push(overhead.pairs + ' traced/untraced frame pairs');
+    if (o.value !== DASH) {
+      if (num(overhead.estimated_pct) !== null) detail.push('hook cost ' + overhead.estimated_pct.toFixed(3) + ' % of inference');
+      if (num(overhead.pairs) !== null) detail.push(overhead.pairs + ' traced/untraced frame pairs');
+    }
     card('Profiler overhead', o.value, o.unit, detail.filter(Boolean).join('; '),
         'overhead' + (o.measurable ? '' : ' unmeasurable') + (o.measurable && num(S.overhead_pct) > 5 ? ' high' : ''));
   }
@@ -875,7 +877,8 @@
           ? 'the device\u2019s own (CUDA events or CUPTI), medians per traced frame, as in the GPU section'
           : howMeasured()) + '. ' + shareBasisText() +
         ' GFLOPs are per frame; GFLOP/s and GB/s (bytes read and written) divide by the median. ' +
-        'MiB are 2\u00b2\u2070 bytes. Red numbers rank the ten slowest layers.' +
+        'MiB are 2\u00b2\u2070 bytes; a layer\u2019s activation counts every output of its ops, which the arena reuses, so a ' +
+        'layer can exceed the arena peak. Red numbers rank the ten slowest layers.' +
         (gpuOk && !deviceLayerTimes ? ' On this GPU run the times are host launch times; the GPU section has device times.' : '');
     drawLayerTable();
     $('layer-group').addEventListener('change', drawLayerTable);
@@ -923,11 +926,12 @@
     for (const [name, list] of groups) {
       if (!list.length) continue;
       if (grouped) {
-        // The same figures as the model-stage table: the sum of the rows' medians and shares.
-        const known = list.map((l) => stat(l.ms, 'median')).filter((v) => v !== null);
-        const medianMs = known.length ? known.reduce((a, v) => a + v, 0) : null;
-        const shareSum = list.map((l) => num(l.share_pct)).filter((v) => v !== null);
-        const share = shareSum.length ? shareSum.reduce((a, v) => a + v, 0) : null;
+        // The model-stage table's figures, which are the sums of these rows (summed here only
+        // for files from before that definition), so both sections print the same digits.
+        const stage = shareBasisMs !== null ? modelStages.find((m) => m.name === name) : null;
+        const sum = (xs) => { const v = xs.filter((x) => x !== null); return v.length ? v.reduce((a, x) => a + x, 0) : null; };
+        const medianMs = stage ? stat(stage.ms, 'median') : sum(list.map((l) => stat(l.ms, 'median')));
+        const share = stage ? num(stage.share_pct) : sum(list.map((l) => num(l.share_pct)));
         tbody.appendChild(h('tr', { class: 'group', 'data-stage': name }, h('td', { colspan: String(LAYER_COLS.length) },
             swatch(colorOf(name)), cap(name) + ' \u00b7 ' + list.length + ' layer' + (list.length === 1 ? '' : 's') +
             ' \u00b7 ' + ms(medianMs) + ' (sum of the layer medians)' + (share !== null ? ' \u00b7 ' + pct(share) + ' of inference' : ''))));
@@ -1390,7 +1394,7 @@
   // The numbers as the page shows them, read back from the DOM, so the tests can hold the
   // sections to each other (a share in the verdict, a group header, the tables).
   function selftestNumbers() {
-    const numIn = (text) => { const m = /-?\d+(\.\d+)?/.exec(text || ''); return m ? parseFloat(m[0]) : null; };
+    const numIn = (text) => { const m = /-?\d+(\.\d+)?(e[-+]?\d+)?/i.exec(text || ''); return m ? parseFloat(m[0]) : null; };
     const cells = (tr) => [...tr.children].map((td) => td.textContent);
     const out = { verdict: $('verdict').textContent, notes: [...document.querySelectorAll('#notes li')].map((li) => li.textContent) };
     out.model_stages = [...document.querySelectorAll('#model-stage-table tr.model-stage-row')].map((tr) => {
@@ -1401,7 +1405,7 @@
     out.layers_how = $('layers-how').textContent;
     out.groups = [...document.querySelectorAll('#layer-table tr.group')].map((tr) => {
       const t = tr.textContent;
-      const m = /\u00b7 ([\d.]+) ms/.exec(t), sh = /([\d.]+) % of inference/.exec(t);
+      const m = /\u00b7 ([\d.]+(?:e[-+]?\d+)?) ms/i.exec(t), sh = /([\d.]+) % of inference/.exec(t);
       return { name: tr.getAttribute('data-stage'), text: t, median_ms: m ? parseFloat(m[1]) : null, share_pct: sh ? parseFloat(sh[1]) : null };
     });
     out.layers = [...document.querySelectorAll('#layer-table tr.layer-row')].map((tr) => {
