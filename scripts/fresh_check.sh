@@ -96,7 +96,7 @@ while [[ $# -gt 0 ]]; do
     --work) WORK="$2"; shift ;;
     --refresh-base) REFRESH=1 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fresh_check.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
