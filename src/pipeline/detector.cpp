@@ -94,16 +94,23 @@ Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
                "SYNTHETIC weights (deterministic, not trained): its detections are meaningless. ",
                "README.md, 'Getting a trained model', says how to get real weights.");
     }
-    const Value& in = g.values[static_cast<size_t>(g.inputs.at(0))];
+    if (g.inputs.empty()) {
+      fail(ErrorKind::kBadModel, "model '", o.model,
+           "' has no graph input; a detection model takes an image [batch, 3, height, width]");
+    }
+    const Value& in = g.values[static_cast<size_t>(g.inputs[0])];
     bool is_static = !in.shape.empty();
     for (int64_t d : in.shape) is_static = is_static && d > 0;
     if (is_static && in.shape != wanted) {
       log_warn("model '", o.model, "' has the fixed input shape ", shape_str(in.shape),
                "; using it instead of ", shape_str(wanted),
                " (export with dynamic=True for other sizes)");
-      prepare_graph(g);
-    } else {
+    }
+    // Node errors name the node; the user also needs to know which file holds it.
+    try {
       prepare_graph(g, {.input_shape = is_static ? Shape{} : wanted});
+    } catch (const Error& e) {
+      fail(e.kind(), "model '", o.model, "': ", e.what());
     }
   }
   desc.family = g.family;

@@ -16,6 +16,7 @@
 #include "backends/cuda/cuda_backend.h"
 #endif
 #include "core/error.h"
+#include "model/onnx_export.h"
 #include "pipeline/detector.h"
 #include "pipeline/image_io.h"
 #include "pipeline/source.h"
@@ -149,6 +150,73 @@ TEST(Detector, BadModelAndBadImageGetClearErrors) {
   Detector det(DetectorOptions{});
   EXPECT_THROW(det.detect(Tensor(DType::kFloat32, {4, 4, 3})), Error);
   EXPECT_THROW(det.detect(Tensor(DType::kUInt8, {4, 4})), Error);
+}
+
+// Two models the loader accepts but no detector can run: one with no graph input at all, and one
+// whose node is malformed. Each error names the file, and the second also the node.
+TEST(Detector, ModelErrorsNameTheFile) {
+  const auto dir = std::filesystem::temp_directory_path() / "ys_detector_model_errors";
+  std::filesystem::create_directories(dir);
+  Graph no_input;
+  no_input.opset = 17;
+  Value c;
+  c.name = "c";
+  c.shape = {1, 84, 8};
+  c.data = Tensor(DType::kFloat32, c.shape);
+  const int ci = no_input.add_value(c);
+  Value out;
+  out.name = "output0";
+  const int oi = no_input.add_value(out);
+  Node identity;
+  identity.name = "identity";
+  identity.op = "Identity";
+  identity.inputs = {ci};
+  identity.outputs = {oi};
+  no_input.nodes.push_back(identity);
+  no_input.outputs = {oi};
+  const std::string no_input_path = (dir / "no_input.onnx").string();
+  export_onnx(no_input, no_input_path);
+
+  Graph bad_node;
+  bad_node.opset = 17;
+  Value x;
+  x.name = "images";
+  x.shape = {1, 3, 32, 32};
+  const int xi = bad_node.add_value(x);
+  bad_node.inputs = {xi};
+  Value w;
+  w.name = "w";
+  w.shape = {4, 3, 3, 3};
+  w.data = Tensor(DType::kFloat32, w.shape);
+  const int wi = bad_node.add_value(w);
+  Value y;
+  y.name = "y";
+  const int yi = bad_node.add_value(y);
+  Node conv;
+  conv.name = "the_conv";
+  conv.op = "Conv";
+  conv.inputs = {xi, wi};
+  conv.outputs = {yi};
+  conv.attrs["strides"] = std::vector<int64_t>{0, 0};
+  bad_node.nodes.push_back(conv);
+  bad_node.outputs = {yi};
+  const std::string bad_node_path = (dir / "bad_node.onnx").string();
+  export_onnx(bad_node, bad_node_path);
+
+  for (const auto& [path, also] : {std::pair{no_input_path, std::string("no graph input")},
+                                   std::pair{bad_node_path, std::string("the_conv")}}) {
+    DetectorOptions o;
+    o.model = path;
+    try {
+      Detector det(o);
+      ADD_FAILURE() << path << " was accepted";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("model '" + path + "'"), std::string::npos) << what;
+      EXPECT_NE(what.find(also), std::string::npos) << what << "\n(expected: " << also << ")";
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 #define YS_REQUIRE_GPU_AND_MODEL()                      \
