@@ -25,6 +25,17 @@ constexpr double kSpikeFrameRatio = 1.5;    // a frame above 1.5x the median is 
 constexpr int64_t kSpikeMinFrames = 10;
 constexpr double kPeriodicCorrelation = 0.5;
 constexpr size_t kListedFrames = 20;
+constexpr double kOutputBoundSharePct = 20;  // sinks, % of frame latency
+// A single activation this large dominates memory whatever the model's design: imgsz=1024 and
+// above for a YOLOv8n, whose first convolution holds 4/3 of the input.
+constexpr int64_t kHotSpotLargeBytes = 16 << 20;
+constexpr double kLowComputePct = 10;  // achieved share of the device's peak at batch 1
+// Share of inference that threads=<free cores> saves when OpenMP threads outnumber the free
+// cores, calibrated against what-if runs (docs/ADVISOR.md, "Calibration").
+constexpr double kContendedGain = 0.5;
+constexpr const char* kContendedGainHow =
+    "half of inference (calibrated on what-if runs: OpenMP threads on a core that other work "
+    "holds spin at every barrier until it is scheduled again)";
 
 std::string fmt(double v, int digits = 1) {
   char buf[48];
@@ -55,6 +66,7 @@ Finding make(const char* id, Severity sev, std::string finding) {
   Finding f;
   f.id = id;
   f.severity = sev;
+  f.role = std::string(id).rfind("input.", 0) == 0 ? Role::kInput : Role::kCause;
   f.finding = std::move(finding);
   return f;
 }
@@ -191,9 +203,11 @@ void memory_rules(const Context& c, std::vector<Finding>& out) {
   const double share = 100.0 * static_cast<double>(bytes) / static_cast<double>(c.a.arena_bytes);
   // Every YOLO's first convolution holds about 4/3 of the input image; only a layer well above
   // that is a hot spot the model's design (not the input size alone) creates.
-  if (share < kHotSpotSharePct || bytes < kHotSpotMinBytes ||
-      (c.run.input_bytes > 0 && bytes < kHotSpotInputRatio * c.run.input_bytes))
-    return;
+  // ... unless the input itself is large enough to make its first layers the hot spot.
+  const bool by_design =
+      bytes >= kHotSpotMinBytes &&
+      (c.run.input_bytes <= 0 || bytes >= kHotSpotInputRatio * c.run.input_bytes);
+  if (share < kHotSpotSharePct || (!by_design && bytes < kHotSpotLargeBytes)) return;
   Finding f =
       make("memory.hot_spot", share >= 75 ? Severity::kWarning : Severity::kInfo,
            top->label + " dominates activation memory: its output holds " +
@@ -213,20 +227,56 @@ void memory_rules(const Context& c, std::vector<Finding>& out) {
   out.push_back(f);
 }
 
-// ---- (c) input pipeline on the CPU -----------------------------------------------------------
+// ---- (c) input and output pipeline ------------------------------------------------------------
+
+// Sinks run on the frame's thread, after detection: their time is every frame's.
+void output_rule(const Context& c, double inf, std::vector<Finding>& out) {
+  const double ms = c.stage("output");
+  if (c.share(ms) < kOutputBoundSharePct) return;
+  Finding f = make("pipeline.output_bound", Severity::kWarning,
+                   "Writing outputs (sinks: annotated images or video, labels, JSON) takes " +
+                       fmt(c.share(ms), 0) + "% of each frame.");
+  f.evidence = {{"output, median", ms, "ms"},
+                {"output, p90",
+                 [&] {
+                   for (const auto& s : c.a.stages)
+                     if (s.name == "output") return s.ms.p90;
+                   return 0.0;
+                 }(),
+                 "ms"},
+                {"inference, median", inf, "ms"},
+                {"share of frame latency", c.share(ms), "%"}};
+  f.fix =
+      "write less per frame: save=False where annotated images or video are not needed "
+      "(save_txt=True or save_json=True keep the detections), or write to a faster disk; in "
+      "an application, hand results to a writer thread";
+  f.expected_gain_pct = 0.9 * c.share(ms);
+  f.gain_how = "90% of the output stage: labels or JSON instead of encoded images cost little";
+  out.push_back(f);
+}
 
 void pipeline_rules(const Context& c, std::vector<Finding>& out) {
-  const double in_ms = c.stage("read") + c.stage("preprocess");
+  // On CUDA without the GPU pipeline, preprocessing runs on the host; where the trace shows its
+  // pageable copies, gpu.pageable_copies owns that cost, so only decoding is counted here.
+  const bool host_pipeline_found = c.run.on_gpu() && !c.run.gpu_pipeline && c.run.gpu &&
+                                   c.run.gpu->pageable_copy_bytes_per_frame.value_or(0) > 0;
+  const double read = c.stage("read");
+  const double pre = host_pipeline_found ? 0 : c.stage("preprocess");
+  const double in_ms = read + pre;
   const double inf = c.stage("inference");
   if (c.latency <= 0 || inf <= 0) return;
+  output_rule(c, inf, out);
   if (c.share(in_ms) < kInputBoundSharePct || in_ms < 0.5 * inf) return;
+  const bool pre_bound = pre > read;
   Finding f = make("pipeline.input_bound", Severity::kWarning,
-                   "Decoding and preprocessing on the CPU take " + fmt(c.share(in_ms), 0) +
-                       "% of each frame" + (c.run.on_gpu() ? " while the GPU waits." : "."));
-  f.evidence = {{"read (decode), median", c.stage("read"), "ms"},
+                   std::string(pre_bound ? "Preprocessing" : "Decoding") +
+                       (pre_bound ? " (letterbox, normalisation)" : "") + " on the CPU takes " +
+                       fmt(c.share(pre_bound ? pre : read), 0) + "% of each frame" +
+                       (c.run.on_gpu() ? " while the GPU waits." : "."));
+  f.evidence = {{"read (decode), median", read, "ms"},
                 {"preprocess, median", c.stage("preprocess"), "ms"},
                 {"inference, median", inf, "ms"},
-                {"share of frame latency", c.share(in_ms), "%"}};
+                {"read + preprocess, share of frame latency", c.share(in_ms), "%"}};
   if (c.run.on_gpu() && !c.run.gpu_pipeline) f.settings = {{"gpu_pipeline", "True"}};
   // `yolo` already decodes on a read-ahead thread, so read time left in the frame is decoding
   // that cannot keep up with inference: the fixes make decoding cheaper or spread it out.
@@ -235,14 +285,20 @@ void pipeline_rules(const Context& c, std::vector<Finding>& out) {
       "resolution at the camera or decoder, or decode in parallel processes feeding raw frames "
       "to source=- (scripts/feed_video.py --workers N), or raise vid_stride where frames may be "
       "skipped";
+  // Letterboxing reads every source pixel: a source far larger than imgsz pays for pixels the
+  // model never sees.
+  const std::string smaller_source =
+      "preprocessing scales every source pixel down to imgsz: deliver frames nearer the model's "
+      "size (resize at the camera or decoder, raw_size= for raw input)";
+  const std::string cpu_fix = pre_bound ? smaller_source : faster_decode;
   if (!c.run.on_gpu())
-    f.fix = faster_decode;
+    f.fix = cpu_fix;
   else if (c.run.gpu_pipeline)
     f.fix = "preprocessing already runs on the GPU; " + faster_decode;
   else
-    f.fix = "gpu_pipeline=True (letterbox on the GPU after an 8-bit upload); " + faster_decode;
+    f.fix = "gpu_pipeline=True (letterbox on the GPU after an 8-bit upload); " + cpu_fix;
   f.expected_gain_pct = c.share(std::min(in_ms, inf));
-  f.gain_how = "with decoding that keeps up, a frame costs its inference, not the sum";
+  f.gain_how = "with input that keeps up, a frame costs its inference, not the sum";
   out.push_back(f);
 }
 
@@ -256,8 +312,28 @@ void thread_rules(const Context& c, std::vector<Finding>& out) {
                            ? std::max(0.0, (c.run.system_cpu_pct - c.a.cpu_mean_pct) / 100.0)
                            : 0.0;
   const double free_cores = std::max(1.0, static_cast<double>(c.run.cores) - other);
+  const int free_whole = std::max(1, static_cast<int>(std::floor(free_cores + 0.25)));
+  if (used > c.run.cores) {
+    // More threads than cores: OpenMP's barriers wait for threads the kernel has descheduled,
+    // whether or not other processes compete too.
+    Finding f =
+        make("threads.oversubscribed", Severity::kWarning,
+             "Inference runs " + std::to_string(used) + " threads on " +
+                 std::to_string(c.run.cores) + " cores" +
+                 (other >= 0.5 ? ", " + fmt(other, 1) + " of them busy with other work." : "."));
+    f.evidence = {{"threads", static_cast<double>(used), ""},
+                  {"cores", static_cast<double>(c.run.cores), ""},
+                  {"load from other processes", other, "cores"},
+                  {"inference, median", inf, "ms"}};
+    f.fix = "threads=" + std::to_string(free_whole);
+    f.settings = {{"threads", std::to_string(free_whole)}};
+    f.expected_gain_pct = kContendedGain * c.share(inf);
+    f.gain_how = kContendedGainHow;
+    out.push_back(f);
+    return;
+  }
   if (other >= 0.5 && used > free_cores + 0.5) {
-    const int want = std::max(1, static_cast<int>(std::floor(free_cores + 0.25)));
+    const int want = free_whole;
     if (want < used) {
       Finding f = make("threads.contended", Severity::kWarning,
                        "Inference runs " + std::to_string(used) +
@@ -271,17 +347,15 @@ void thread_rules(const Context& c, std::vector<Finding>& out) {
                     {"load from other processes", other, "cores"}};
       f.fix = "threads=" + std::to_string(want) + " (or move the other load off these cores)";
       f.settings = {{"threads", std::to_string(want)}};
-      f.expected_gain_pct = 0.2 * c.share(inf);
-      f.gain_how =
-          "rough: 20% of inference, as OpenMP threads sharing a core with other work "
-          "wait at every barrier";
+      f.expected_gain_pct = kContendedGain * c.share(inf);
+      f.gain_how = kContendedGainHow;
       out.push_back(f);
       return;
     }
   }
-  if (c.run.threads > 0 && c.run.threads < c.run.cores) {
-    const int want = std::max(
-        c.run.threads + 1, std::min(c.run.cores, static_cast<int>(std::floor(free_cores + 0.25))));
+  // Cores that other processes keep busy are not there to use: more threads would contend.
+  const int want = std::min(c.run.cores, free_whole);
+  if (c.run.threads > 0 && c.run.threads < want) {
     const double gain = 0.8 * c.share(inf) * (1.0 - static_cast<double>(c.run.threads) / want);
     Finding f = make("threads.underused", gain >= 10 ? Severity::kWarning : Severity::kInfo,
                      "Inference uses " + std::to_string(c.run.threads) + " of " +
@@ -322,11 +396,36 @@ std::pair<size_t, double> best_period(const std::vector<double>& x) {
   return best;
 }
 
+// The frames (positions in the series) of the longest run of spikes, a gap of one steady frame
+// allowed inside it: a slow phase when it holds at least 3 frames and 80% of the spikes.
+std::pair<size_t, size_t> longest_run(const std::vector<size_t>& idx) {
+  std::pair<size_t, size_t> best{0, 0}, cur{0, 0};
+  size_t best_n = 0, cur_n = 0;
+  for (size_t k = 0; k < idx.size(); ++k) {
+    if (k > 0 && idx[k] - idx[k - 1] <= 2) {
+      cur.second = idx[k];
+      ++cur_n;
+    } else {
+      cur = {idx[k], idx[k]};
+      cur_n = 1;
+    }
+    if (cur_n > best_n) {
+      best = cur;
+      best_n = cur_n;
+    }
+  }
+  return best;
+}
+
 void jitter_rules(const Context& c, std::vector<Finding>& out) {
-  const auto& lat = c.a.latency_ms;
-  const double med = c.a.latency.median;
-  if (static_cast<int64_t>(lat.size()) < kSpikeMinFrames || med <= 0) return;
-  if (c.a.latency.p99 < kSpikeRatio * med) return;
+  const auto& all = c.a.latency_ms;
+  if (static_cast<int64_t>(all.size()) < kSpikeMinFrames) return;
+  // The profiler's own start-up is no finding: those frames are left out of every figure here.
+  const size_t skip = startup_transient_frames(all);
+  const std::vector<double> lat(all.begin() + static_cast<std::ptrdiff_t>(skip), all.end());
+  const Stats st = compute_stats(lat);
+  const double med = st.median;
+  if (med <= 0 || st.p99 < kSpikeRatio * med) return;
   std::vector<double> spike(lat.size(), 0.0);
   std::vector<size_t> idx;
   double excess = 0, inf_excess = 0, total = 0;
@@ -337,36 +436,70 @@ void jitter_rules(const Context& c, std::vector<Finding>& out) {
       spike[i] = 1;
       idx.push_back(i);
       excess += lat[i] - med;
-      if (i < c.a.inference_ms.size()) inf_excess += std::max(0.0, c.a.inference_ms[i] - inf_med);
+      const size_t at = i + skip;
+      if (at < c.a.inference_ms.size()) inf_excess += std::max(0.0, c.a.inference_ms[at] - inf_med);
     }
   }
   if (idx.size() < 2) return;
+  auto frame = [&](size_t i) { return c.a.frame_index[i + skip]; };
+  // A step or a burst is one stretch of slow frames, not a period: autocorrelation sees a
+  // contiguous block as "periodic" at the smallest lag it tries.
+  const auto [run_first, run_last] = longest_run(idx);
+  size_t in_run = 0;
+  for (size_t i : idx) in_run += i >= run_first && i <= run_last;
+  const bool phase = in_run >= 3 && 5 * in_run >= 4 * idx.size();
+  double phase_ms = 0, after_ms = 0;
+  if (phase) {
+    std::vector<double> inside, after;
+    for (size_t i = run_first; i <= run_last; ++i) inside.push_back(lat[i]);
+    for (size_t i = run_last + 1; i < lat.size(); ++i) after.push_back(lat[i]);
+    phase_ms = compute_stats(inside).median;
+    after_ms = after.empty() ? med : compute_stats(after).median;
+  }
   const auto [lag, corr] = best_period(spike);
   // Correlation alone is fooled by three spikes; a period also needs spikes that repeat at it.
   size_t repeats = 0;
   for (size_t i = 0; lag > 0 && i + lag < spike.size(); ++i)
     repeats += spike[i] > 0 && spike[i + lag] > 0;
-  const bool periodic =
-      idx.size() >= 3 && corr >= kPeriodicCorrelation && repeats >= 2 && 2 * repeats >= idx.size();
+  const bool periodic = !phase && idx.size() >= 3 && corr >= kPeriodicCorrelation && repeats >= 2 &&
+                        2 * repeats >= idx.size();
   const bool in_inference = inf_excess >= 0.5 * excess;
-  Finding f =
-      make("latency.spikes", Severity::kWarning,
-           std::to_string(idx.size()) + " latency spike(s): p99 " + fmt(c.a.latency.p99) +
-               " ms against a median of " + fmt(med) + " ms" +
-               (periodic ? ", every " + std::to_string(lag) + " frames" : ", not periodic") +
-               ", mostly " + (in_inference ? "inside inference." : "outside inference."));
+  std::string shape;
+  if (phase) {
+    shape = ", a slow phase from frame " + std::to_string(frame(run_first)) + " to " +
+            std::to_string(frame(run_last)) + " (median " + fmt(phase_ms) + " ms, then " +
+            fmt(after_ms) + " ms)";
+  } else {
+    shape = periodic ? ", every " + std::to_string(lag) + " frames" : ", not periodic";
+  }
+  Finding f = make("latency.spikes", Severity::kWarning,
+                   std::to_string(idx.size()) + " latency spike(s): p99 " + fmt(st.p99) +
+                       " ms against a median of " + fmt(med) + " ms" + shape + ", mostly " +
+                       (in_inference ? "inside inference." : "outside inference."));
+  f.role = Role::kSymptom;
   f.evidence = {
       {"latency, median", med, "ms"},
-      {"latency, p99", c.a.latency.p99, "ms"},
-      {"latency, max", c.a.latency.max, "ms"},
+      {"latency, p99", st.p99, "ms"},
+      {"latency, max", st.max, "ms"},
       {"spike frames (> 1.5x median)", static_cast<double>(idx.size()), ""},
       {"best autocorrelation of spikes", corr, ""},
       {"at lag", static_cast<double>(lag), "frames"},
       {"share of the excess inside inference", excess > 0 ? 100 * inf_excess / excess : 0, "%"}};
+  if (skip > 0)
+    f.evidence.push_back({"profiler start-up frames left out", static_cast<double>(skip), ""});
   for (size_t i : idx) {
-    if (f.frames.size() < kListedFrames) f.frames.push_back(c.a.frame_index[i]);
+    if (f.frames.size() < kListedFrames) f.frames.push_back(frame(i));
   }
-  if (periodic) {
+  if (phase) {
+    f.fix = in_inference
+                ? "something held the inference cores from frame " +
+                      std::to_string(frame(run_first)) + " to " + std::to_string(frame(run_last)) +
+                      ": another process or a burst of other work (check what ran "
+                      "then; pin inference away from it with taskset)"
+                : "decoding or output stalled from frame " + std::to_string(frame(run_first)) +
+                      " to " + std::to_string(frame(run_last)) +
+                      " (a slow source, a full disk or network sink)";
+  } else if (periodic) {
     f.fix = "something runs every " + std::to_string(lag) + " frames: " +
             (in_inference ? "look for a periodic task on the same cores (logging, a timer, "
                             "another process) and pin inference away from it (taskset)"
@@ -381,6 +514,24 @@ void jitter_rules(const Context& c, std::vector<Finding>& out) {
   f.expected_gain_pct = total > 0 ? 100.0 * excess / total : 0;
   f.gain_how = "throughput: the spikes' time above the median, as a share of the window";
   out.push_back(f);
+}
+
+// A symptom whose cause is among the findings says so, and points at the cause's fix.
+void link_symptoms(std::vector<Finding>& out) {
+  const Finding* cause = nullptr;
+  for (const Finding& f : out) {
+    if (f.id == "threads.oversubscribed" || f.id == "threads.contended") cause = &f;
+  }
+  if (!cause) return;
+  for (Finding& f : out) {
+    if (f.id != "latency.spikes" || f.finding.find("inside inference") == std::string::npos)
+      continue;
+    f.finding += " Likely a symptom of " + cause->id + ".";
+    f.fix = "take " + cause->id + "'s fix (" + cause->fix + ") first, then profile again";
+    // The cause's gain already counts these frames' excess.
+    f.expected_gain_pct = 0;
+    f.gain_how = "counted in " + cause->id + "'s gain";
+  }
 }
 
 // ---- (f) GPU ---------------------------------------------------------------------------------
@@ -407,8 +558,12 @@ void gpu_rules(const Context& c, std::vector<Finding>& out) {
       f.baseline_settings = {{"cuda_graph", "True"}};
       f.fix = "half=True, with cuda_graph=True (see gpu.launch_bound)";
     }
-    f.expected_gain_pct = 0.4 * c.share(inf);
-    f.gain_how = "40% of inference: FP16 convolutions on tensor cores typically run 1.5-2x faster";
+    // Calibrated on the H200 traces (tests/fixtures/gpu): YOLOv8n's inference under a graph,
+    // 2.95 ms in FP32 and 0.81 ms in FP16.
+    f.expected_gain_pct = 0.7 * c.share(inf);
+    f.gain_how =
+        "70% of inference: recorded FP32 -> FP16 with a CUDA Graph on an H200, 2.95 -> "
+        "0.81 ms";
     out.push_back(f);
   }
   if (launch_bound) {
@@ -450,30 +605,59 @@ void gpu_rules(const Context& c, std::vector<Finding>& out) {
           "allocate the input and output host buffers pinned (cudaHostAlloc) and copy the "
           "output asynchronously (cudaMemcpyAsync on the inference stream, synchronise only "
           "before postprocess)";
+      f.expected_gain_pct = c.share(0.5 * g.copy_ms_per_frame.value_or(0) + 0.5 * blocked);
+      f.gain_how = "half the copy and blocking time: pinned copies run about 2x faster and overlap";
     } else {
+      // The host pipeline is the source of the pageable copies: letterbox and box decoding on
+      // the CPU, the float32 tensors both ways. The GPU pipeline takes all of it.
+      const double host = c.stage("preprocess") + c.stage("box_decode");
+      f.finding =
+          "The pipeline runs on the host (gpu_pipeline=False): preprocess and box "
+          "decoding take " +
+          fmt(host, 2) + " ms per frame on the CPU and " +
+          mib(g.pageable_copy_bytes_per_frame.value_or(0)) +
+          " per frame goes through pageable copies.";
+      f.evidence.push_back({"preprocess + box decode on the host, median", host, "ms"});
       f.fix = "gpu_pipeline=True (pinned staging, 8-bit upload, only detections copied back)";
       f.settings = {{"gpu_pipeline", "True"}};
+      f.expected_gain_pct =
+          c.share(0.5 * g.copy_ms_per_frame.value_or(0) + 0.5 * blocked + 0.8 * host);
+      f.gain_how =
+          "half the copy and blocking time, and 80% of preprocess and box decoding (recorded "
+          "on an H200: 2.9 + 1.2 ms on the host, 0.24 + 0.15 ms in the GPU pipeline)";
     }
-    f.expected_gain_pct = c.share(0.5 * g.copy_ms_per_frame.value_or(0) + 0.5 * blocked);
-    f.gain_how = "half the copy and blocking time: pinned copies run about 2x faster and overlap";
     out.push_back(f);
   }
-  if (c.run.batch == 1 && g.busy_pct && g.busy_pct.value() < 50) {
+  const bool idle = g.busy_pct && g.busy_pct.value() < 50;
+  const bool small = g.compute_pct && g.compute_pct.value() < kLowComputePct;
+  if (c.run.batch == 1 && (idle || small)) {
     const bool room = !g.memory_total_bytes || !g.memory_used_bytes ||
                       g.memory_used_bytes.value() * 4 < g.memory_total_bytes.value();
     if (room) {
       Finding f = make("gpu.low_utilization", Severity::kInfo,
-                       gpu_name + " is busy " + fmt(g.busy_pct.value(), 0) +
-                           "% of the time, with memory to spare for batching.");
-      f.evidence = {{"GPU busy", g.busy_pct.value(), "%"}, {"batch", 1, ""}};
+                       idle ? gpu_name + " is busy " + fmt(g.busy_pct.value(), 0) +
+                                  "% of inference, with memory to spare for batching."
+                            : gpu_name + " reaches " + fmt(g.compute_pct.value(), 1) +
+                                  "% of its peak compute at batch 1, with memory to spare "
+                                  "for batching.");
+      if (g.busy_pct) f.evidence.push_back({"GPU busy, share of inference", *g.busy_pct, "%"});
+      if (g.compute_pct)
+        f.evidence.push_back({"achieved compute, share of peak", *g.compute_pct, "%"});
+      f.evidence.push_back({"batch", 1, ""});
       if (g.memory_used_bytes)
         f.evidence.push_back({"memory used", double(*g.memory_used_bytes), "bytes"});
       if (g.memory_total_bytes)
         f.evidence.push_back({"memory total", double(*g.memory_total_bytes), "bytes"});
       f.fix = "batch=4 (throughput; latency per batch grows)";
       f.settings = {{"batch", "4"}};
-      f.expected_gain_pct = 0.5 * c.share(inf) * (1.0 - g.busy_pct.value() / 100.0);
-      f.gain_how = "throughput: half of the GPU's idle share of inference, filled by batching";
+      // Recorded on the H200: YOLOv8n's inference per image fell from 0.81 ms at batch 1 to
+      // 0.14 ms at batch 8 (tests/fixtures/gpu); half of it is the conservative figure for 4.
+      const double idle_share = idle ? 1.0 - g.busy_pct.value() / 100.0 : 1.0;
+      f.expected_gain_pct = 0.5 * c.share(inf) * idle_share;
+      f.gain_how = idle
+                       ? "throughput: half of the GPU's idle share of inference, filled by batching"
+                       : "throughput: half of inference per image (recorded: 0.81 ms at batch 1, "
+                         "0.14 ms per image at batch 8 on an H200)";
       out.push_back(f);
     }
   }
@@ -527,6 +711,12 @@ GpuFacts gpu_facts(const GpuAnalysis& gpu, const ProfileAnalysis& a) {
     g.pageable_copy_bytes_per_frame = gpu.pageable_bytes_per_frame;
     g.host_blocked_ms_per_frame = gpu.host_wait_outside_inference_ms_per_frame;
   }
+  double weighted = 0, layer_ms = 0;
+  for (const GpuLayerStat& l : gpu.layers) {
+    weighted += l.pct_peak_compute * l.ms.median;
+    layer_ms += l.ms.median;
+  }
+  if (layer_ms > 0 && weighted > 0) g.compute_pct = weighted / layer_ms;
   // Eager runs time each op's enqueue on the host; a graph run's first op launches everything,
   // so the sum says nothing there and the caller's cuda_graph fact keeps the rule silent.
   double enqueue_ms = 0, inference_ms = 0;
@@ -565,18 +755,60 @@ std::vector<Finding> advise(const ProfileAnalysis& a, const InputStats& input,
   thread_rules(c, out);
   jitter_rules(c, out);
   gpu_rules(c, out);
+  link_symptoms(out);
   order_findings(out);
   return out;
 }
 
 void order_findings(std::vector<Finding>& findings) {
-  auto is_input = [](const Finding& f) { return f.id.rfind("input.", 0) == 0; };
+  for (Finding& f : findings) {
+    if (f.refuted || !f.measured_gain_pct || *f.measured_gain_pct >= kRefutedBelowPct) continue;
+    f.refuted = true;
+    f.fix.clear();
+  }
+  auto rank = [](const Finding& f) {
+    if (f.refuted) return 3;
+    return f.role == Role::kInput ? 0 : f.role == Role::kCause ? 1 : 2;
+  };
   auto gain = [](const Finding& f) { return f.measured_gain_pct.value_or(f.expected_gain_pct); };
   std::stable_sort(findings.begin(), findings.end(), [&](const Finding& x, const Finding& y) {
-    if (is_input(x) != is_input(y)) return is_input(x);
+    if (rank(x) != rank(y)) return rank(x) < rank(y);
     if (gain(x) != gain(y)) return gain(x) > gain(y);
     return severity_rank(x.severity) > severity_rank(y.severity);
   });
+}
+
+size_t startup_transient_frames(const std::vector<double>& latency_ms) {
+  const size_t n = latency_ms.size();
+  const size_t most = std::min<size_t>(3, n / 10);
+  if (most == 0) return 0;
+  const double med =
+      compute_stats(std::vector<double>(latency_ms.begin() + static_cast<std::ptrdiff_t>(most),
+                                        latency_ms.end()))
+          .median;
+  size_t k = 0;
+  while (k < most && latency_ms[k] > kSpikeFrameRatio * med) ++k;
+  return k;
+}
+
+std::string verdict_text(const std::vector<Finding>& findings) {
+  for (const Finding& f : findings) {
+    if (f.refuted) continue;
+    const char* lead = f.role == Role::kInput ? "First, the input: " : "Top cause: ";
+    return lead + f.id + ": " + f.finding;
+  }
+  return {};
+}
+
+std::string gain_summary(const Finding& f) {
+  std::string s;
+  if (f.expected_gain_pct > 0) s = "expected gain " + fmt(f.expected_gain_pct) + "%";
+  if (f.measured_gain_pct) {
+    s += (s.empty() ? "" : ", ") + std::string("measured ") +
+         (*f.measured_gain_pct >= 0 ? "+" : "") + fmt(*f.measured_gain_pct) + "%";
+  }
+  if (f.refuted) s += ": refuted, not advised";
+  return s;
 }
 
 std::string evidence_text(const Finding& f) {
@@ -599,7 +831,11 @@ std::string gain_text(const Finding& f) {
                                                 "% of frame latency (estimate: " + f.gain_how + ")"
                                           : f.gain_how;
   if (f.measured_gain_pct) {
-    s += "; measured: " + fmt(*f.measured_gain_pct) + "% (" + f.measured_how + ")";
+    s += std::string("; measured: ") + (*f.measured_gain_pct >= 0 ? "+" : "") +
+         fmt(*f.measured_gain_pct) + "% (" + f.measured_how + ")";
+    if (f.refuted)
+      s += *f.measured_gain_pct < 0 ? "; refuted: the change made frames slower"
+                                    : "; refuted: the change gained nothing measurable";
   } else if (!f.measured_how.empty()) {
     s += "; what-if: " + f.measured_how;
   }

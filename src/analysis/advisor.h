@@ -35,7 +35,10 @@ struct GpuFacts {
   // Host time spent enqueueing the forward's ops, as a share of the inference stage: near 100%
   // the GPU can only be as fast as the host launches (eager runs; a graph launch is one call).
   std::optional<double> host_launch_pct;
-  std::optional<double> busy_pct;  // share of the window with a kernel running
+  std::optional<double> busy_pct;  // share of the inference stage with a kernel running
+  // The forward's achieved compute as a share of the device's peak for its precision (layers'
+  // shares weighted by their time): a batch of one leaves most of a large GPU's SMs idle.
+  std::optional<double> compute_pct;
   std::optional<double> pageable_copy_bytes_per_frame;
   std::optional<double> copy_ms_per_frame;          // host<->device copies
   std::optional<double> host_blocked_ms_per_frame;  // host waiting in a device synchronisation
@@ -71,9 +74,14 @@ struct Figure {
 // One change to a run, as the command line spells it ("threads", "2").
 using Setting = std::pair<std::string, std::string>;
 
+// What a finding is to the others: input findings qualify every figure of the window, a cause is
+// something to change, a symptom (latency spikes) is what a cause looks like from outside.
+enum class Role { kInput, kCause, kSymptom };
+
 struct Finding {
   std::string id;  // "input.blank", "threads.underused", ...
   Severity severity = Severity::kInfo;
+  Role role = Role::kCause;
   std::string finding;            // one line
   std::vector<Figure> evidence;   // the figures that triggered it
   std::vector<int64_t> frames;    // frame indices it is about (spikes, blank frames)
@@ -82,11 +90,20 @@ struct Finding {
   // Settings both sides of the what-if run with, where the finding's gain only shows once
   // another finding's fix is in (FP16 behind a launch bound); empty: the run as profiled.
   std::vector<Setting> baseline_settings;
-  double expected_gain_pct = 0;  // of the median frame latency
+  // Gains are the share of the median frame latency a change saves: +20 is 20% faster, a
+  // negative measured gain is slower. The same sign everywhere (console, summary.json, HTML).
+  double expected_gain_pct = 0;
   std::string gain_how;
   std::optional<double> measured_gain_pct;
   std::string measured_how;  // how it was measured, or why it was not
+  // The what-if measured no gain (below kRefutedBelowPct): the finding stays, marked, ranked
+  // last, and its fix is withdrawn (settings keep what was tried).
+  bool refuted = false;
 };
+
+// A measured gain below this (percent of frame latency) refutes a finding: the what-if's two
+// alternating rounds cannot tell a smaller gain from noise.
+constexpr double kRefutedBelowPct = 1.0;
 
 // The advisor's view of a GPU analysis; `a` supplies the host-side op times (eager launches).
 GpuFacts gpu_facts(const GpuAnalysis& gpu, const ProfileAnalysis& a);
@@ -94,9 +111,23 @@ GpuFacts gpu_facts(const GpuAnalysis& gpu, const ProfileAnalysis& a);
 // Evaluates every rule. Findings come back in the advisor's order (see order_findings).
 std::vector<Finding> advise(const ProfileAnalysis& a, const InputStats& input, const RunFacts& run);
 
-// Input findings first, as they qualify every other figure; then by measured gain, else
-// expected gain; then by severity.
+// Marks findings whose measured gain refutes them (refuted, fix withdrawn), then orders: input
+// findings first, as they qualify every other figure; then causes, then symptoms; refuted ones
+// last; within each, by measured gain, else expected gain; then by severity.
 void order_findings(std::vector<Finding>& findings);
+
+// The leading measured frames that are the profiler's own start-up (CUPTI's first activity
+// buffers, the samplers' first reads, first touches of the trace buffers): a run of frames at the
+// window's start, each above 1.5x the median of the rest, at most 3 frames and a tenth of the
+// window. They never become latency spikes.
+size_t startup_transient_frames(const std::vector<double>& latency_ms);
+
+// The sentence that leads the verdict: the top finding that is not refuted ("Top cause:
+// threads.contended: ..."), or "" when there is none.
+std::string verdict_text(const std::vector<Finding>& findings);
+
+// "expected gain 19.1%; measured -67.4%: refuted" for one-line listings (the console).
+std::string gain_summary(const Finding& f);
 
 // "contrast median 0.0 gray levels; ..." for reports that show evidence as one line.
 std::string evidence_text(const Finding& f);

@@ -68,7 +68,11 @@ nlohmann::json advice_json(const std::vector<Finding>& findings) {
                    {"measured_gain_pct", f.measured_gain_pct
                                              ? nlohmann::json(round_to(*f.measured_gain_pct, 2))
                                              : nlohmann::json(nullptr)},
-                   {"measured_how", f.measured_how}});
+                   {"measured_how", f.measured_how},
+                   {"role", f.role == Role::kInput     ? "input"
+                            : f.role == Role::kSymptom ? "symptom"
+                                                       : "cause"},
+                   {"refuted", f.refuted}});
   }
   return out;
 }
@@ -96,17 +100,16 @@ std::string advice_console(const std::vector<Finding>& findings, size_t max) {
   }
   os << "  Advice (" << findings.size() << " finding" << (findings.size() == 1 ? "" : "s")
      << (findings.size() > max ? ", top " + std::to_string(max) : std::string()) << "):\n";
-  char gain[96];
+  // The verdict's lead and id ("Top cause: threads.contended"); the sentence is the line below.
+  const std::string verdict = verdict_text(findings);
+  const size_t id_end = verdict.find(": ", verdict.find(": ") + 2);
+  if (!verdict.empty()) os << "    " << verdict.substr(0, id_end) << "\n";
   for (size_t i = 0; i < findings.size() && i < max; ++i) {
     const Finding& f = findings[i];
-    gain[0] = 0;
-    if (f.measured_gain_pct)
-      std::snprintf(gain, sizeof(gain), " [measured %+.1f%%, expected %.1f%%]",
-                    -*f.measured_gain_pct, -f.expected_gain_pct);
-    else if (f.expected_gain_pct > 0)
-      std::snprintf(gain, sizeof(gain), " [expected -%.1f%% latency]", f.expected_gain_pct);
-    os << "    " << severity_name(f.severity) << " " << f.id << ": " << f.finding
-       << " Fix: " << f.fix << gain << "\n";
+    const std::string gain = gain_summary(f);
+    os << "    " << (f.refuted ? "refuted" : severity_name(f.severity)) << " " << f.id << ": "
+       << f.finding << (f.fix.empty() ? std::string() : " Fix: " + f.fix)
+       << (gain.empty() ? std::string() : " [" + gain + "]") << "\n";
   }
   return os.str();
 }

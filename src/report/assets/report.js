@@ -295,6 +295,12 @@
     const parts = [];
     let lead = '';
     if (frameMedian !== null) lead = 'Median frame ' + ms(frameMedian) + ' (' + (1000 * batch / frameMedian).toFixed(1) + ' FPS)';
+    // The advisor's top finding leads: the advice is in its rank order, refuted ones last.
+    const topFinding = arr(S.advice).map(obj).find((f) => f.refuted !== true && str(f.finding));
+    if (topFinding) {
+      parts.push((topFinding.role === 'input' ? 'first, the input: ' : 'top cause: ') +
+          str(topFinding.finding).replace(/\.$/, '') + ' (' + str(topFinding.id) + ')');
+    }
     const infShare = inferenceStage ? num(inferenceStage.share_pct) : null;
     let largest = null;
     for (const st of stages) if (num(st.share_pct) !== null && (!largest || st.share_pct > largest.share_pct)) largest = st;
@@ -330,10 +336,9 @@
           : 'The advisor did not run for this profile.'));
       return;
     }
-    const rank = { critical: 0, high: 1, medium: 2, warning: 2, low: 3, info: 4 };
-    advice.sort((a, b) => (rank[str(a.severity)] ?? 5) - (rank[str(b.severity)] ?? 5));
+    // Shown in the advisor's order: causes before symptoms, refuted findings last.
     for (const f of advice) {
-      const sev = str(f.severity).toLowerCase() || 'info';
+      const sev = f.refuted === true ? 'refuted' : str(f.severity).toLowerCase() || 'info';
       const dl = h('dl');
       if (f.evidence !== undefined && f.evidence !== null) {
         dl.appendChild(h('dt', null, 'Evidence'));
@@ -343,7 +348,8 @@
       body.appendChild(h('div', { class: 'finding sev-' + sev },
           h('div', { class: 'f-head' }, h('span', { class: 'sev' }, sev),
               h('span', { class: 'f-title' }, str(f.finding) || str(f.id)),
-              f.expected_gain ? h('span', { class: 'gain' }, 'Expected gain: ' + str(f.expected_gain)) : null),
+              f.expected_gain ? h('span', { class: 'gain' }, (f.refuted === true ? 'Refuted by the what-if: '
+                : 'Expected gain: ') + str(f.expected_gain)) : null),
           dl));
     }
   }
