@@ -526,6 +526,7 @@ void link_symptoms(std::vector<Finding>& out) {
   for (Finding& f : out) {
     if (f.id != "latency.spikes" || f.finding.find("inside inference") == std::string::npos)
       continue;
+    f.symptom_of = cause->id;
     f.finding += " Likely a symptom of " + cause->id + ".";
     f.fix = "take " + cause->id + "'s fix (" + cause->fix + ") first, then profile again";
     // The cause's gain already counts these frames' excess.
@@ -765,6 +766,17 @@ void order_findings(std::vector<Finding>& findings) {
     if (f.refuted || !f.measured_gain_pct || *f.measured_gain_pct >= kRefutedBelowPct) continue;
     f.refuted = true;
     f.fix.clear();
+  }
+  // A symptom cannot point at a fix its what-if withdrew.
+  for (Finding& f : findings) {
+    if (f.symptom_of.empty()) continue;
+    for (const Finding& cause : findings) {
+      if (cause.id != f.symptom_of || !cause.refuted) continue;
+      f.fix = "the what-if refuted " + cause.id +
+              "'s fix: look for what else holds the inference cores (other processes, a "
+              "periodic task) and pin inference away from it (taskset)";
+      f.symptom_of.clear();
+    }
   }
   auto rank = [](const Finding& f) {
     if (f.refuted) return 3;

@@ -99,6 +99,8 @@ struct Finding {
   // The what-if measured no gain (below kRefutedBelowPct): the finding stays, marked, ranked
   // last, and its fix is withdrawn (settings keep what was tried).
   bool refuted = false;
+  // The cause a symptom is likely from (its fix points there); empty when none is known.
+  std::string symptom_of;
 };
 
 // A measured gain below this (percent of frame latency) refutes a finding: the what-if's two

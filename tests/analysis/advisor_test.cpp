@@ -509,6 +509,13 @@ TEST(Advisor, TheCauseRanksBeforeItsSymptomAndTheVerdictNamesIt) {
   EXPECT_NE(fs[1].fix.find("threads=1"), std::string::npos) << fs[1].fix;
   EXPECT_EQ(verdict_text(fs).rfind("Top cause: threads.contended: Inference runs 2 threads", 0), 0u)
       << verdict_text(fs);
+  // When the what-if refutes the cause, the symptom leads and no longer points at its fix.
+  std::vector<Finding> after = fs;
+  after[0].measured_gain_pct = -67.4;
+  order_findings(after);
+  ASSERT_EQ(ids(after), "latency.spikes threads.contended ");
+  EXPECT_EQ(after[0].fix.find("threads=1"), std::string::npos) << after[0].fix;
+  EXPECT_NE(after[0].fix.find("the what-if refuted threads.contended"), std::string::npos);
 }
 
 TEST(Advisor, ASlowStepIsAPhaseNotAPeriod) {
