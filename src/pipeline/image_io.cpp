@@ -79,6 +79,27 @@ extern "C" void jpeg_fatal(j_common_ptr cinfo) {
 // libjpeg's to count, not ours to print.
 extern "C" void jpeg_quiet(j_common_ptr) {}
 
+// A libjpeg decompressor over `bytes`, destroyed with its scope. Its errors leave a message in
+// state().message and longjmp to state().jump, which the caller sets before each libjpeg call.
+class JpegReader {
+ public:
+  explicit JpegReader(const std::vector<uint8_t>& bytes) {
+    s_.cinfo.err = jpeg_std_error(&s_.err);
+    s_.err.error_exit = jpeg_fatal;
+    s_.err.output_message = jpeg_quiet;
+    s_.cinfo.client_data = &s_;
+    jpeg_create_decompress(&s_.cinfo);
+    jpeg_mem_src(&s_.cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
+  }
+  ~JpegReader() { jpeg_destroy_decompress(&s_.cinfo); }
+  JpegReader(const JpegReader&) = delete;
+  JpegReader& operator=(const JpegReader&) = delete;
+  JpegState& state() { return s_; }
+
+ private:
+  JpegState s_{};
+};
+
 bool jpeg_header(JpegState& s) {
   if (setjmp(s.jump)) return false;
   jpeg_read_header(&s.cinfo, TRUE);
@@ -101,17 +122,8 @@ bool jpeg_pixels(JpegState& s, uint8_t* out, size_t row_bytes) {
 }
 
 Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& path) {
-  JpegState s{};
-  s.cinfo.err = jpeg_std_error(&s.err);
-  s.err.error_exit = jpeg_fatal;
-  s.err.output_message = jpeg_quiet;
-  s.cinfo.client_data = &s;
-  jpeg_create_decompress(&s.cinfo);
-  jpeg_mem_src(&s.cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
-  struct Destroy {
-    JpegState& s;
-    ~Destroy() { jpeg_destroy_decompress(&s.cinfo); }
-  } destroy{s};
+  JpegReader reader(bytes);
+  JpegState& s = reader.state();
   if (!jpeg_header(s)) fail(ErrorKind::kBadInput, path, ": corrupt JPEG: ", s.message);
   const int w = static_cast<int>(s.cinfo.output_width), h = static_cast<int>(s.cinfo.output_height);
   const int cn = s.cinfo.output_components;
@@ -215,17 +227,8 @@ bool jpeg_size(JpegState& s) {
 // The size the SOF header claims, read by libjpeg as the decoders read it; nullopt when the
 // header is unreadable (the decoder then says why).
 std::optional<PixelSize> jpeg_header_size(const std::vector<uint8_t>& bytes) {
-  JpegState s{};
-  s.cinfo.err = jpeg_std_error(&s.err);
-  s.err.error_exit = jpeg_fatal;
-  s.err.output_message = jpeg_quiet;
-  s.cinfo.client_data = &s;
-  jpeg_create_decompress(&s.cinfo);
-  jpeg_mem_src(&s.cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
-  struct Destroy {
-    JpegState& s;
-    ~Destroy() { jpeg_destroy_decompress(&s.cinfo); }
-  } destroy{s};
+  JpegReader reader(bytes);
+  JpegState& s = reader.state();
   if (!jpeg_size(s)) return std::nullopt;
   return PixelSize{s.cinfo.image_width, s.cinfo.image_height};
 }
