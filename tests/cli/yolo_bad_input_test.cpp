@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "test_data.h"
+#include "yolo_runner.h"
 
 namespace ys {
 namespace {
@@ -36,10 +37,7 @@ using Clock = std::chrono::steady_clock;
 // rather than holding the suite.
 constexpr auto kHangBound = std::chrono::seconds(60);
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
+using Result = testing::YoloResult;
 
 bool contains(const std::string& s, const std::string& what) {
   return s.find(what) != std::string::npos;
@@ -98,31 +96,14 @@ std::string bmp_claiming(int32_t width, int32_t height) {
   return b + std::string(16, '\0');
 }
 
-class YoloBadInput : public ::testing::Test {
+class YoloBadInput : public testing::YoloRunner {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ys_bad_input_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs yolo in the scratch folder; `timeout` ends it if it hangs (exit 124, as the command
-  // reports it), so a test of "never blocks" fails instead of hanging.
+  // Runs yolo in the scratch folder with nothing on its standard input; `timeout` ends it if it
+  // hangs (exit 124, as the command reports it), so a test of "never blocks" fails instead of
+  // hanging.
   Result yolo(const std::string& args) {
-    const std::string cmd = "cd '" + dir_.string() + "' && timeout " +
-                            std::to_string(kHangBound.count()) + " '" YS_YOLO_BINARY "' " + args +
-                            " 2>&1 </dev/null";
-    Result r;
-    FILE* p = popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return YoloRunner::yolo(args + " </dev/null", "",
+                            "timeout " + std::to_string(kHangBound.count()));
   }
 
   // Starts yolo with a pipe as its standard input and its output in a file; the caller holds the
@@ -186,8 +167,6 @@ class YoloBadInput : public ::testing::Test {
     *seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-
-  fs::path dir_;
 };
 
 TEST_F(YoloBadInput, DecoderExceptionOnOneFileSkipsItAndTheRunGoesOn) {
