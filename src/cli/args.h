@@ -1,12 +1,11 @@
 // The argument layer of the `yolo` command: `yolo [TASK] MODE key=value ...`, parsed the way
 // Ultralytics' CLI parses it (values as Python literals, `key = value` joined, bare bool keys set
-// True, unknown keys answered with the closest valid ones). kArgSpecs is the one table of
-// arguments: defaults, types, validation, `yolo help` and docs/CLI.md all come from it.
+// True, unknown keys answered with the closest valid ones). kArgSpecs (cli/arg_table.h) is the one
+// table of arguments: defaults, types, validation, `yolo help` and docs/CLI.md all come from it.
 // parse_command_line returns a complete, validated command or throws ys::Error(kInvalidArgument)
 // naming every bad argument, so nothing ever runs half-configured.
 #pragma once
 
-#include <array>
 #include <functional>
 #include <map>
 #include <set>
@@ -15,122 +14,9 @@
 #include <variant>
 #include <vector>
 
+#include "cli/arg_table.h"
+
 namespace ys {
-
-// Each type is also its validation rule; type_name() says it in `yolo help`.
-enum class ArgType {
-  kBool,            // True/False, true/false, 1/0
-  kPositiveInt,     // int >= 1
-  kNonNegativeInt,  // int >= 0
-  kPositiveFloat,   // int or float > 0
-  kFraction,        // int or float in [0, 1]
-  kString,          // any text; numbers keep the text as typed
-  kChoice,          // one of ArgSpec::choices ('|'-separated)
-  kImgsz,           // int or [h, w]; stored as [h, w], rounded up to a multiple of 32
-  kClassList,       // int or list of ints >= 0; stored as a list
-  kDevice,          // cpu, cuda, cuda:N, N or N,M; stored as "cpu" or "0" / "0,1"
-  kSchedule,        // wait,warmup,active,repeat; stored as 4 ints
-  kFrameSize,       // WxH or ''; stored as [W, H] or []
-  kPort,            // int in [0, 65535]
-};
-
-struct ArgSpec {
-  std::string_view key;
-  // As typed on the command line; "None" makes the key nullable.
-  std::string_view default_value;
-  ArgType type;
-  std::string_view help;
-  std::string_view choices = {};  // kChoice only
-  // kPositiveInt and kNonNegativeInt: the largest value allowed; 0 for none. Where a huge value
-  // would crash a library (libgomp at threads=100000) or exhaust memory before saying why.
-  int max = 0;
-};
-
-inline constexpr std::array kArgSpecs = {
-    ArgSpec{"model", "yolov8n.yaml", ArgType::kString,
-            "ONNX file (yolov8n.onnx) or built-in architecture with synthetic weights "
-            "(yolov8n.yaml)"},
-    ArgSpec{"source", "synthetic", ArgType::kString,
-            "image, directory, glob, video, RTSP URL, '-' for raw BGR frames on stdin, or "
-            "'synthetic' for generated frames"},
-    ArgSpec{"imgsz", "640", ArgType::kImgsz,
-            "inference size as int or [h, w]; rounded up to a multiple of 32"},
-    ArgSpec{"batch", "1", ArgType::kPositiveInt, "images per inference batch"},
-    ArgSpec{"conf", "0.25", ArgType::kFraction, "confidence threshold for detections"},
-    ArgSpec{"iou", "0.7", ArgType::kFraction, "IoU threshold for NMS"},
-    ArgSpec{"max_det", "300", ArgType::kPositiveInt, "maximum detections per image"},
-    ArgSpec{"classes", "None", ArgType::kClassList,
-            "keep only these class ids, i.e. classes=0 or classes=[0,2]; None keeps all"},
-    ArgSpec{"agnostic_nms", "False", ArgType::kBool, "class-agnostic NMS"},
-    ArgSpec{"device", "cpu", ArgType::kDevice,
-            "'cpu', or CUDA device '0' / 'cuda:0', or '0,1' for several GPUs"},
-    ArgSpec{"half", "False", ArgType::kBool, "FP16 inference (CUDA only)"},
-    ArgSpec{"cuda_graph", "True", ArgType::kBool,
-            "capture the model in a CUDA Graph and replay it (CUDA only)"},
-    ArgSpec{"gpu_pipeline", "True", ArgType::kBool,
-            "letterbox, box decoding and NMS on the GPU, copying only detections back (CUDA only)"},
-    ArgSpec{"cudnn_fusion", "True", ArgType::kBool,
-            "convolution + bias + SiLU as one cuDNN operation graph (CUDA, half=True only; its "
-            "kernels are compiled at start-up, a few seconds)"},
-    ArgSpec{"streams",
-            "1",
-            ArgType::kPositiveInt,
-            "detectors working on consecutive batches at once, each on its own thread (and CUDA "
-            "stream); results keep the source order. Not with profile=True",
-            {},
-            64},
-    ArgSpec{"threads",
-            "0",
-            ArgType::kNonNegativeInt,
-            "CPU threads; 0: one per core that other processes leave free, chosen at start",
-            {},
-            1024},
-    ArgSpec{"save", "True", ArgType::kBool,
-            "save annotated images and videos (on by default, as in Ultralytics' CLI)"},
-    ArgSpec{"save_txt", "False", ArgType::kBool, "save results as YOLO-format .txt labels"},
-    ArgSpec{"save_conf", "False", ArgType::kBool, "add confidences to save_txt labels"},
-    ArgSpec{"save_json", "False", ArgType::kBool, "write predictions.json in the run directory"},
-    ArgSpec{"project", "runs/detect", ArgType::kString, "directory that holds the runs"},
-    ArgSpec{"name", "predict", ArgType::kString,
-            "run directory under project; numbered (predict2, ...) unless exist_ok"},
-    ArgSpec{"exist_ok", "False", ArgType::kBool,
-            "reuse an existing project/name directory; let export overwrite its file"},
-    ArgSpec{"verbose", "True", ArgType::kBool, "print per-image results"},
-    ArgSpec{"show_labels", "True", ArgType::kBool, "draw class labels on saved images"},
-    ArgSpec{"show_conf", "True", ArgType::kBool, "draw confidences on saved images"},
-    ArgSpec{"line_width", "None", ArgType::kPositiveInt,
-            "box line width in pixels; None scales with the image"},
-    ArgSpec{"vid_stride", "1", ArgType::kPositiveInt,
-            "process every n-th video frame (0, n, 2n, ...); still images all run"},
-    ArgSpec{"max_pixels", "100000000", ArgType::kPositiveInt,
-            "pixel budget: image files whose header claims more pixels are skipped undecoded "
-            "(decompression bombs)"},
-    ArgSpec{"frames", "100", ArgType::kPositiveInt, "number of frames for source=synthetic"},
-    ArgSpec{"raw_size", "", ArgType::kFrameSize,
-            "'WxH' of the raw BGR frames read with source=-, i.e. raw_size=1280x720"},
-    ArgSpec{"raw_fps", "30", ArgType::kPositiveFloat,
-            "frame rate of source=- (timestamps and saved video)"},
-    ArgSpec{"format", "onnx", ArgType::kChoice, "export format", "onnx"},
-    ArgSpec{"opset", "17", ArgType::kPositiveInt, "ONNX opset of the exported model"},
-    ArgSpec{"simplify", "True", ArgType::kBool, "fold constants in the exported model"},
-    ArgSpec{"profile", "False", ArgType::kBool,
-            "profile the run; the PROFILING_ENABLED environment variable overrides it"},
-    ArgSpec{"profile_schedule", "5,10,100,1", ArgType::kSchedule,
-            "profiler schedule 'wait,warmup,active,repeat' in frames; repeat=0 repeats to the end"},
-    ArgSpec{"profile_detail", "default", ArgType::kChoice,
-            "'detailed' also records every GPU kernel, copy and synchronisation through CUPTI",
-            "default|detailed"},
-    ArgSpec{"profile_whatif", "False", ArgType::kBool,
-            "re-run with the advisor's suggestions to measure their gain"},
-    ArgSpec{"serve", "False", ArgType::kBool, "serve the report over HTTP after the run"},
-    ArgSpec{"host", "127.0.0.1", ArgType::kString, "address the report server listens on"},
-    ArgSpec{"port", "8080", ArgType::kPort, "port of the report server; 0 picks a free one"},
-    ArgSpec{"allowed_hosts", "", ArgType::kString,
-            "more Host names the report server answers, comma-separated (name, name:port, or * "
-            "for any); localhost, 127.0.0.1, [::1] and the bound address always"},
-    ArgSpec{"dir", "", ArgType::kString,
-            "profile directory for 'yolo report serve', i.e. runs/detect/predict/profile"},
-};
 
 // None, bool, int, float, text, or a list of ints (imgsz, classes, profile_schedule, raw_size).
 using ArgValue = std::variant<std::monostate, bool, int, double, std::string, std::vector<int>>;
