@@ -16,7 +16,7 @@
 #include "pipeline/detector_pool.h"
 #include "pipeline/sink.h"
 #include "pipeline/source.h"
-#include "report/profile_session.h"
+#include "session/profile_session.h"
 
 namespace ys {
 namespace {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "analysis/advisor.h"
+#include "report/advice_report.h"
 #include "report/html_report.h"
-#include "report/profile_session.h"
 
 namespace fs = std::filesystem;
 

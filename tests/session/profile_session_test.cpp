@@ -1,7 +1,7 @@
 // ProfileSession driving a real Detector (a built-in YOLOv8n at 64x64 on the CPU) the way the CLI
 // does: what a run says about settings that do nothing on its device, and about a source that
 // ends before the profile schedule is through.
-#include "report/profile_session.h"
+#include "session/profile_session.h"
 
 #include <gtest/gtest.h>
 

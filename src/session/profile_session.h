@@ -15,6 +15,7 @@
 #include "profiler/gpu_profiler.h"
 #include "profiler/profiler.h"
 #include "profiler/resource_sampler.h"
+#include "report/advice_report.h"
 #include "report/profile_report.h"
 
 namespace ys {
@@ -71,13 +72,6 @@ class ProfileSession {
   size_t kept_bytes_ = 0;
   std::pair<int64_t, int64_t> cpu_start_;  // busy and total jiffies of all CPUs
 };
-
-// The advice as summary.json holds it (docs/PROFILE_SCHEMA.md, docs/ADVISOR.md).
-nlohmann::json advice_json(const std::vector<Finding>& findings);
-// summary.json's `input` object.
-nlohmann::json input_json(const InputStats& input, bool synthetic_weights);
-// One line per finding, at most `max` of them, for the console.
-std::string advice_console(const std::vector<Finding>& findings, size_t max = 5);
 
 // What a report says about the model a detector runs.
 ModelInfo describe_model(const Detector& detector);
