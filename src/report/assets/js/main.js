@@ -1,0 +1,14 @@
+// Renders every section in page order; the last module, so every function above is defined.
+
+section('top', renderHeader);
+section('advice', renderAdvice);
+section('stages', renderStages);
+section('timeline', renderTimeline);
+section('layers', renderLayers);
+section('gpu', renderGpu);
+section('memory', renderMemory);
+section('latency', renderLatency);
+section('system', renderSystem);
+section('environment', renderEnvironment);
+window.ysReport = { summary: S, trace: T, timeline, errors };
+if (location.hash === '#selftest') selftest();
