@@ -2,12 +2,21 @@
 // op with its attribute validation and its shape inference. An op or attribute that is missing
 // here is refused at load time with the node name, op type, opset and what is missing.
 //
-// Adding an op: a row in kSchemas (op_schema.cpp: inputs, validate, infer); a row in the reference
-// evaluator's table (reference_eval.cpp or, for compute-heavy ops, reference_eval_nn.cpp); a case
-// in tests/backends/backend_ops_test.cpp. Then, for speed, a row in each backend that should run
-// it natively: backends/cpu/cpu_registry.cpp (oneDNN; otherwise the CPU runs the reference
-// evaluator) and backends/cuda/cuda_ops.cpp (otherwise CUDA refuses the model). The test's lists
-// of what each backend leaves to others must then change with it, which is the point.
+// Adding an op takes a row in each of these tables, every one a plain list of rows (3 and 4 only
+// for a backend that should run it natively):
+//   1. the op schema: kSchemas of its family file, model/op_schema_elementwise.cpp,
+//      op_schema_shape.cpp or op_schema_nn.cpp (input counts, validate, infer; the shared checks
+//      are in model/op_checks.h);
+//   2. the reference evaluator: kReferenceOps in model/reference_eval.cpp (its compute-heavy
+//      kernels live in reference_eval_nn.cpp);
+//   3. the CPU registry: kOps in backends/cpu/cpu_registry.cpp (a layout rule and a oneDNN kernel
+//      factory; without a row the CPU runs the reference evaluator);
+//   4. the CUDA table: kOps in backends/cuda/cuda_ops.cpp (an NHWC rule and a kernel factory;
+//      without a row CUDA refuses the model);
+//   5. tests/backends/backend_ops_test.cpp: a case in all_cases() and, where a backend
+//      leaves the op to others, its name in kFoldedAtLoad, kCpuOnReference or kCudaRefuses.
+// The test walks every op of this registry over every backend compiled in against the reference
+// evaluator, so a row forgotten in any table fails there, not on a user's model.
 #pragma once
 
 #include <string>
