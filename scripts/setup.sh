@@ -47,10 +47,18 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libonnx-testdata
   clang-format clang libclang-rt-14-dev
+  nodejs npm
 )
 [[ $WITH_CHROMIUM == 1 ]] && PACKAGES+=(chromium)
 
+# Packages whose command may come from elsewhere: NodeSource's nodejs bundles npm and conflicts
+# with Debian's npm package, so a machine that has the command needs neither.
+declare -A PROVIDED_BY_COMMAND=([nodejs]=node [npm]=npm)
+
 is_installed() {
+  if [[ -n "${PROVIDED_BY_COMMAND[$1]:-}" ]] && command -v "${PROVIDED_BY_COMMAND[$1]}" >/dev/null; then
+    return 0
+  fi
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
 }
 

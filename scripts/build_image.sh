@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Builds the CPU container image without a registry, from Debian's packages alone:
+#   1. a CPU-only Release `yolo` (build-image/, no CUDA, no tests) unless --binary names one;
+#   2. a minimal bookworm root (debootstrap --variant=minbase; the base tarball of
+#      scripts/fresh_check.sh is reused when it is there), with docs, man pages and locales left
+#      out as in debian:bookworm-slim;
+#   3. the runtime packages of docker/runtime-packages.txt, a non-root user `yolo` (uid 10001),
+#      /data and /runs, `yolo` and the health check, as docker/Dockerfile.cpu lays them out;
+#   4. a smoke test inside that root with chroot, which stands in for `podman run` here (podman
+#      cannot set rlimits in this sandbox): the main job runs as the image's user, and
+#      PROFILING_ENABLED=true produces a report with the same command;
+#   5. `podman import` of the root as an OCI image with the entrypoint, environment, user, ports,
+#      volumes and labels of Dockerfile.cpu, then a check of the imported configuration.
+# It prints the image's size and the time of each step (docs/CONTAINER.md has the last result).
+#
+#   scripts/build_image.sh [--tag NAME] [--binary PATH] [--work DIR] [--no-import] [--keep]
+#
+#   --tag NAME     image name (default yoloscope:cpu)
+#   --binary PATH  a CPU-only `yolo` to put in the image instead of building build-image/
+#   --work DIR     root, tarball and logs (default /var/tmp/yoloscope-image; about 2 GB)
+#   --no-import    stop after the smoke test (no podman)
+#   --keep         leave the root in place afterwards
+#   YS_FRESH_MIRROR  Debian mirror (default: the host's, else deb.debian.org)
+#
+# Needs root (debootstrap, chroot, mounts) and network to the Debian mirror; installs debootstrap
+# and podman on the host when missing. Exit status: 0 image built and smoke test passed; 1 a step
+# failed; 2 bad arguments.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TAG=yoloscope:cpu
+BINARY=""
+WORK=/var/tmp/yoloscope-image
+IMPORT=1
+KEEP=0
+SUITE=bookworm
+IMAGE_UID=10001
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --tag) TAG="$2"; shift ;;
+    --binary) BINARY="$2"; shift ;;
+    --work) WORK="$2"; shift ;;
+    --no-import) IMPORT=0 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build_image.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+T0=$(date +%s)
+log() { echo "[image] $(( $(date +%s) - T0 ))s: $*"; }
+die() { echo "build_image.sh: $*" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "needs root (debootstrap, chroot and mounts)"
+
+host_mirror() {
+  local f uri
+  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do
+    [[ -f "$f" ]] || continue
+    uri=$(grep -hoE '(URIs:[[:space:]]*|^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)https?://[^[:space:]]+/debian/?([[:space:]]|$)' "$f" \
+      | grep -oE 'https?://[^[:space:]]+' | head -n1 || true)
+    [[ -n "$uri" ]] && { echo "${uri%/}"; return; }
+  done
+  echo http://deb.debian.org/debian
+}
+MIRROR="${YS_FRESH_MIRROR:-$(host_mirror)}"
+
+host_tools=()
+command -v debootstrap >/dev/null || host_tools+=(debootstrap)
+[[ $IMPORT == 1 ]] && ! command -v podman >/dev/null && host_tools+=(podman)
+if [[ ${#host_tools[@]} -gt 0 ]]; then
+  log "installing on the host: ${host_tools[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${host_tools[@]}" >/dev/null
+fi
+
+# 1. The binary.
+if [[ -z "$BINARY" ]]; then
+  log "building a CPU-only yolo in build-image/"
+  cmake -S "$REPO" -B "$REPO/build-image" -G Ninja -DCMAKE_BUILD_TYPE=Release -DYS_WITH_CUDA=OFF \
+    -DYS_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$REPO/build-image" --target yolo
+  BINARY="$REPO/build-image/yolo"
+fi
+[[ -x "$BINARY" ]] || die "no executable at $BINARY"
+if readelf -d "$BINARY" | grep -qE 'NEEDED.*lib(cudart|cublas|cudnn|cupti)'; then
+  die "$BINARY links CUDA libraries; the CPU image needs a build with -DYS_WITH_CUDA=OFF"
+fi
+
+mkdir -p "$WORK"
+ROOTFS="$WORK/root"
+LOGS="$WORK/logs"
+mkdir -p "$LOGS"
+cleanup() {
+  local rc=$?
+  if [[ -d "$ROOTFS" && $KEEP == 0 ]]; then
+    if awk -v r="$ROOTFS/" 'index($5, r) == 1 {found=1} END {exit !found}' /proc/self/mountinfo; then
+      echo "build_image.sh: mounts remain under $ROOTFS; not deleting it" >&2
+    else
+      rm -rf --one-file-system "$ROOTFS"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+# 2. The root.
+rm -rf --one-file-system "$ROOTFS"
+mkdir -p "$ROOTFS"
+FRESH_BASE="/var/tmp/yoloscope-fresh/base-$SUITE-minbase-$(dpkg --print-architecture).tar"
+if [[ -f "$FRESH_BASE" ]]; then
+  log "unpacking the cached minbase root $FRESH_BASE"
+  tar -C "$ROOTFS" -xf "$FRESH_BASE"
+else
+  log "debootstrap --variant=minbase $SUITE from $MIRROR"
+  debootstrap --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" >"$LOGS/debootstrap.log" 2>&1 \
+    || die "debootstrap failed (see $LOGS/debootstrap.log)"
+fi
+cat >"$ROOTFS/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${MIRROR%/debian}/debian-security
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+rm -f "$ROOTFS/etc/apt/sources.list"
+cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+# What debian:bookworm-slim leaves out, for every package installed from here on.
+cat >"$ROOTFS/etc/dpkg/dpkg.cfg.d/yoloscope-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+EOF
+
+# Runs a command in the root as root (or with --userspec), with /proc and /dev mounted in a
+# private mount namespace: the mounts end with the command.
+in_root() {
+  unshare --mount --propagation private -- bash -c '
+    root=$1; shift
+    mount -t proc proc "$root/proc"
+    mount --rbind /dev "$root/dev"
+    exec chroot "$@"' _ "$ROOTFS" "$@"
+}
+
+# 3. Packages, user, files.
+mapfile -t RUNTIME_PACKAGES < <(grep -vE '^\s*(#|$)' "$REPO/docker/runtime-packages.txt")
+log "installing ${#RUNTIME_PACKAGES[@]} runtime packages"
+in_root "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+  /bin/bash -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log' \
+  _ "${RUNTIME_PACKAGES[@]}" >"$LOGS/apt.log" 2>&1 || die "package install failed (see $LOGS/apt.log)"
+in_root "$ROOTFS" /usr/sbin/useradd --system --uid "$IMAGE_UID" --create-home --home-dir /home/yolo \
+  --shell /usr/sbin/nologin yolo
+mkdir -p "$ROOTFS/data" "$ROOTFS/runs"
+chown "$IMAGE_UID:$IMAGE_UID" "$ROOTFS/runs"
+install -m 0755 "$BINARY" "$ROOTFS/usr/local/bin/yolo"
+strip "$ROOTFS/usr/local/bin/yolo"
+install -m 0755 "$REPO/docker/healthcheck.sh" "$ROOTFS/usr/local/bin/yoloscope-healthcheck"
+rm -rf "$ROOTFS/tmp/"* "$ROOTFS/var/tmp/"* "$ROOTFS/root/.cache"
+# No host resolver in the image: the container runtime provides its own.
+: >"$ROOTFS/etc/resolv.conf"
+
+missing=$(in_root "$ROOTFS" /usr/bin/ldd /usr/local/bin/yolo | grep 'not found' || true)
+[[ -z "$missing" ]] || die "libraries missing from the image: $missing"
+
+# 5 (first half). The tarball is taken before the smoke test writes into /runs.
+log "packing the root"
+ROOT_TAR="$WORK/rootfs.tar"
+tar --numeric-owner -C "$ROOTFS" -cf "$ROOT_TAR" .
+ROOT_BYTES=$(du -sb --one-file-system "$ROOTFS" | cut -f1)
+
+# 4. Smoke test, as the image's user in its working directory with its environment.
+run_as_image() {  # env assignments..., then the command
+  in_root --userspec="$IMAGE_UID:$IMAGE_UID" "$ROOTFS" /usr/bin/env -i \
+    PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/yolo /bin/bash -c 'cd / && exec env "$@"' _ "$@"
+}
+log "smoke test: the user is not root"
+uid=$(run_as_image /usr/bin/id -u)
+[[ "$uid" == "$IMAGE_UID" ]] || die "the image's user has uid $uid, expected $IMAGE_UID"
+log "smoke test: the main job (yolo detect predict, built-in model and source)"
+run_as_image yolo detect predict >"$LOGS/main-job.log" 2>&1 \
+  || die "the main job failed (see $LOGS/main-job.log)"
+ls "$ROOTFS"/runs/detect/predict*/ >/dev/null 2>&1 || die "the main job left nothing in /runs/detect"
+if find "$ROOTFS/runs" -name summary.json | grep -q .; then
+  die "the main job wrote a profile without PROFILING_ENABLED"
+fi
+log "smoke test: PROFILING_ENABLED=true, same command"
+run_as_image PROFILING_ENABLED=true yolo detect predict >"$LOGS/profiled-job.log" 2>&1 \
+  || die "the profiled job failed (see $LOGS/profiled-job.log)"
+summary=$(find "$ROOTFS/runs" -name summary.json | head -n1)
+[[ -n "$summary" ]] || die "PROFILING_ENABLED=true produced no summary.json (see $LOGS/profiled-job.log)"
+[[ -f "$(dirname "$summary")/report.html" ]] || die "no report.html beside $summary"
+[[ $(stat -c %u "$summary") == "$IMAGE_UID" ]] || die "$summary is not owned by the image's user"
+log "smoke test passed: report at ${summary#"$ROOTFS"}"
+
+if [[ $IMPORT == 1 ]]; then
+  log "podman import as $TAG"
+  podman import \
+    --change 'ENTRYPOINT ["yolo"]' \
+    --change 'CMD ["detect", "predict"]' \
+    --change "USER yolo" \
+    --change "WORKDIR /" \
+    --change "ENV PROFILING_ENABLED=" \
+    --change "EXPOSE 8080" \
+    --change 'VOLUME ["/data", "/runs"]' \
+    --change 'LABEL org.opencontainers.image.title="YoloScope (CPU)"' \
+    --change "LABEL org.opencontainers.image.revision=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    "$ROOT_TAR" "$TAG" >"$LOGS/import.log" 2>&1 || die "podman import failed (see $LOGS/import.log)"
+  config=$(podman image inspect "$TAG" --format '{{json .Config}}')
+  for want in '"User":"yolo"' '"Entrypoint":["yolo"]' 'PROFILING_ENABLED=' '"8080/tcp"' '"/runs"'; do
+    grep -qF "$want" <<<"$config" || die "imported image config lacks $want: $config"
+  done
+  IMAGE_BYTES=$(podman image inspect "$TAG" --format '{{.Size}}')
+  log "image $TAG: $((IMAGE_BYTES / 1000000)) MB uncompressed (podman's size)"
+fi
+log "root: $((ROOT_BYTES / 1000000)) MB; rootfs.tar: $(( $(stat -c %s "$ROOT_TAR") / 1000000 )) MB"
+log "done in $(( $(date +%s) - T0 )) s"
