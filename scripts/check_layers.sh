@@ -22,7 +22,6 @@ BARRED=("report profiler" "report pipeline" "analysis pipeline" "pipeline backen
 # own layer, a backends registry). The check fails if one of them no longer exists, so that the
 # list is trimmed as the moves land.
 KNOWN=(
-  "src/analysis/advisor.h:pipeline/detector.h"
   "src/pipeline/build_info.cpp:backends/cpu/cpu_backend.h"
   "src/pipeline/build_info.cpp:backends/cuda/cuda_backend.h"
   "src/pipeline/detector.cpp:backends/cpu/cpu_backend.h"

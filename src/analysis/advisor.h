@@ -3,7 +3,8 @@
 // findings. Each finding names the figures that triggered it, the exact argument or code change
 // that fixes it and the gain that change should bring, as a share of the median frame latency
 // with the way it was estimated. Findings a setting can fix carry that setting, so the what-if
-// runner can repeat recorded frames with it and put a measured gain beside the estimate.
+// runner (session/whatif.h) can repeat recorded frames with it and put a measured gain beside
+// the estimate. The rules are pure functions of their figures: nothing here runs a model.
 // GPU rules read GpuFacts, which the GPU profiler fills; without them they stay silent.
 // Thresholds and their reasons are listed in docs/ADVISOR.md.
 #pragma once
@@ -17,7 +18,6 @@
 #include "analysis/gpu_analysis.h"
 #include "analysis/input_stats.h"
 #include "analysis/profile_analysis.h"
-#include "pipeline/detector.h"
 
 namespace ys {
 
@@ -135,12 +135,5 @@ std::string gain_summary(const Finding& f);
 std::string evidence_text(const Finding& f);
 // "31% of frame latency (estimate: ...)"; with the what-if result when there is one.
 std::string gain_text(const Finding& f);
-
-// Re-runs recorded frames through the detector as configured and through a second one with the
-// finding's settings, alternating the two, and records the measured gain in percent of
-// `latency_ms` (the profile's median frame latency). Settings that cannot be tried here (half,
-// cuda_graph without a GPU) leave a reason in measured_how. Frames are BGR uint8 [H, W, 3].
-void verify_finding(Finding& f, Detector& baseline, const std::vector<Tensor>& frames,
-                    double latency_ms, bool gpu_available);
 
 }  // namespace ys

@@ -9,6 +9,7 @@
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
 #include "profiler/gpu_trace_io.h"
+#include "session/whatif.h"
 
 namespace ys {
 namespace {
