@@ -115,7 +115,8 @@ NvmlSample sanitize_nvml_sample(NvmlSample s) {
   return s;
 }
 
-NvmlSampler::NvmlSampler(std::vector<int> devices, int period_ms, const std::string& library)
+NvmlSampler::NvmlSampler(std::vector<int> devices, int period_ms, const std::string& library,
+                         OnTick on_tick)
     : lib_(std::make_unique<Library>()), devices_(std::move(devices)) {
   Library& l = *lib_;
   l.handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -169,9 +170,13 @@ NvmlSampler::NvmlSampler(std::vector<int> devices, int period_ms, const std::str
   }
   available_ = true;
   sampler_.start(period_ms, PeriodicSampler<NvmlSample>::FirstReading::kAtStart,
-                 [this](std::vector<NvmlSample>& out) {
+                 [this, on_tick = std::move(on_tick)](std::vector<NvmlSample>& out) {
                    for (const auto& [index, device] : lib_->devices)
                      out.push_back(lib_->read(index, device));
+                   if (on_tick) {
+                     on_tick(out);
+                     out.clear();
+                   }
                  });
 }
 

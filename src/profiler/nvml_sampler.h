@@ -4,6 +4,7 @@
 // utilisation above 100%, a temperature of 0) are dropped from the sample rather than reported.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,9 +16,13 @@ namespace ys {
 
 class NvmlSampler {
  public:
-  // Samples `devices` (CUDA/NVML indices) every `period_ms` until stop().
+  using OnTick = std::function<void(const std::vector<NvmlSample>&)>;
+
+  // Samples `devices` (CUDA/NVML indices) every `period_ms` until stop(). With `on_tick`, each
+  // tick's readings go to it on the sampler's thread and none is kept: a live gauge needs only
+  // the last one, and a run of weeks must not grow a history.
   NvmlSampler(std::vector<int> devices, int period_ms,
-              const std::string& library = "libnvidia-ml.so.1");
+              const std::string& library = "libnvidia-ml.so.1", OnTick on_tick = {});
   ~NvmlSampler();
   NvmlSampler(const NvmlSampler&) = delete;
   NvmlSampler& operator=(const NvmlSampler&) = delete;

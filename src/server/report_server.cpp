@@ -17,7 +17,9 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -112,17 +114,24 @@ struct ReportServer::Impl {
   std::unique_ptr<HostAllowlist> hosts;
   std::thread thread;
   std::atomic<bool> listen_returned{false};
-  std::mutex metrics_mutex;
-  MetricsFn metrics;
+  struct Route {
+    std::string content_type;
+    ContentFn fn;
+  };
+  std::mutex routes_mutex;
+  std::map<std::string, Route> routes;
 
-  MetricsFn current_metrics() {
-    std::lock_guard<std::mutex> lock(metrics_mutex);
-    return metrics;
+  // A copy, so that the callback runs without the lock and a route can change meanwhile.
+  std::optional<Route> route(const std::string& path) {
+    std::lock_guard<std::mutex> lock(routes_mutex);
+    const auto it = routes.find(path);
+    if (it == routes.end()) return std::nullopt;
+    return it->second;
   }
 
   // Maps a decoded request path onto a regular file inside root, or returns an empty path.
   fs::path resolve(const std::string& request_path) const {
-    if (request_path.empty() || request_path.front() != '/') return {};
+    if (root.empty() || request_path.empty() || request_path.front() != '/') return {};
     if (request_path.find('\0') != std::string::npos) return {};
     const fs::path rel(request_path.substr(1));
     // "//etc/passwd" would make root / rel the absolute /etc/passwd.
@@ -159,15 +168,15 @@ struct ReportServer::Impl {
   }
 
   void handle(const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/") {
-      res.set_redirect("/report.html");
+    if (const std::optional<Route> r = route(req.path)) {
+      res.set_content(r->fn(), r->content_type.c_str());
+      res.set_header("Cache-Control", "no-cache");
+      res.set_header("X-Content-Type-Options", "nosniff");
       return;
     }
-    if (req.path == "/metrics") {
-      if (MetricsFn fn = current_metrics()) {
-        res.set_content(fn(), "text/plain; version=0.0.4; charset=utf-8");
-        return;
-      }
+    if (req.path == "/" && !root.empty()) {
+      res.set_redirect("/report.html");
+      return;
     }
     const fs::path file = resolve(req.path);
     std::ifstream in;
@@ -191,9 +200,9 @@ ReportServer::ReportServer(const std::string& root, const std::string& host, int
           ConnectionLimits{.request_timeout = options.request_timeout,
                            .max_connections_per_client = options.max_connections_per_client})) {
   std::error_code ec;
-  if (!fs::is_directory(root, ec))
+  if (!root.empty() && !fs::is_directory(root, ec))
     fail(ErrorKind::kNotFound, "cannot serve ", root, ": not a folder");
-  impl_->root = fs::canonical(root);
+  if (!root.empty()) impl_->root = fs::canonical(root);
   impl_->host = host;
   if (port < 0 || port > 65535)
     fail(ErrorKind::kInvalidArgument, "cannot serve ", root, " on ", host, ":", port,
@@ -291,18 +300,30 @@ int ReportServer::port() const {
 }
 
 std::string ReportServer::url() const {
-  const std::string& h = impl_->host;
-  const bool v6 = h.find(':') != std::string::npos;
-  return cat("http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", impl_->port, "/report.html");
+  return base_url() + "report.html";
 }
 
 bool ReportServer::loopback_only() const {
   return is_loopback_address(impl_->server.bound_address());
 }
 
+std::string ReportServer::base_url() const {
+  const std::string& h = impl_->host;
+  const bool v6 = h.find(':') != std::string::npos;
+  return cat("http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", impl_->port, "/");
+}
+
 void ReportServer::set_metrics(MetricsFn fn) {
-  std::lock_guard<std::mutex> lock(impl_->metrics_mutex);
-  impl_->metrics = std::move(fn);
+  set_route("/metrics", "text/plain; version=0.0.4; charset=utf-8", std::move(fn));
+}
+
+void ReportServer::set_route(const std::string& path, const std::string& content_type,
+                             ContentFn fn) {
+  std::lock_guard<std::mutex> lock(impl_->routes_mutex);
+  if (fn)
+    impl_->routes[path] = Impl::Route{content_type, std::move(fn)};
+  else
+    impl_->routes.erase(path);
 }
 
 void ReportServer::wait() {

@@ -7,8 +7,9 @@
 // address, allowed_hosts), so a web page cannot read the reports through DNS rebinding. A whole
 // request must arrive within a deadline and each client holds a few connections at most (see
 // BoundedServer). The server runs in a background thread from construction to destruction; wait()
-// blocks the caller until SIGINT or SIGTERM. An optional callback answers /metrics with
-// Prometheus text.
+// blocks the caller until SIGINT or SIGTERM. Routes answered by callbacks (/metrics, the live
+// dashboard and its JSON during a run) can be added and removed while it serves; a root of ""
+// serves those routes and no file.
 #pragma once
 
 #include <chrono>
@@ -33,11 +34,12 @@ struct ReportServerOptions {
 class ReportServer {
  public:
   using MetricsFn = std::function<std::string()>;
+  using ContentFn = std::function<std::string()>;
 
-  // Starts serving `root` on host:port; port 0 picks a free port (see port()). Throws ys::Error:
-  // kNotFound when root is not a folder, kInvalidArgument for a malformed allowed_hosts entry,
-  // kIo naming host and port when the address cannot be bound (in use, not a local address, no
-  // permission).
+  // Starts serving `root` ("" for no files) on host:port; port 0 picks a free port (see port()).
+  // Throws ys::Error: kNotFound when root is not a folder, kInvalidArgument for a malformed
+  // allowed_hosts entry, kIo naming host and port when the address cannot be bound (in use, not a
+  // local address, no permission).
   explicit ReportServer(const std::string& root, const std::string& host = "127.0.0.1",
                         int port = 0, const ReportServerOptions& options = {});
   ~ReportServer();
@@ -50,12 +52,18 @@ class ReportServer {
   int port() const;
   // http://host:port/report.html, the address to print and open.
   std::string url() const;
+  // http://host:port/, where a live run's dashboard is.
+  std::string base_url() const;
   // True when the listening address is a loopback one, so that only this machine can connect.
   bool loopback_only() const;
 
   // Serves GET /metrics from `fn` (text/plain; version=0.0.4); an empty fn removes the route.
   // Safe to call while the server runs; fn is called on the server's threads.
   void set_metrics(MetricsFn fn);
+  // Serves GET `path` ("/", "/live.json") from `fn` with `content_type`, before any file of the
+  // same name; an empty fn removes the route. Safe to call while the server runs; fn is called
+  // on the server's threads, several at once.
+  void set_route(const std::string& path, const std::string& content_type, ContentFn fn);
 
   // Prints where the server listens and blocks until SIGINT or SIGTERM arrives, then restores
   // the previous signal handlers. The server keeps running until destruction.

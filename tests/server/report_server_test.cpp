@@ -276,6 +276,56 @@ TEST_F(ReportServerTest, ServesMetricsWhenAsked) {
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
 }
 
+// What a live run adds (the dashboard at /, its JSON, /metrics): GET only, and nothing else is
+// answered beyond those routes and the report folder.
+TEST_F(ReportServerTest, LiveRoutesAnswerGetOnlyAndNothingElseIsServed) {
+  ys::ReportServer server(served_.string());
+  int polls = 0;
+  server.set_route("/", "text/html; charset=utf-8", [] { return std::string("<p>live</p>"); });
+  server.set_route("/live.json", "application/json",
+                   [&polls] { return "{\"frames\":" + std::to_string(++polls) + "}"; });
+  EXPECT_EQ(server.base_url(), "http://127.0.0.1:" + std::to_string(server.port()) + "/");
+  auto cli = client(server);
+  auto res = cli.Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << "a route at / replaces the redirect to the report";
+  EXPECT_EQ(res->body, "<p>live</p>");
+  res = cli.Get("/live.json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "{\"frames\":1}");
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-cache");
+  res = cli.Get("/live.json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "{\"frames\":2}") << "each poll calls the route again";
+  EXPECT_EQ(status(server, "/report.html"), 200) << "the report folder is still served";
+  for (const char* path : {"/live", "/live.json/x", "/metrics", "/api/v1/query", "/index.html"})
+    EXPECT_EQ(status(server, path), 404) << path;
+  res = cli.Post("/live.json", "{}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  res = cli.Put("/", "x", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  res = cli.Delete("/live.json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  res = cli.Options("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  EXPECT_EQ(polls, 2) << "a refused method never reaches the route";
+  server.set_route("/live.json", "application/json", {});
+  EXPECT_EQ(status(server, "/live.json"), 404) << "an empty callback removes the route";
+}
+
+TEST_F(ReportServerTest, WithoutARootOnlyTheRoutesAreServed) {
+  ys::ReportServer server("");
+  server.set_metrics([] { return std::string("yoloscope_frames_total 1\n"); });
+  EXPECT_TRUE(server.loopback_only());
+  EXPECT_EQ(status(server, "/metrics"), 200);
+  for (const char* path : {"/", "/report.html", "/etc/passwd", "/../x"})
+    EXPECT_EQ(status(server, path), 404) << path;
+}
+
 TEST_F(ReportServerTest, WaitReturnsOnSigterm) {
   ys::ReportServer server(served_.string());
   std::thread killer([] {
