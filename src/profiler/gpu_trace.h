@@ -101,6 +101,17 @@ struct NvmlSample {
   std::optional<double> sm_clock_mhz, mem_clock_mhz;
   std::optional<double> temperature_c, power_w, power_limit_w;
   std::optional<uint64_t> throttle_reasons;  // NVML's clocks-event-reason bit mask
+  // PCIe throughput over NVML's last 20 ms, KB/s (nvmlDeviceGetPcieThroughput).
+  std::optional<double> pcie_tx_kbs, pcie_rx_kbs;
+  // Compute processes on the device (nvmlDeviceGetComputeRunningProcesses), with their SM
+  // utilisation since the previous reading where NVML gives it; ours included.
+  struct Process {
+    int pid = 0;
+    std::string comm;  // from /proc/<pid>/comm; "" when not visible (another container)
+    int64_t memory_bytes = 0;
+    std::optional<double> sm_util_pct;
+  };
+  std::vector<Process> processes;
 };
 
 // The host side a trace is read against, stored with it so a trace file can be analysed on its
