@@ -27,10 +27,11 @@ KNOWN=(
   "src/pipeline/detector.cpp:backends/cpu/cpu_backend.h"
   "src/pipeline/detector.cpp:backends/cuda/cuda_backend.h"
   "src/pipeline/detector.cpp:backends/cuda/cuda_prepost.h"
-  "src/report/profile_report.h:profiler/environment.h"
-  "src/report/profile_report.h:profiler/gpu_trace.h"
-  "src/report/profile_report.h:profiler/profiler.h"
-  "src/report/profile_report.h:profiler/resource_sampler.h"
+  "src/report/summary_json.h:profiler/environment.h"
+  "src/report/summary_json.h:profiler/schedule.h"
+  "src/report/chrome_trace.h:profiler/gpu_trace.h"
+  "src/report/chrome_trace.h:profiler/profiler.h"
+  "src/report/chrome_trace.h:profiler/resource_sampler.h"
 )
 
 layer_of() {  # src/backends/cpu/x.cpp -> backends
