@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <map>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -21,7 +23,21 @@ struct nvmlUtilization_t {
 struct nvmlMemory_t {
   unsigned long long total, free, used;
 };
+// nvmlProcessInfo_v2_t, which the _v3 and _v2 process queries fill.
+struct nvmlProcessInfo_t {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId, computeInstanceId;
+};
+struct nvmlProcessUtilizationSample_t {
+  unsigned int pid;
+  unsigned long long timeStamp;
+  unsigned int smUtil, memUtil, encUtil, decUtil;
+};
 constexpr nvmlReturn_t kNvmlSuccess = 0;
+constexpr int kNvmlPcieTx = 0, kNvmlPcieRx = 1;
+// Processes read per device and reading; more are left out.
+constexpr unsigned int kMaxProcesses = 64;
 constexpr int kNvmlClockSm = 1, kNvmlClockMem = 2;
 constexpr int kNvmlTemperatureGpu = 0;
 
@@ -55,6 +71,13 @@ struct NvmlSampler::Library {
   nvmlReturn_t (*power)(nvmlDevice_t, unsigned int*) = nullptr;
   nvmlReturn_t (*power_limit)(nvmlDevice_t, unsigned int*) = nullptr;
   nvmlReturn_t (*reasons)(nvmlDevice_t, unsigned long long*) = nullptr;
+  nvmlReturn_t (*pcie)(nvmlDevice_t, int, unsigned int*) = nullptr;
+  nvmlReturn_t (*processes)(nvmlDevice_t, unsigned int*, nvmlProcessInfo_t*) = nullptr;
+  nvmlReturn_t (*process_util)(nvmlDevice_t, nvmlProcessUtilizationSample_t*, unsigned int*,
+                               unsigned long long) = nullptr;
+  // Per device, the newest per-process utilisation sample seen, so each reading asks for the
+  // samples since the previous one. Only the sampler's thread reads devices.
+  mutable std::map<nvmlDevice_t, unsigned long long> last_seen;
   std::vector<std::pair<int, nvmlDevice_t>> devices;
 
   Library() = default;
@@ -92,7 +115,41 @@ struct NvmlSampler::Library {
     if (power_limit && power_limit(d, &v) == kNvmlSuccess) s.power_limit_w = v / 1000.0;
     unsigned long long r = 0;
     if (reasons && reasons(d, &r) == kNvmlSuccess) s.throttle_reasons = r;
+    if (pcie && pcie(d, kNvmlPcieTx, &v) == kNvmlSuccess) s.pcie_tx_kbs = v;
+    if (pcie && pcie(d, kNvmlPcieRx, &v) == kNvmlSuccess) s.pcie_rx_kbs = v;
+    read_processes(d, s);
     return sanitize_nvml_sample(s);
+  }
+
+  // Other processes on the device are the long-run blame's suspects: pid, command, memory, and
+  // their SM share since the previous reading.
+  void read_processes(nvmlDevice_t d, NvmlSample& s) const {
+    if (!processes) return;
+    nvmlProcessInfo_t info[kMaxProcesses];
+    unsigned int n = kMaxProcesses;
+    if (processes(d, &n, info) != kNvmlSuccess) return;
+    for (unsigned int i = 0; i < std::min(n, kMaxProcesses); ++i) {
+      NvmlSample::Process p;
+      p.pid = static_cast<int>(info[i].pid);
+      // NVML gives ~0 when the memory is not visible (a process in another container).
+      if (info[i].usedGpuMemory < (1ULL << 62))
+        p.memory_bytes = static_cast<int64_t>(info[i].usedGpuMemory);
+      std::ifstream comm("/proc/" + std::to_string(p.pid) + "/comm");
+      std::getline(comm, p.comm);
+      s.processes.push_back(p);
+    }
+    if (!process_util) return;
+    nvmlProcessUtilizationSample_t u[kMaxProcesses];
+    unsigned int m = kMaxProcesses;
+    unsigned long long& seen = last_seen[d];
+    if (process_util(d, u, &m, seen) != kNvmlSuccess) return;
+    for (unsigned int i = 0; i < std::min(m, kMaxProcesses); ++i) {
+      seen = std::max(seen, u[i].timeStamp);
+      for (NvmlSample::Process& p : s.processes) {
+        if (p.pid == static_cast<int>(u[i].pid) && u[i].smUtil <= 100)
+          p.sm_util_pct = std::max(p.sm_util_pct.value_or(0), static_cast<double>(u[i].smUtil));
+      }
+    }
   }
 };
 
@@ -144,6 +201,12 @@ NvmlSampler::NvmlSampler(std::vector<int> devices, int period_ms, const std::str
   l.reasons = symbol<decltype(l.reasons)>(l.handle, "nvmlDeviceGetCurrentClocksEventReasons");
   if (!l.reasons)
     l.reasons = symbol<decltype(l.reasons)>(l.handle, "nvmlDeviceGetCurrentClocksThrottleReasons");
+  l.pcie = symbol<decltype(l.pcie)>(l.handle, "nvmlDeviceGetPcieThroughput");
+  l.processes = symbol<decltype(l.processes)>(l.handle, "nvmlDeviceGetComputeRunningProcesses_v3");
+  if (!l.processes)
+    l.processes =
+        symbol<decltype(l.processes)>(l.handle, "nvmlDeviceGetComputeRunningProcesses_v2");
+  l.process_util = symbol<decltype(l.process_util)>(l.handle, "nvmlDeviceGetProcessUtilization");
 
   const nvmlReturn_t r = l.init();
   if (r != kNvmlSuccess) {

@@ -3,6 +3,8 @@
 // fallbacks and sanitising run on machines without a GPU. It exports only the older
 // nvmlDeviceGetCurrentClocksThrottleReasons, which exercises the sampler's fallback.
 // FAKE_NVML_INIT_ERROR=<code> in the environment makes nvmlInit_v2 fail with that code.
+#include <unistd.h>
+
 #include <cstdlib>
 
 extern "C" {
@@ -91,4 +93,42 @@ int nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_st*, unsigned long long
   return 0;
 }
 
+}  // extern "C"
+
+// Long-run blame (issue 15): PCIe throughput, this test's own process and a made-up other one
+// (pid 1: its /proc/1/comm is readable on every Linux), with an SM share for the other only.
+extern "C" {
+struct FakeProcess {
+  unsigned int pid;
+  unsigned long long used;
+  unsigned int gi, ci;
+};
+struct FakeProcessUtil {
+  unsigned int pid;
+  unsigned long long ts;
+  unsigned int sm, mem, enc, dec;
+};
+
+int nvmlDeviceGetPcieThroughput(nvmlDevice_st*, int counter, unsigned int* kbs) {
+  *kbs = counter == 0 ? 1000 : 12000000;
+  return 0;
+}
+
+int nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_st*, unsigned int* n, FakeProcess* p) {
+  if (*n < 2) {
+    *n = 2;
+    return 7;  // NVML_ERROR_INSUFFICIENT_SIZE
+  }
+  *n = 2;
+  p[0] = {1, 2ull << 30, 0, 0};
+  p[1] = {static_cast<unsigned int>(getpid()), 1ull << 30, 0, 0};
+  return 0;
+}
+
+int nvmlDeviceGetProcessUtilization(nvmlDevice_st*, FakeProcessUtil* u, unsigned int* n,
+                                    unsigned long long) {
+  *n = 1;
+  u[0] = {1, 123, 55, 3, 0, 0};
+  return 0;
+}
 }  // extern "C"

@@ -111,6 +111,15 @@ TEST(NvmlSampler, FakeLibraryGivesSanitisedSamplesAndShutsDown) {
       EXPECT_FALSE(x.power_limit_w) << "the call failed";
       ASSERT_TRUE(x.throttle_reasons) << "the ThrottleReasons fallback was not used";
       EXPECT_EQ(*x.throttle_reasons, 0x1004u);
+      ASSERT_TRUE(x.pcie_tx_kbs && x.pcie_rx_kbs);
+      EXPECT_EQ(*x.pcie_rx_kbs, 12e6);
+      ASSERT_EQ(x.processes.size(), 2u);
+      EXPECT_EQ(x.processes[0].pid, 1);
+      EXPECT_FALSE(x.processes[0].comm.empty()) << "read from /proc/1/comm";
+      EXPECT_EQ(x.processes[0].memory_bytes, int64_t{2} << 30);
+      ASSERT_TRUE(x.processes[0].sm_util_pct);
+      EXPECT_EQ(*x.processes[0].sm_util_pct, 55.0);
+      EXPECT_FALSE(x.processes[1].sm_util_pct);
     }
   }
   EXPECT_EQ(fake.init_count(), 0) << "nvmlShutdown was not called";
