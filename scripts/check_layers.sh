@@ -9,14 +9,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-ORDER=(core model runtime backends pipeline profiler analysis report session server cli python)
+ORDER=(core model runtime backends pipeline profiler analysis report share session server cli python)
 declare -A RANK
 for i in "${!ORDER[@]}"; do RANK[${ORDER[$i]}]=$i; done
 
 # "including-layer included-layer" pairs barred even though the order would allow them.
 BARRED=("report profiler" "report pipeline" "analysis pipeline" "pipeline backends"
         "server model" "server runtime" "server backends" "server pipeline" "server profiler"
-        "server analysis")
+        "server analysis"
+        "share model" "share runtime" "share backends" "share pipeline" "share profiler"
+        "share analysis" "share report")
 
 # file:include pairs that break a rule today, each to be removed by issue 13 (the profiled run's
 # own layer, a backends registry). The check fails if one of them no longer exists, so that the

@@ -14,7 +14,8 @@ inline constexpr std::array<std::string_view, 4> kRefusedModes = {"train", "val"
 inline constexpr std::array<std::string_view, 4> kRefusedTasks = {"segment", "classify", "pose",
                                                                   "obb"};
 inline constexpr std::array<std::string_view, 3> kSpecialModes = {"help", "version", "checks"};
-inline constexpr std::array<std::string_view, 1> kReportVerbs = {"serve"};
+inline constexpr std::array<std::string_view, 4> kReportVerbs = {"serve", "encrypt", "decrypt",
+                                                                  "upload"};
 
 // Each type is also its validation rule; type_name() says it in `yolo help`.
 enum class ArgType {
@@ -128,7 +129,38 @@ inline constexpr std::array kArgSpecs = {
             "more Host names the report server answers, comma-separated (name, name:port, or * "
             "for any); localhost, 127.0.0.1, [::1] and the bound address always"},
     ArgSpec{"dir", "", ArgType::kString,
-            "profile directory for 'yolo report serve', i.e. runs/detect/predict/profile"},
+            "profile directory for 'yolo report serve' and 'yolo report encrypt', i.e. "
+            "runs/detect/predict/profile"},
+    ArgSpec{"token", "", ArgType::kString,
+            "access token the report server asks for (YOLOSCOPE_SERVER_TOKEN too); generated "
+            "and printed when the server binds beyond loopback without one"},
+    ArgSpec{"tls_cert", "", ArgType::kString,
+            "PEM certificate (chain) for HTTPS on the report server; with tls_key"},
+    ArgSpec{"tls_key", "", ArgType::kString, "PEM private key of tls_cert"},
+    ArgSpec{"report_encrypt", "False", ArgType::kBool,
+            "after the run, seal the profile folder into <run>/profile.ysr (AES-256-GCM) and "
+            "remove the plain files; key from YOLOSCOPE_REPORT_KEY, report_key_file= or "
+            "YOLOSCOPE_REPORT_PASSPHRASE"},
+    ArgSpec{"report_keep_plain", "False", ArgType::kBool,
+            "keep the plain profile folder beside profile.ysr"},
+    ArgSpec{"report_key_file", "", ArgType::kString,
+            "file holding the report key (32 bytes, or 64 hex digits, or base64)"},
+    ArgSpec{"report_upload", "", ArgType::kString,
+            "after the run, upload the report (profile.ysr, or the profile folder's files) to "
+            "s3://bucket/prefix/"},
+    ArgSpec{"s3_sse", "none", ArgType::kChoice,
+            "server-side encryption asked of S3 on upload (x-amz-server-side-encryption)",
+            "none|AES256|aws:kms"},
+    ArgSpec{"upload_timeout", "30", ArgType::kPositiveFloat,
+            "seconds for the whole upload, retries included: 5xx answers and timeouts are tried "
+            "again up to 3 times with backoff while time is left"},
+    ArgSpec{"file", "", ArgType::kString,
+            "encrypted report for 'yolo report decrypt|serve|upload', i.e. "
+            "runs/detect/predict/profile.ysr"},
+    ArgSpec{"out", "", ArgType::kString,
+            "output of 'yolo report decrypt' (a new folder) or 'yolo report encrypt' (the .ysr "
+            "file; <dir>.ysr when empty)"},
+    ArgSpec{"to", "", ArgType::kString, "destination of 'yolo report upload': s3://bucket/prefix/"},
 };
 
 }  // namespace ys

@@ -73,6 +73,24 @@ std::string special_mode(const std::string& arg) {
   return "";
 }
 
+// What a report sub-command lacks, or "" when it has what it needs.
+std::string missing_report_argument(const std::string& sub, const Config& c) {
+  const bool has_dir = !c.get_string("dir").empty(), has_file = !c.get_string("file").empty();
+  if (sub == "serve" && has_dir == has_file)
+    return "'yolo report serve' needs the profile directory or an encrypted report (one of them), "
+           "i.e. 'dir=runs/detect/predict/profile' or 'file=runs/detect/predict/profile.ysr'";
+  if (sub == "encrypt" && !has_dir)
+    return "'yolo report encrypt' needs the profile directory, i.e. "
+           "'dir=runs/detect/predict/profile'";
+  if (sub == "decrypt" && (!has_file || c.get_string("out").empty()))
+    return "'yolo report decrypt' needs the encrypted report and a new folder, i.e. "
+           "'file=runs/detect/predict/profile.ysr out=profile_plain'";
+  if (sub == "upload" && (!has_file || c.get_string("to").empty()))
+    return "'yolo report upload' needs the report file and where to, i.e. "
+           "'file=runs/detect/predict/profile.ysr to=s3://bucket/prefix/'";
+  return "";
+}
+
 struct Parser {
   CliCommand cmd;
   std::vector<std::string> errors;
@@ -155,10 +173,9 @@ struct Parser {
         errors.push_back(
             "'yolo report' needs a sub-command, i.e. 'yolo report serve "
             "dir=runs/detect/predict/profile'");
-      } else if (config.get_string("dir").empty()) {
-        errors.push_back(
-            "'yolo report serve' needs the profile directory, i.e. "
-            "'dir=runs/detect/predict/profile'");
+      } else if (std::string missing = missing_report_argument(cmd.sub, config);
+                 !missing.empty()) {
+        errors.push_back(std::move(missing));
       }
       return;
     }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "session/report_sharing.h"
 
 namespace ys {
 
@@ -27,6 +28,11 @@ int run_info(const Config& c);
 int run_export(const Config& c);
 int run_report_serve(const Config& c);
 int run_report_serve_dir(const std::string& dir, const Config& c);
+int run_report_encrypt(const Config& c);
+int run_report_decrypt(const Config& c);
+int run_report_upload(const Config& c);
+// report_encrypt, report_keep_plain, report_key_file, report_upload, s3_sse and upload_timeout.
+ReportSharingOptions report_sharing_options(const Config& c);
 int run_checks();
 
 }  // namespace ys

@@ -28,7 +28,12 @@ int dispatch(const CliCommand& cmd) {
   if (cmd.mode == "predict") return run_predict(cmd.config);
   if (cmd.mode == "info") return run_info(cmd.config);
   if (cmd.mode == "export") return run_export(cmd.config);
-  if (cmd.mode == "report") return run_report_serve(cmd.config);
+  if (cmd.mode == "report") {
+    if (cmd.sub == "encrypt") return run_report_encrypt(cmd.config);
+    if (cmd.sub == "decrypt") return run_report_decrypt(cmd.config);
+    if (cmd.sub == "upload") return run_report_upload(cmd.config);
+    return run_report_serve(cmd.config);
+  }
   std::cerr << "yolo: mode '" << cmd.mode << "' is not implemented\n";
   return kExitUsage;
 }

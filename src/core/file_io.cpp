@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "core/error.h"
 
@@ -35,6 +36,17 @@ void write_file_atomic(const std::string& path, std::string_view bytes, const st
     std::filesystem::remove(tmp, ignored);
     fail(ErrorKind::kIo, what, ": ", ec.message());
   }
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    fail(ErrorKind::kNotFound, path, ": no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorKind::kIo, "cannot read ", path, " (", std::strerror(errno), ")");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) fail(ErrorKind::kIo, "cannot read ", path);
+  return bytes;
 }
 
 }  // namespace ys

@@ -2,12 +2,8 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -77,14 +73,6 @@ bool is_safe_relative_path(std::string_view path) {
   return true;
 }
 
-std::string read_whole(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(ErrorKind::kIo, "cannot read ", file.string(), " (", std::strerror(errno), ")");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail(ErrorKind::kIo, "cannot read ", file.string());
-  return bytes;
-}
-
 }  // namespace
 
 FileMap read_folder(const std::string& dir) {
@@ -99,7 +87,8 @@ FileMap read_folder(const std::string& dir) {
     if (!fs::is_regular_file(status))
       fail(ErrorKind::kBadInput, it->path().string(),
            " is a symlink or special file; a report folder holds regular files only");
-    files.emplace(it->path().lexically_relative(root).generic_string(), read_whole(it->path()));
+    files.emplace(it->path().lexically_relative(root).generic_string(),
+                  read_file_bytes(it->path().string()));
   }
   return files;
 }

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 
 #include "core/aead.h"
 #include "core/error.h"
@@ -98,6 +99,12 @@ SecretKey key_for(const Header& h, const ReportKey& key) {
 }
 
 }  // namespace
+
+std::string sealed_report_path(const std::string& dir) {
+  std::filesystem::path p(dir);
+  if (!p.has_filename()) p = p.parent_path();
+  return p.string() + ".ysr";
+}
 
 std::string seal_report(const FileMap& files, const ReportKey& key, const ScryptParams& scrypt) {
   Header h;

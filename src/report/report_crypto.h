@@ -19,6 +19,10 @@ namespace ys {
 inline constexpr std::string_view kEncryptedReportName = "profile.ysr";
 inline constexpr std::size_t kReportHeaderBytes = 64;
 
+// Where a folder's encrypted report goes: runs/x/profile (or runs/x/profile/) ->
+// runs/x/profile.ysr.
+std::string sealed_report_path(const std::string& dir);
+
 // The .ysr bytes. A passphrase key is stretched with `scrypt` (the OWASP cost unless a test asks
 // for a cheaper one) under a fresh salt; every call draws a fresh nonce.
 std::string seal_report(const FileMap& files, const ReportKey& key,
