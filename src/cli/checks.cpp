@@ -1,6 +1,7 @@
 // `yolo checks`: the machine and the build, for bug reports.
 #include <iostream>
 
+#include "backends/backend_registry.h"
 #include "cli/commands.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"

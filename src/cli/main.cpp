@@ -4,6 +4,7 @@
 #include <iostream>
 #include <new>
 
+#include "backends/backend_registry.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"

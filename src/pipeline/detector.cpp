@@ -4,11 +4,7 @@
 #include <cctype>
 #include <filesystem>
 
-#include "backends/cpu/cpu_backend.h"
-#ifdef YS_HAVE_CUDA
-#include "backends/cuda/cuda_backend.h"
-#include "backends/cuda/cuda_prepost.h"
-#endif
+#include "backends/backend_registry.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -21,43 +17,12 @@
 namespace ys {
 namespace {
 
-#ifdef YS_HAVE_CUDA
-// Without an NVIDIA driver the CUDA runtime still answers, but in its own terms: with the stub
-// libcuda it says "CUDA driver version is insufficient", which sends a user looking for a driver
-// update on a machine that has no GPU. The driver's /proc entry tells the two cases apart.
-void check_gpu_present(const std::string& device) {
-  std::string why;
-  if (cuda_device_available(&why)) return;
-  std::error_code ec;
-  if (!std::filesystem::exists("/proc/driver/nvidia/version", ec)) {
-    fail(ErrorKind::kUnsupported, "device=", device,
-         ": this machine has no NVIDIA GPU (no NVIDIA driver is loaded). Run on the CPU with "
-         "device=cpu");
-  }
-  fail(ErrorKind::kUnsupported, "device=", device, ": the NVIDIA driver is loaded but CUDA finds ",
-       why, ". Run on the CPU with device=cpu, or check the driver with nvidia-smi");
-}
-#endif
-
-std::shared_ptr<Backend> make_backend(const DetectorOptions& o) {
-  if (o.device.empty() || o.device == "cpu") return make_cpu_backend({.threads = o.threads});
-#ifdef YS_HAVE_CUDA
-  // "0", "cuda", "cuda:0": one GPU by index.
-  std::string index = o.device;
-  if (index.rfind("cuda", 0) == 0)
-    index = index.size() > 5 && index[4] == ':' ? index.substr(5) : "0";
-  if (!index.empty() && index.find_first_not_of("0123456789") == std::string::npos) {
-    check_gpu_present(o.device);
-    return make_cuda_backend({.device = std::stoi(index),
-                              .half = o.half,
-                              .cuda_graph = o.cuda_graph,
-                              .graph_fusion = o.cudnn_fusion});
-  }
-  fail(ErrorKind::kInvalidArgument, "device=", o.device, ": expected cpu, a GPU index or cuda:N");
-#endif
-  fail(ErrorKind::kUnsupported, "device=", o.device,
-       ": this build of YoloScope has no CUDA backend (",
-       "it is compiled when nvcc and cuDNN are found); use device=cpu");
+BackendOptions backend_options(const DetectorOptions& o) {
+  return {.device = o.device,
+          .threads = o.threads,
+          .half = o.half,
+          .cuda_graph = o.cuda_graph,
+          .cudnn_fusion = o.cudnn_fusion};
 }
 
 Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
@@ -155,35 +120,22 @@ void check_image(const Tensor& img, size_t i) {
 
 }  // namespace
 
-#ifdef YS_HAVE_CUDA
-struct Detector::GpuPipeline {
-  GpuPipeline(std::shared_ptr<cuda::Context> ctx, const NmsOptions& n) : prepost(std::move(ctx)) {
-    nms = {n.conf, n.iou, n.max_det, n.max_nms, n.agnostic, n.classes, n.max_wh};
-  }
-  cuda::PrePost prepost;
-  cuda::DeviceNmsOptions nms;
-};
-#else
-struct Detector::GpuPipeline {};
-#endif
-
 Detector::Detector(const DetectorOptions& options) : options_(options) {
   if (options_.batch < 1)
     fail(ErrorKind::kInvalidArgument, "batch=", options_.batch, " must be at least 1");
   Graph g = load_model(options_, model_);
-  executor_ = std::make_unique<Executor>(std::move(g), make_backend(options_));
+  executor_ = std::make_unique<Executor>(std::move(g), make_backend(backend_options(options_)));
   const Shape& out =
       executor_->graph().values[static_cast<size_t>(executor_->graph().outputs.at(0))].shape;
   if (out.size() != 3 || out[1] < 5) {
     fail(ErrorKind::kBadModel, "model '", options_.model, "' outputs ", shape_str(out),
          "; a YOLO detection head outputs [batch, 4 + classes, anchors]");
   }
-#ifdef YS_HAVE_CUDA
   if (options_.gpu_pipeline) {
-    if (auto ctx = cuda_context_of(executor_->backend()))
-      gpu_ = std::make_unique<GpuPipeline>(std::move(ctx), options_.nms);
+    const NmsOptions& n = options_.nms;
+    gpu_ = make_device_prepost(executor_->backend(), {n.conf, n.iou, n.max_det, n.max_nms,
+                                                      n.agnostic, n.classes, n.max_wh});
   }
-#endif
 }
 
 Detector::~Detector() = default;
@@ -211,9 +163,7 @@ std::vector<std::vector<Detection>> Detector::detect_batch(
          images.size());
   }
   last_ms_.fill(0);
-#ifdef YS_HAVE_CUDA
   if (gpu_) return detect_on_gpu(images);
-#endif
   const int h = static_cast<int>(model_.input_shape[2]),
             w = static_cast<int>(model_.input_shape[3]);
   std::vector<LetterboxInfo> info(images.size());
@@ -256,7 +206,6 @@ std::vector<std::vector<Detection>> Detector::detect_batch(
   return result;
 }
 
-#ifdef YS_HAVE_CUDA
 // The same stages on the device. Each stage ends with a stream synchronisation, though the next
 // stage's work would queue behind it anyway: last_stage_ms() feeds every run's Speed line, not
 // only profiled ones, and without the wait the letterbox kernel's time would be counted as
@@ -267,8 +216,8 @@ std::vector<std::vector<Detection>> Detector::detect_on_gpu(
   const int h = static_cast<int>(model_.input_shape[2]),
             w = static_cast<int>(model_.input_shape[3]);
   std::vector<LetterboxInfo> info(images.size());
-  std::vector<cuda::LetterboxPlacement> at(images.size());
-  cuda::PrePost& gpu = gpu_->prepost;
+  std::vector<LetterboxPlacement> at(images.size());
+  DevicePrePost& gpu = *gpu_;
 
   begin(PipelineStage::kPreprocess);
   for (size_t i = 0; i < images.size(); ++i) {
@@ -287,7 +236,7 @@ std::vector<std::vector<Detection>> Detector::detect_on_gpu(
   end(PipelineStage::kInference);
 
   begin(PipelineStage::kBoxDecode);
-  gpu.decode(executor_->output(0), static_cast<int>(images.size()), gpu_->nms);
+  gpu.decode(executor_->output(0), static_cast<int>(images.size()));
   gpu.synchronize();
   end(PipelineStage::kBoxDecode);
 
@@ -297,7 +246,7 @@ std::vector<std::vector<Detection>> Detector::detect_on_gpu(
   std::vector<std::vector<Detection>> result(images.size());
   last_candidates_ = 0;
   for (size_t i = 0; i < images.size(); ++i) {
-    for (const cuda::GpuDetection& d : gpu.detections(static_cast<int>(i)))
+    for (const DeviceDetection& d : gpu.detections(static_cast<int>(i)))
       result[i].push_back({d.x1, d.y1, d.x2, d.y2, d.conf, d.cls});
     scale_boxes(result[i], info[i]);
     last_candidates_ += gpu.candidates(static_cast<int>(i));
@@ -305,6 +254,5 @@ std::vector<std::vector<Detection>> Detector::detect_on_gpu(
   end(PipelineStage::kNms);
   return result;
 }
-#endif
 
 }  // namespace ys

@@ -17,6 +17,8 @@
 
 namespace ys {
 
+class DevicePrePost;  // backends/device_prepost.h
+
 struct DetectorOptions {
   std::string model = "yolov8n.yaml";  // ONNX file, or a built-in architecture (synthetic weights)
   int imgsz_w = 640, imgsz_h = 640;    // model input, for models with dynamic shapes and built-ins
@@ -82,8 +84,8 @@ class Detector {
   DetectorOptions options_;
   ModelDescription model_;
   std::unique_ptr<Executor> executor_;
-  struct GpuPipeline;                 // defined where CUDA is built in
-  std::unique_ptr<GpuPipeline> gpu_;  // set when gpu_pipeline is on and the backend is CUDA
+  // Set when gpu_pipeline is on and the backend has device pre/postprocessing.
+  std::unique_ptr<DevicePrePost> gpu_;
   StageObserver* stage_observer_ = nullptr;
   std::array<double, kPipelineStageCount> last_ms_{};
   std::array<int64_t, kPipelineStageCount> began_{};

@@ -20,7 +20,7 @@ std::vector<size_t> layer_span_starts(const Graph& graph) {
 }
 
 struct GpuProfiler::Impl {
-  Backend& backend;
+  DeviceTimer* timer;  // the backend's; every use below is behind `gpu`, which needs one
   GpuProfilerOptions options;
   GpuTrace trace;
   bool gpu = false;
@@ -35,7 +35,7 @@ struct GpuProfiler::Impl {
   std::unique_ptr<NvmlSampler> nvml;
   std::unique_ptr<CuptiTracer> cupti;
 
-  Impl(Backend& b, GpuProfilerOptions o) : backend(b), options(std::move(o)) {}
+  Impl(Backend& b, GpuProfilerOptions o) : timer(b.device_timer()), options(std::move(o)) {}
 
   // Times the `n`-th group of consecutive layers: the groups take turns over the frames, so a
   // frame carries a few events rather than one per layer (GpuProfilerOptions::spans_per_frame).
@@ -44,7 +44,7 @@ struct GpuProfiler::Impl {
     const size_t per = std::max<size_t>(1, options.spans_per_frame);
     const size_t groups = std::max<size_t>(1, (spans + per - 1) / per);
     const size_t g = static_cast<size_t>(n) % groups;
-    backend.enable_span_timing(true, g * spans / groups, (g + 1) * spans / groups);
+    timer->enable_span_timing(true, g * spans / groups, (g + 1) * spans / groups);
   }
 };
 
@@ -67,7 +67,7 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
   Impl& p = *impl_;
   GpuTrace& t = p.trace;
   t.detail = p.options.detailed ? "detailed" : "events";
-  const int device = backend.device_index();
+  const int device = p.timer ? p.timer->device_index() : -1;
   p.gpu = backend.device() == DeviceKind::kCuda && device >= 0;
   if (!p.gpu) {
     const std::string why = "the " + backend.name() + " backend runs on the host: no GPU to trace";
@@ -107,7 +107,7 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
     if (p.cupti->available()) {
       // Installing the observer drops the backend's captured graphs: the next run captures them
       // again with the tracer mapping each graph node to its step.
-      backend.set_device_observer(p.cupti.get());
+      p.timer->set_device_observer(p.cupti.get());
     } else {
       t.cupti_why = p.cupti->why();
       p.cupti.reset();
@@ -119,7 +119,7 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
   // median of 2 ms in a 0.6 ms forward), so the timed graph is what detailed frames replay.
   try {
     const std::vector<size_t> starts = layer_span_starts(graph);
-    p.events = !starts.empty() && backend.set_span_timing(starts);
+    p.events = !starts.empty() && p.timer->set_span_timing(starts);
     if (p.events) t.span_starts = starts;
   } catch (...) {
     p.events = false;
@@ -129,10 +129,10 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
 GpuProfiler::~GpuProfiler() {
   Impl& p = *impl_;
   try {
-    if (p.cupti) p.backend.set_device_observer(nullptr);
+    if (p.cupti) p.timer->set_device_observer(nullptr);
     if (p.events) {
-      p.backend.enable_span_timing(false);
-      p.backend.set_span_timing({});
+      p.timer->enable_span_timing(false);
+      p.timer->set_span_timing({});
     }
   } catch (...) {
     // A backend that cannot detach cleanly is being torn down anyway.
@@ -161,17 +161,17 @@ void GpuProfiler::end_frame() {
   Impl& p = *impl_;
   if (p.preparing) {
     p.preparing = false;
-    p.backend.enable_span_timing(false);
+    p.timer->enable_span_timing(false);
     return;
   }
   if (!p.gpu || !p.in_frame) return;
   p.in_frame = false;
   if (p.cupti && p.traced) p.cupti->end_frame();
   if (p.events && p.traced) {
-    std::vector<float> ms = p.backend.last_span_ms();
+    std::vector<float> ms = p.timer->last_span_ms();
     if (!ms.empty()) p.trace.span_frames.push_back({p.frame, std::move(ms)});
   }
-  if (p.events) p.backend.enable_span_timing(false);
+  if (p.events) p.timer->enable_span_timing(false);
   p.trace.window_end_ns = now_ns();
 }
 
@@ -183,7 +183,7 @@ GpuTrace GpuProfiler::finish() {
   GpuTrace& t = p.trace;
   if (!p.gpu) return t;
   if (t.window_begin_ns == 0) t.window_begin_ns = t.window_end_ns = now_ns();
-  t.kernels_per_run = p.backend.kernels_per_run();
+  t.kernels_per_run = p.timer->kernels_per_run();
   t.cuda_graph = t.kernels_per_run >= 0;
   if (p.cupti) p.cupti->finish(t);
   if (p.nvml) {

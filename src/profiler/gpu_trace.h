@@ -86,7 +86,7 @@ struct GpuApiRecord {
   bool launches_kernel = false;  // a kernel launch (graph launches not counted)
 };
 
-// One traced frame's span times from CUDA events (see Backend::set_span_timing).
+// One traced frame's span times from CUDA events (see DeviceTimer::set_span_timing).
 struct GpuSpanFrame {
   int64_t frame = -1;
   std::vector<float> ms;  // one per span
@@ -136,7 +136,7 @@ struct GpuTrace {
   // CUDA events: span i starts at execution step span_starts[i].
   std::vector<size_t> span_starts;
   std::vector<GpuSpanFrame> span_frames;
-  int64_t kernels_per_run = -1;  // as the backend knows it (Backend::kernels_per_run)
+  int64_t kernels_per_run = -1;  // as the backend knows it (DeviceTimer::kernels_per_run)
   bool cuda_graph = false;
 
   // CUPTI (detailed mode only).

@@ -26,6 +26,34 @@ class DeviceObserver {
   virtual void on_enqueue_end(size_t step) = 0;
 };
 
+// The profiling side of a backend whose kernels run asynchronously on a device, behind
+// Backend::device_timer() as ONNX Runtime keeps its profiler behind GetProfiler(): a backend
+// that runs on the host implements none of it.
+class DeviceTimer {
+ public:
+  virtual ~DeviceTimer() = default;
+  // Spans of execution steps to time on the device with events: span i runs from step starts[i]
+  // up to starts[i+1] (the last one to the end of the forward). Returns false where the spans do
+  // not fit the current plan.
+  virtual bool set_span_timing(const std::vector<size_t>& starts) = 0;
+  // Whether the following runs record span events, and for which spans: [first, last) of those
+  // set_span_timing defined. Each event costs the device a few microseconds, so a profiler times
+  // a few spans per run and rotates the range. A CUDA Graph backend replays a graph captured with
+  // the event records (one per range), so untimed runs stay exactly as fast as before.
+  virtual void enable_span_timing(bool on, size_t first = 0, size_t last = SIZE_MAX) = 0;
+  // After synchronize(): each span's milliseconds in the last run, NaN for spans outside the
+  // timed range; empty if the run was not timed.
+  virtual std::vector<float> last_span_ms() const = 0;
+  // Installs (or with nullptr removes) a DeviceObserver; captured graphs are dropped so the next
+  // run captures again with the observer seeing every step.
+  virtual void set_device_observer(DeviceObserver* observer) = 0;
+  // Kernels one run() launches as far as the backend knows (a captured graph's kernel nodes);
+  // -1 when unknown, e.g. eager runs, where libraries launch kernels of their own choosing.
+  virtual int64_t kernels_per_run() const = 0;
+  // The device index the backend runs on, for the profiler's device counters.
+  virtual int device_index() const = 0;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -61,26 +89,9 @@ class Backend {
   // Waits until all queued work is done (a no-op on a synchronous CPU backend).
   virtual void synchronize() {}
 
-  // --- Device-side profiling; a CPU backend keeps the defaults (its ops are timed on the host).
-  // Spans of execution steps to time on the device with events: span i runs from step starts[i]
-  // up to starts[i+1] (the last one to the end of the forward). Returns false where unsupported.
-  virtual bool set_span_timing(const std::vector<size_t>& /*starts*/) { return false; }
-  // Whether the following runs record span events, and for which spans: [first, last) of those
-  // set_span_timing defined. Each event costs the device a few microseconds, so a profiler times
-  // a few spans per run and rotates the range. A CUDA Graph backend replays a graph captured with
-  // the event records (one per range), so untimed runs stay exactly as fast as before.
-  virtual void enable_span_timing(bool /*on*/, size_t /*first*/ = 0, size_t /*last*/ = SIZE_MAX) {}
-  // After synchronize(): each span's milliseconds in the last run, NaN for spans outside the
-  // timed range; empty if the run was not timed.
-  virtual std::vector<float> last_span_ms() const { return {}; }
-  // Installs (or with nullptr removes) a DeviceObserver; captured graphs are dropped so the next
-  // run captures again with the observer seeing every step.
-  virtual void set_device_observer(DeviceObserver* /*observer*/) {}
-  // Kernels one run() launches as far as the backend knows (a captured graph's kernel nodes);
-  // -1 when unknown, e.g. eager runs, where libraries launch kernels of their own choosing.
-  virtual int64_t kernels_per_run() const { return -1; }
-  // The device index this backend runs on; -1 for the host.
-  virtual int device_index() const { return -1; }
+  // Device-side timing and tracing, or nullptr where the backend has none (a CPU backend: its
+  // ops are timed on the host). Only a profiler reads it; running a model never needs it.
+  virtual DeviceTimer* device_timer() { return nullptr; }
 };
 
 }  // namespace ys

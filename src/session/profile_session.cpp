@@ -89,7 +89,8 @@ void ProfileSession::begin_frame(int64_t index) {
   // A replayed CUDA Graph launches the whole forward from its first op: the host's per-op times
   // say nothing there, while the hooks would cost about 1% of a 0.6 ms forward. The layers' times
   // come from the device (GpuProfiler) instead.
-  const bool graph_replay = detector_.executor().backend().kernels_per_run() >= 0;
+  const DeviceTimer* timer = detector_.executor().backend().device_timer();
+  const bool graph_replay = timer && timer->kernels_per_run() >= 0;
   detector_.set_op_observer(trace_ops && !graph_replay ? &profiler_ : nullptr);
   if (gpu_) {
     if (last_measured_)

@@ -12,6 +12,72 @@ namespace {
 
 using cuda::check;
 
+// Span events, the DeviceObserver and the captured graph's kernel count, all kept in the
+// backend's context: what the profiler reads through Backend::device_timer().
+struct CudaTimer final : DeviceTimer {
+  bool set_span_timing(const std::vector<size_t>& starts) override {
+    cuda::SpanTiming& t = ctx->timing;
+    const std::shared_ptr<cuda::Forward>& f = ctx->forward;
+    if (!f) return false;
+    const size_t steps = f->kernels.size();
+    for (size_t i = 0; i < starts.size(); ++i) {
+      if (starts[i] >= steps || (i > 0 && starts[i] <= starts[i - 1])) return false;
+    }
+    check(cudaSetDevice(ctx->device), "cudaSetDevice");
+    std::vector<cuda::EventPtr> events;
+    if (!starts.empty()) {
+      for (size_t i = 0; i <= starts.size(); ++i) {
+        cudaEvent_t e = nullptr;
+        check(cudaEventCreateWithFlags(&e, cudaEventDefault), "cudaEventCreate (span timing)");
+        events.emplace_back(e);
+      }
+    }
+    std::vector<int> span_at(starts.empty() ? 0 : steps, -1);
+    for (size_t i = 0; i < starts.size(); ++i) span_at[starts[i]] = static_cast<int>(i);
+    // Graphs captured with the old events refer to them: they go before the events do.
+    f->timed_exec.clear();
+    ++t.generation;
+    t.events = std::move(events);
+    t.span_at = std::move(span_at);
+    t.last_run_timed = false;
+    return true;
+  }
+  void enable_span_timing(bool on, size_t first, size_t last) override {
+    ctx->timing.enabled = on;
+    ctx->timing.first = first;
+    ctx->timing.last = last;
+  }
+  std::vector<float> last_span_ms() const override {
+    const cuda::SpanTiming& t = ctx->timing;
+    if (!t.last_run_timed) return {};
+    // The caller has synchronised; waiting on the range's last event makes sure of it.
+    if (cudaEventSynchronize(t.events[t.last_end].get()) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return {};
+    }
+    std::vector<float> ms(t.spans(), std::numeric_limits<float>::quiet_NaN());
+    for (size_t i = t.last_first; i < t.last_end; ++i) {
+      if (cudaEventElapsedTime(&ms[i], t.events[i].get(), t.events[i + 1].get()) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return {};
+      }
+    }
+    return ms;
+  }
+  void set_device_observer(DeviceObserver* observer) override {
+    ctx->observer = observer;
+    ++ctx->observer_generation;
+  }
+  int64_t kernels_per_run() const override {
+    const std::shared_ptr<cuda::Forward>& f = ctx->forward;
+    if (!ctx->graphs || !f || f->capture_failed) return -1;
+    return f->kernel_nodes;
+  }
+  int device_index() const override { return ctx->device; }
+
+  cuda::Context* ctx = nullptr;  // the owning CudaBackend's
+};
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(const CudaOptions& o) {
@@ -26,6 +92,7 @@ class CudaBackend final : public Backend {
     ctx_ = std::make_shared<cuda::Context>(o.device, o.half, o.cuda_graph, o.workspace_mib << 20);
     ctx_->graph_fusion = o.graph_fusion;
     ctx_->fusion_candidates = std::max(1, o.fusion_candidates);
+    timer_.ctx = ctx_.get();
   }
 
   std::string name() const override { return ctx_->half ? "cuda:fp16" : "cuda"; }
@@ -82,70 +149,13 @@ class CudaBackend final : public Backend {
   }
   void synchronize() override { check(cudaStreamSynchronize(ctx_->s()), "synchronize"); }
 
-  bool set_span_timing(const std::vector<size_t>& starts) override {
-    cuda::SpanTiming& t = ctx_->timing;
-    const std::shared_ptr<cuda::Forward>& f = ctx_->forward;
-    if (!f) return false;
-    const size_t steps = f->kernels.size();
-    for (size_t i = 0; i < starts.size(); ++i) {
-      if (starts[i] >= steps || (i > 0 && starts[i] <= starts[i - 1])) return false;
-    }
-    check(cudaSetDevice(ctx_->device), "cudaSetDevice");
-    std::vector<cuda::EventPtr> events;
-    if (!starts.empty()) {
-      for (size_t i = 0; i <= starts.size(); ++i) {
-        cudaEvent_t e = nullptr;
-        check(cudaEventCreateWithFlags(&e, cudaEventDefault), "cudaEventCreate (span timing)");
-        events.emplace_back(e);
-      }
-    }
-    std::vector<int> span_at(starts.empty() ? 0 : steps, -1);
-    for (size_t i = 0; i < starts.size(); ++i) span_at[starts[i]] = static_cast<int>(i);
-    // Graphs captured with the old events refer to them: they go before the events do.
-    f->timed_exec.clear();
-    ++t.generation;
-    t.events = std::move(events);
-    t.span_at = std::move(span_at);
-    t.last_run_timed = false;
-    return true;
-  }
-  void enable_span_timing(bool on, size_t first, size_t last) override {
-    ctx_->timing.enabled = on;
-    ctx_->timing.first = first;
-    ctx_->timing.last = last;
-  }
-  std::vector<float> last_span_ms() const override {
-    const cuda::SpanTiming& t = ctx_->timing;
-    if (!t.last_run_timed) return {};
-    // The caller has synchronised; waiting on the range's last event makes sure of it.
-    if (cudaEventSynchronize(t.events[t.last_end].get()) != cudaSuccess) {
-      (void)cudaGetLastError();
-      return {};
-    }
-    std::vector<float> ms(t.spans(), std::numeric_limits<float>::quiet_NaN());
-    for (size_t i = t.last_first; i < t.last_end; ++i) {
-      if (cudaEventElapsedTime(&ms[i], t.events[i].get(), t.events[i + 1].get()) != cudaSuccess) {
-        (void)cudaGetLastError();
-        return {};
-      }
-    }
-    return ms;
-  }
-  void set_device_observer(DeviceObserver* observer) override {
-    ctx_->observer = observer;
-    ++ctx_->observer_generation;
-  }
-  int64_t kernels_per_run() const override {
-    const std::shared_ptr<cuda::Forward>& f = ctx_->forward;
-    if (!ctx_->graphs || !f || f->capture_failed) return -1;
-    return f->kernel_nodes;
-  }
-  int device_index() const override { return ctx_->device; }
+  DeviceTimer* device_timer() override { return &timer_; }
 
   const std::shared_ptr<cuda::Context>& context() const { return ctx_; }
 
  private:
   std::shared_ptr<cuda::Context> ctx_;
+  CudaTimer timer_;
 };
 
 }  // namespace

@@ -82,7 +82,7 @@ struct Forward {
   }
 };
 
-// Backend::set_span_timing's state: events[i] is recorded before span i's first step, the last
+// DeviceTimer::set_span_timing's state: events[i] is recorded before span i's first step, the last
 // one after the forward's last step.
 struct SpanTiming {
   std::vector<int> span_at;  // per step: the span it starts, or -1

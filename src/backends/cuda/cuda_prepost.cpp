@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "backends/cuda/cuda_backend.h"
 #include "core/error.h"
 
 namespace ys::cuda {
@@ -330,3 +331,41 @@ int PrePost::candidates(int image) const {
 }
 
 }  // namespace ys::cuda
+
+namespace ys {
+namespace {
+
+class CudaPrePost final : public DevicePrePost {
+ public:
+  CudaPrePost(std::shared_ptr<cuda::Context> ctx, const DeviceNmsOptions& nms)
+      : prepost_(std::move(ctx)), nms_(nms) {}
+
+  void letterbox(const std::vector<const Tensor*>& images,
+                 const std::vector<LetterboxPlacement>& placements, const Tensor& input) override {
+    prepost_.letterbox(images, placements, input);
+  }
+  void decode(const Tensor& output, int images) override { prepost_.decode(output, images, nms_); }
+  void nms() override { prepost_.nms(); }
+  void synchronize() override { prepost_.synchronize(); }
+  std::vector<DeviceDetection> detections(int image) const override {
+    std::vector<DeviceDetection> out;
+    for (const cuda::GpuDetection& d : prepost_.detections(image))
+      out.push_back({d.x1, d.y1, d.x2, d.y2, d.conf, d.cls});
+    return out;
+  }
+  int candidates(int image) const override { return prepost_.candidates(image); }
+
+ private:
+  cuda::PrePost prepost_;
+  DeviceNmsOptions nms_;
+};
+
+}  // namespace
+
+std::unique_ptr<DevicePrePost> make_cuda_prepost(Backend& backend, const DeviceNmsOptions& nms) {
+  std::shared_ptr<cuda::Context> ctx = cuda_context_of(backend);
+  if (!ctx) return nullptr;
+  return std::make_unique<CudaPrePost>(std::move(ctx), nms);
+}
+
+}  // namespace ys

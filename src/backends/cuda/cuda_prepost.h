@@ -4,7 +4,7 @@
 // OpenCV fixed-point arithmetic, bit for bit), and after the forward decodes candidates, sorts
 // them (CUB segmented radix sort), and runs greedy NMS as an IoU bitmask and a one-block
 // selection per image, with the host's float steps, so the detections equal nms_candidates'.
-// Backends sit below the pipeline, so the geometry and options come in as plain structs.
+// make_cuda_prepost offers it to the pipeline as a DevicePrePost (backends/device_prepost.h).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -14,26 +14,11 @@
 
 #include "backends/cuda/cuda_context.h"
 #include "backends/cuda/cuda_prepost_kernels.h"
+#include "backends/device_prepost.h"
 #include "core/tensor.h"
+#include "runtime/backend.h"
 
 namespace ys::cuda {
-
-// Where letterbox_geometry puts one image inside the model input.
-struct LetterboxPlacement {
-  int resized_width = 0, resized_height = 0;
-  int pad_left = 0, pad_top = 0;
-};
-
-// NmsOptions (pipeline/postprocess.h), field for field.
-struct DeviceNmsOptions {
-  float conf = 0.25f;
-  double iou = 0.7;
-  int max_det = 300;
-  int max_nms = 30000;
-  bool agnostic = false;
-  std::vector<int> classes;
-  float max_wh = 7680.f;
-};
 
 // cudaHostAlloc'd bytes, for copies that are truly asynchronous.
 class PinnedBuffer {
@@ -98,3 +83,10 @@ class PrePost {
 };
 
 }  // namespace ys::cuda
+
+namespace ys {
+
+// A PrePost on the stream of `backend` when it was made by make_cuda_backend; nullptr otherwise.
+std::unique_ptr<DevicePrePost> make_cuda_prepost(Backend& backend, const DeviceNmsOptions& nms);
+
+}  // namespace ys

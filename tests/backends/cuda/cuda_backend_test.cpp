@@ -278,20 +278,23 @@ TEST_P(CudaSpanTiming, GivesOnePositiveTimePerSpanOnTimedRunsOnly) {
   const bool graphs = GetParam();
   Executor ex(builtin_v8n(), make_cuda_backend({.cuda_graph = graphs}));
   Backend& b = ex.backend();
+  ASSERT_NE(b.device_timer(), nullptr);
+  DeviceTimer& timer = *b.device_timer();
   const size_t steps = ex.steps().size();
   ASSERT_GT(steps, 10u);
   const std::vector<size_t> starts = {0, steps / 3, 2 * steps / 3};
-  EXPECT_FALSE(b.set_span_timing({0, steps})) << "a span starting past the last step was accepted";
-  EXPECT_FALSE(b.set_span_timing({5, 5})) << "spans out of order were accepted";
-  ASSERT_TRUE(b.set_span_timing(starts));
+  EXPECT_FALSE(timer.set_span_timing({0, steps}))
+      << "a span starting past the last step was accepted";
+  EXPECT_FALSE(timer.set_span_timing({5, 5})) << "spans out of order were accepted";
+  ASSERT_TRUE(timer.set_span_timing(starts));
   ex.set_input(0, ramp_input(ex));
   // Runs 0-1 are the eager warm-up and the capture in graph mode; 2-5 replay.
   for (int run = 0; run < 6; ++run) {
     const bool timed = run % 2 == 1;
-    b.enable_span_timing(timed);
+    timer.enable_span_timing(timed);
     ex.run();
     b.synchronize();
-    const std::vector<float> ms = b.last_span_ms();
+    const std::vector<float> ms = timer.last_span_ms();
     if (!timed) {
       EXPECT_TRUE(ms.empty()) << "run " << run << " was not timed but gave " << ms.size()
                               << " span times";
@@ -304,8 +307,8 @@ TEST_P(CudaSpanTiming, GivesOnePositiveTimePerSpanOnTimedRunsOnly) {
       EXPECT_LT(ms[i], 1000.f) << "run " << run << " span " << i;
     }
   }
-  EXPECT_EQ(b.kernels_per_run() > 0, graphs)
-      << "kernels_per_run " << b.kernels_per_run() << " with cuda_graph=" << graphs;
+  EXPECT_EQ(timer.kernels_per_run() > 0, graphs)
+      << "kernels_per_run " << timer.kernels_per_run() << " with cuda_graph=" << graphs;
 }
 
 INSTANTIATE_TEST_SUITE_P(EagerAndGraph, CudaSpanTiming, ::testing::Bool(),
@@ -315,20 +318,22 @@ TEST(CudaBackend, TimedGraphReplayGivesTheUntimedOutputs) {
   YS_REQUIRE_GPU();
   Executor ex(builtin_v8n(), make_cuda_backend({.cuda_graph = true}));
   Backend& b = ex.backend();
-  ASSERT_TRUE(b.set_span_timing({0, ex.steps().size() / 2}));
+  ASSERT_NE(b.device_timer(), nullptr);
+  DeviceTimer& timer = *b.device_timer();
+  ASSERT_TRUE(timer.set_span_timing({0, ex.steps().size() / 2}));
   ex.set_input(0, ramp_input(ex));
   for (int i = 0; i < 3; ++i) ex.run();
   const Tensor untimed = ex.read_output(0);
-  b.enable_span_timing(true);
+  timer.enable_span_timing(true);
   ex.run();
   const Tensor timed = ex.read_output(0);
-  ASSERT_EQ(b.last_span_ms().size(), 2u) << "the timed replay recorded no span times";
+  ASSERT_EQ(timer.last_span_ms().size(), 2u) << "the timed replay recorded no span times";
   ASSERT_EQ(timed.shape(), untimed.shape());
   // The same kernels on the same input: the event nodes must not change a single value.
   for (int64_t i = 0; i < timed.numel(); ++i) {
     ASSERT_EQ(timed.ptr<float>()[i], untimed.ptr<float>()[i]) << "output element " << i;
   }
-  EXPECT_GT(b.kernels_per_run(), 0) << "no kernel nodes counted in the captured graph";
+  EXPECT_GT(timer.kernels_per_run(), 0) << "no kernel nodes counted in the captured graph";
 }
 
 TEST(CudaBackend, DeviceObserverSeesEveryStepOnceEagerAndWhileCapturing) {
@@ -336,22 +341,24 @@ TEST(CudaBackend, DeviceObserverSeesEveryStepOnceEagerAndWhileCapturing) {
   for (const bool graphs : {false, true}) {
     Executor ex(builtin_v8n(), make_cuda_backend({.cuda_graph = graphs}));
     Backend& b = ex.backend();
-    EXPECT_EQ(b.device_index(), 0);
+    ASSERT_NE(b.device_timer(), nullptr);
+    DeviceTimer& timer = *b.device_timer();
+    EXPECT_EQ(timer.device_index(), 0);
     ex.set_input(0, ramp_input(ex));
     for (int i = 0; i < 3; ++i) ex.run();  // graph mode: warm-up, capture, replay
     RecordingObserver o;
-    b.set_device_observer(&o);
+    timer.set_device_observer(&o);
     ex.run();  // eager: every step; graph mode: the graph is dropped and captured again
     ex.run();  // graph mode: a replay, which enqueues nothing per step
     b.synchronize();
-    b.set_device_observer(nullptr);
+    timer.set_device_observer(nullptr);
     const size_t steps = ex.steps().size();
     ASSERT_EQ(o.begun.size(), graphs ? steps : 2 * steps) << "cuda_graph=" << graphs;
     for (size_t i = 0; i < o.begun.size(); ++i) {
       ASSERT_EQ(o.begun[i], i % steps) << "cuda_graph=" << graphs << ", callback " << i;
     }
     EXPECT_TRUE(o.balanced()) << "begin/end not paired, cuda_graph=" << graphs;
-    EXPECT_EQ(b.kernels_per_run() > 0, graphs) << "kernels_per_run " << b.kernels_per_run();
+    EXPECT_EQ(timer.kernels_per_run() > 0, graphs) << "kernels_per_run " << timer.kernels_per_run();
   }
 }
 

@@ -58,7 +58,7 @@ void expect_same_letterbox(const std::vector<Tensor>& images, int slots, int w, 
   cuda::check(cudaMemset(dev.get(), 0xff, want.nbytes()), "test fill");
 
   std::vector<const Tensor*> ptrs;
-  std::vector<cuda::LetterboxPlacement> at;
+  std::vector<LetterboxPlacement> at;
   std::ostringstream what;
   for (size_t i = 0; i < images.size(); ++i) {
     const Tensor& img = images[i];
@@ -210,8 +210,7 @@ void expect_same_nms(const PredSpec& s, const NmsOptions& o, int images = -1) {
   cuda::DeviceBuffer dev(pred.nbytes(), "test output");
   cuda::check(cudaMemcpy(dev.get(), pred.data(), pred.nbytes(), cudaMemcpyHostToDevice),
               "test upload");
-  const cuda::DeviceNmsOptions d{o.conf,     o.iou,     o.max_det, o.max_nms,
-                                 o.agnostic, o.classes, o.max_wh};
+  const DeviceNmsOptions d{o.conf, o.iou, o.max_det, o.max_nms, o.agnostic, o.classes, o.max_wh};
   pp.decode(Tensor::view(DType::kFloat32, pred.shape(), dev.get()), images, d);
   pp.nms();
   pp.synchronize();
