@@ -6,7 +6,7 @@
 
 #include "analysis/gpu_analysis.h"
 #include "analysis/profile_analysis.h"
-#include "report/summary_json.h"
+#include "analysis/run_info.h"
 
 namespace ys {
 

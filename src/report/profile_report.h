@@ -1,5 +1,5 @@
-// The files of a profiled run: summary.json (report/summary_json.h), trace.json
-// (report/chrome_trace.h), layers.csv (report/layers_csv.h) and report.html
+// The files of a profiled run: summary.json (report/summary_json.h), trace.json (its events built
+// by analysis/chrome_trace.h), layers.csv (report/layers_csv.h) and report.html
 // (report/html_report.h), written together into one folder; the console's lines are in
 // report/console_summary.h. This header brings in every writer, for the code that runs them all.
 #pragma once
@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "report/chrome_trace.h"
+#include "analysis/chrome_trace.h"
 #include "report/console_summary.h"
 #include "report/layers_csv.h"
 #include "report/report_figures.h"

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "core/rounding.h"
-#include "report/chrome_trace.h"
-#include "report/trace_lanes.h"
+#include "analysis/chrome_trace.h"
+#include "analysis/trace_lanes.h"
 
 namespace ys {
 namespace {

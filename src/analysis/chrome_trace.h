@@ -1,6 +1,8 @@
 // trace.json in the Chrome Trace Event Format (chrome://tracing, Perfetto, the report's
 // timeline): the host's pipeline stages, layers and ops of every traced frame, CPU and memory
-// counters, and with a GPU trace the device's own lanes.
+// counters, and with a GPU trace the device's own lanes. Built here from the collectors' records
+// and the layers of the graph (as ONNX Runtime's profiler emits its own trace events), so that
+// report/ only writes the finished JSON.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,7 +23,7 @@ namespace ys {
 nlohmann::json chrome_trace(const Profiler& profiler, const Executor& executor,
                             const std::vector<ResourceSample>& samples,
                             const GpuTrace* gpu = nullptr);
-// Those GPU events alone (report/gpu_trace_events.cpp). `layers` (group_layers of the executor's
+// Those GPU events alone (analysis/gpu_trace_events.cpp). `layers` (group_layers of the executor's
 // graph) name the execution steps; `frames` place span times of events mode, which have no start
 // of their own, back to back from each frame's inference begin; times are relative to
 // `start_ns`.

@@ -1,7 +1,7 @@
-#include "report/chrome_trace.h"
+#include "analysis/chrome_trace.h"
 
 #include "core/rounding.h"
-#include "report/trace_lanes.h"
+#include "analysis/trace_lanes.h"
 
 namespace ys {
 
