@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "report/long_run_page.h"
 
 namespace ys {
 
@@ -48,7 +49,7 @@ std::string render_html_report(const nlohmann::json& summary, const nlohmann::js
   // summary cannot be replaced by the trace.
   std::string out;
   out.append(page.substr(0, s));
-  out += script_safe_json(summary);
+  out += script_safe_json(compact_long_run_for_page(summary));
   out.append(page.substr(s + kSummaryMarker.size(), t - s - kSummaryMarker.size()));
   out += script_safe_json(trace);
   out.append(page.substr(t + kTraceMarker.size()));

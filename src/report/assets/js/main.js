@@ -2,6 +2,7 @@
 
 section('top', renderHeader);
 section('advice', renderAdvice);
+section('longrun', renderLongRun);
 section('stages', renderStages);
 section('timeline', renderTimeline);
 section('layers', renderLayers);
