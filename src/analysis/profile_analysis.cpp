@@ -82,18 +82,13 @@ std::vector<LayerResult> group_layers(const Graph& g) {
   return layers;
 }
 
-ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& executor,
-                                const std::vector<ResourceSample>& samples) {
-  ProfileAnalysis a;
-  const Graph& g = executor.graph();
-  const auto& frames = profiler.frames();
-  const auto& times = profiler.op_times();
-  const size_t n_ops = profiler.ops_per_frame();
-  a.frames_measured = static_cast<int64_t>(frames.size());
+namespace {
 
-  // Frames and stages.
+// Each frame's latency and inference time, and each pipeline stage's times and share. Splits the
+// inference times by whether the frame's ops were traced, for the layer shares and the overhead.
+void analyze_frames(ProfileAnalysis& a, const std::vector<FrameRecord>& frames,
+                    std::vector<double>& traced_inf, std::vector<double>& untraced_inf) {
   std::vector<std::vector<double>> stage_ms(kPipelineStageCount);
-  std::vector<double> traced_inf, untraced_inf;
   for (const FrameRecord& f : frames) {
     int64_t first = 0, last = 0;
     for (size_t s = 0; s < kPipelineStageCount; ++s) {
@@ -129,8 +124,16 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
     a.stages.push_back(r);
   }
   for (auto& s : a.stages) s.share_pct = stage_total > 0 ? 100.0 * s.ms.median / stage_total : 0;
+}
 
-  // Ops and layers, from the frames whose ops were traced.
+// Ops and layers, from the frames whose ops were traced; layer shares of the traced frames'
+// inference median where there are any.
+void analyze_ops_and_layers(ProfileAnalysis& a, const Profiler& profiler, const Executor& executor,
+                            const std::vector<double>& traced_inf) {
+  const Graph& g = executor.graph();
+  const auto& frames = profiler.frames();
+  const auto& times = profiler.op_times();
+  const size_t n_ops = profiler.ops_per_frame();
   std::vector<std::vector<double>> op_ms(n_ops);
   for (const FrameRecord& f : frames) {
     if (!f.ops_traced) continue;
@@ -183,7 +186,13 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](auto* x, auto* y) { return x->ms.median > y->ms.median; });
   for (size_t i = 0; i < sorted.size() && i < 10; ++i) a.top_layers.push_back(sorted[i]->id);
+}
 
+void measure_overhead(ProfileAnalysis& a, const Profiler& profiler,
+                      const std::vector<double>& traced_inf,
+                      const std::vector<double>& untraced_inf) {
+  const auto& frames = profiler.frames();
+  const size_t n_ops = profiler.ops_per_frame();
   // Overhead: each traced frame against the untraced frame right after it, so slow drifts of the
   // machine (other load, clocks) cancel; the median of those differences against the untraced
   // median. Noise: 1.96 robust standard errors of that median (MAD-based, x1.2533 for a median).
@@ -220,8 +229,13 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
     }
     a.overhead.within_noise = std::fabs(a.overhead.pct) <= a.overhead.noise_pct;
   }
+}
 
-  // Memory and CPU.
+// The arena and weights, and the resource samples as series.
+void analyze_memory_and_cpu(ProfileAnalysis& a, const Profiler& profiler, const Executor& executor,
+                            const std::vector<ResourceSample>& samples) {
+  const Graph& g = executor.graph();
+  const MemoryPlan& plan = executor.memory_plan();
   a.arena_bytes = static_cast<int64_t>(plan.arena_bytes);
   a.naive_bytes = static_cast<int64_t>(plan.naive_bytes);
   for (const Value& v : g.values) {
@@ -236,6 +250,19 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
     cpu_sum += s.cpu_percent;
   }
   a.cpu_mean_pct = samples.empty() ? 0 : cpu_sum / static_cast<double>(samples.size());
+}
+
+}  // namespace
+
+ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& executor,
+                                const std::vector<ResourceSample>& samples) {
+  ProfileAnalysis a;
+  a.frames_measured = static_cast<int64_t>(profiler.frames().size());
+  std::vector<double> traced_inf, untraced_inf;
+  analyze_frames(a, profiler.frames(), traced_inf, untraced_inf);
+  analyze_ops_and_layers(a, profiler, executor, traced_inf);
+  measure_overhead(a, profiler, traced_inf, untraced_inf);
+  analyze_memory_and_cpu(a, profiler, executor, samples);
   return a;
 }
 

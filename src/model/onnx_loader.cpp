@@ -172,64 +172,73 @@ Tensor constant_node_value(const onnx::NodeProto& node, const std::string& where
        ": no value attribute we understand (sparse or string)");
 }
 
-Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin) {
-  Graph g;
+// The default-domain opset the model imports, within the IR versions and opsets this build reads.
+int64_t default_opset(const onnx::ModelProto& model, const std::string& origin) {
   if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion) {
     fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": ONNX IR version ", model.ir_version(),
          " (this build reads IR versions ", kMinIrVersion, " to ", kMaxIrVersion, ")");
   }
+  int64_t opset = 0;
   for (const auto& op : model.opset_import()) {
     if (!op.domain().empty() && op.domain() != "ai.onnx") continue;
-    if (g.opset != 0 && g.opset != op.version()) {
-      fail(ErrorKind::kBadModel, origin, ": the model imports the default opset twice, as ",
-           g.opset, " and ", op.version());
+    if (opset != 0 && opset != op.version()) {
+      fail(ErrorKind::kBadModel, origin, ": the model imports the default opset twice, as ", opset,
+           " and ", op.version());
     }
-    g.opset = op.version();
+    opset = op.version();
   }
-  if (g.opset == 0)
-    fail(ErrorKind::kBadModel, origin, ": the model imports no default-domain opset");
-  if (g.opset < 1 || g.opset > kMaxOpset) {
-    fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": opset ", g.opset,
+  if (opset == 0) fail(ErrorKind::kBadModel, origin, ": the model imports no default-domain opset");
+  if (opset < 1 || opset > kMaxOpset) {
+    fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": opset ", opset,
          " (this build implements the default-domain operators up to opset ", kMaxOpset,
          "; re-export with opset=", kMaxOpset, " or lower)");
   }
-  for (const auto& m : model.metadata_props()) g.metadata[m.key()] = m.value();
-  const onnx::GraphProto& gp = model.graph();
-  g.name = gp.name();
+  return opset;
+}
 
-  auto value_of = [&](const std::string& name) -> int {
-    int v = g.find_value(name);
-    if (v >= 0) return v;
-    Value val;
-    val.name = name;
-    return g.add_value(std::move(val));
-  };
+// Builds the Graph from a GraphProto in its own order: initializers, inputs, nodes, outputs. Each
+// step checks what the next relies on (one producer per value, topological order), so a
+// malformed model fails here with the node's name rather than later in a kernel.
+struct GraphBuilder {
+  Graph& g;
+  const std::string& origin;
   // find_value is linear; index names once for large graphs.
   std::map<std::string, int> index;
-  auto lookup = [&](const std::string& name) -> int {
+
+  int lookup(const std::string& name) {
     auto it = index.find(name);
     if (it != index.end()) return it->second;
-    int v = value_of(name);
+    int v = g.find_value(name);
+    if (v < 0) {
+      Value val;
+      val.name = name;
+      v = g.add_value(std::move(val));
+    }
     index[name] = v;
     return v;
-  };
+  }
 
-  for (const auto& init : gp.initializer()) {
+  bool is_graph_input(int v) const {
+    return std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end();
+  }
+
+  void add_initializer(const onnx::TensorProto& init) {
     int v = lookup(init.name());
     Value& val = g.values[static_cast<size_t>(v)];
     val.data = tensor_from_proto(init, cat(origin, ": initializer '", init.name(), "'"));
     val.dtype = val.data.dtype();
     val.shape = val.data.shape();
   }
-  for (const auto& input : gp.input()) {
+
+  void add_input(const onnx::ValueInfoProto& input) {
     int v = lookup(input.name());
     Value& val = g.values[static_cast<size_t>(v)];
-    if (val.is_constant()) continue;  // older exports list initializers as inputs too
+    if (val.is_constant()) return;  // older exports list initializers as inputs too
     if (!input.type().has_tensor_type()) {
       fail(ErrorKind::kUnsupported, "unsupported: ", origin, ": input '", input.name(),
            "' is not a tensor");
     }
-    if (std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end())
+    if (is_graph_input(v))
       fail(ErrorKind::kBadModel, origin, ": input '", input.name(), "' is listed twice");
     val.dtype =
         dtype_from_onnx(input.type().tensor_type().elem_type(), cat("input '", input.name(), "'"));
@@ -239,40 +248,24 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
     check_shape(cat(origin, ": input '", input.name(), "'"), known);
     g.inputs.push_back(v);
   }
-  int index_in_graph = 0;
-  for (const auto& np : gp.node()) {
-    std::string nname = np.name().empty() ? cat(np.op_type(), "_", index_in_graph) : np.name();
-    ++index_in_graph;
-    std::string where = cat(np.op_type(), " '", nname, "'");
-    if (!np.domain().empty() && np.domain() != "ai.onnx") {
-      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset,
-           "): operator domain '", np.domain(), "'");
+
+  // A Constant node becomes a constant value, not a node.
+  void add_constant(const onnx::NodeProto& np, const std::string& where) {
+    if (np.output_size() != 1)
+      fail(ErrorKind::kBadModel, where, ": a Constant must have one output");
+    int v = lookup(np.output(0));
+    Value& val = g.values[static_cast<size_t>(v)];
+    if (val.producer >= 0 || val.is_constant() || is_graph_input(v)) {
+      fail(ErrorKind::kBadModel, where, ": output '", np.output(0),
+           "' is already a graph input, an initializer or another output (each value has one "
+           "producer)");
     }
-    if (np.op_type() == "Constant") {
-      if (np.output_size() != 1)
-        fail(ErrorKind::kBadModel, where, ": a Constant must have one output");
-      int v = lookup(np.output(0));
-      Value& val = g.values[static_cast<size_t>(v)];
-      if (val.producer >= 0 || val.is_constant() ||
-          std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end()) {
-        fail(ErrorKind::kBadModel, where, ": output '", np.output(0),
-             "' is already a graph input, an initializer or another output (each value has one "
-             "producer)");
-      }
-      val.data = constant_node_value(np, where);
-      val.dtype = val.data.dtype();
-      val.shape = val.data.shape();
-      continue;
-    }
-    const OpSchema* schema = find_op_schema(np.op_type());
-    if (!schema) {
-      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): operator '",
-           np.op_type(), "' is not implemented");
-    }
-    Node n;
-    n.name = nname;
-    n.op = np.op_type();
-    for (const auto& i : np.input()) n.inputs.push_back(i.empty() ? -1 : lookup(i));
+    val.data = constant_node_value(np, where);
+    val.dtype = val.data.dtype();
+    val.shape = val.data.shape();
+  }
+
+  void add_outputs(const onnx::NodeProto& np, const std::string& where, Node& n) {
     // An empty name marks an omitted optional output; trailing ones are simply not there.
     int n_out = np.output_size();
     while (n_out > 0 && np.output(n_out - 1).empty()) --n_out;
@@ -284,8 +277,7 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
       }
       int v = lookup(o);
       const Value& val = g.values[static_cast<size_t>(v)];
-      if (val.producer >= 0 || val.is_constant() ||
-          std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end() ||
+      if (val.producer >= 0 || val.is_constant() || is_graph_input(v) ||
           std::find(n.outputs.begin(), n.outputs.end(), v) != n.outputs.end()) {
         fail(ErrorKind::kBadModel, where, ": output '", o,
              "' is already a graph input, an initializer or another output (each value has one "
@@ -297,41 +289,81 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
       fail(ErrorKind::kBadModel, where, ": ", n.outputs.size(), " outputs; ",
            max_outputs(n.op) == 1 ? "1" : cat("1 to ", max_outputs(n.op)), " expected");
     }
+  }
+
+  void check_input_count(const OpSchema& schema, const std::string& where, const Node& n) const {
     int n_in = static_cast<int>(n.inputs.size());
-    if (n_in < schema->min_inputs || n_in > schema->max_inputs) {
+    if (n_in < schema.min_inputs || n_in > schema.max_inputs) {
       fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): ", n_in,
-           " inputs; we handle ", schema->min_inputs, " to ", schema->max_inputs);
+           " inputs; we handle ", schema.min_inputs, " to ", schema.max_inputs);
     }
     // Optional inputs may be omitted with an empty name; the required ones come first.
-    for (int i = 0; i < schema->min_inputs; ++i) {
+    for (int i = 0; i < schema.min_inputs; ++i) {
       if (n.inputs[static_cast<size_t>(i)] < 0)
         fail(ErrorKind::kBadModel, where, ": the required input ", i, " is omitted");
     }
-    for (const auto& a : np.attribute()) n.attrs[a.name()] = attribute_from_proto(a, where);
+  }
+
+  // ONNX lists nodes in topological order: every input is produced before the node.
+  void check_inputs_produced(const std::string& where, const Node& n) const {
     for (int i : n.inputs) {
       if (i >= 0 && g.values[static_cast<size_t>(i)].producer < 0 &&
-          !g.values[static_cast<size_t>(i)].is_constant()) {
-        bool is_input = false;
-        for (int gi : g.inputs) is_input = is_input || gi == i;
-        if (!is_input) {
-          fail(ErrorKind::kBadModel, where, ": input '", g.values[static_cast<size_t>(i)].name,
-               "' is produced by no node, initializer or graph input (graph not topologically "
-               "sorted?)");
-        }
+          !g.values[static_cast<size_t>(i)].is_constant() && !is_graph_input(i)) {
+        fail(ErrorKind::kBadModel, where, ": input '", g.values[static_cast<size_t>(i)].name,
+             "' is produced by no node, initializer or graph input (graph not topologically "
+             "sorted?)");
       }
     }
+  }
+
+  void add_node(const onnx::NodeProto& np, int index_in_graph) {
+    std::string nname = np.name().empty() ? cat(np.op_type(), "_", index_in_graph) : np.name();
+    std::string where = cat(np.op_type(), " '", nname, "'");
+    if (!np.domain().empty() && np.domain() != "ai.onnx") {
+      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset,
+           "): operator domain '", np.domain(), "'");
+    }
+    if (np.op_type() == "Constant") return add_constant(np, where);
+    const OpSchema* schema = find_op_schema(np.op_type());
+    if (!schema) {
+      fail(ErrorKind::kUnsupported, "unsupported: ", where, " (opset ", g.opset, "): operator '",
+           np.op_type(), "' is not implemented");
+    }
+    Node n;
+    n.name = nname;
+    n.op = np.op_type();
+    for (const auto& i : np.input()) n.inputs.push_back(i.empty() ? -1 : lookup(i));
+    add_outputs(np, where, n);
+    check_input_count(*schema, where, n);
+    for (const auto& a : np.attribute()) n.attrs[a.name()] = attribute_from_proto(a, where);
+    check_inputs_produced(where, n);
     int k = static_cast<int>(g.nodes.size());
     for (int o : n.outputs) {
       if (o >= 0) g.values[static_cast<size_t>(o)].producer = k;
     }
     g.nodes.push_back(std::move(n));
   }
-  for (const auto& o : gp.output()) {
+
+  void add_graph_output(const onnx::ValueInfoProto& o) {
     auto it = index.find(o.name());
     if (it == index.end())
       fail(ErrorKind::kBadModel, origin, ": output '", o.name(), "' is produced by nothing");
     g.outputs.push_back(it->second);
   }
+};
+
+Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin) {
+  Graph g;
+  g.opset = default_opset(model, origin);
+  for (const auto& m : model.metadata_props()) g.metadata[m.key()] = m.value();
+  const onnx::GraphProto& gp = model.graph();
+  g.name = gp.name();
+  GraphBuilder b{g, origin, {}};
+  for (const auto& init : gp.initializer()) b.add_initializer(init);
+  for (const auto& input : gp.input()) b.add_input(input);
+  int index_in_graph = 0;
+  for (const auto& np : gp.node()) b.add_node(np, index_in_graph++);
+  for (const auto& o : gp.output()) b.add_graph_output(o);
   if (g.outputs.empty()) fail(ErrorKind::kBadModel, origin, ": the graph has no outputs");
   return g;
 }
