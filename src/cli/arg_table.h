@@ -148,9 +148,9 @@ inline constexpr std::array kArgSpecs = {
     ArgSpec{"report_upload", "", ArgType::kString,
             "after the run, upload the report (profile.ysr, or the profile folder's files) to "
             "s3://bucket/prefix/"},
-    ArgSpec{"s3_sse", "none", ArgType::kChoice,
-            "server-side encryption asked of S3 on upload (x-amz-server-side-encryption)",
-            "none|AES256|aws:kms"},
+    ArgSpec{"s3_sse", "", ArgType::kString,
+            "server-side encryption asked of S3 on upload (x-amz-server-side-encryption): AES256 "
+            "or aws:kms; none when empty"},
     ArgSpec{"upload_timeout", "30", ArgType::kPositiveFloat,
             "seconds for the whole upload, retries included: 5xx answers and timeouts are tried "
             "again up to 3 times with backoff while time is left"},

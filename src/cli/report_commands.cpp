@@ -56,8 +56,11 @@ ReportSharingOptions report_sharing_options(const Config& c) {
   o.keep_plain = c.get_bool("report_keep_plain");
   o.key_file = c.get_string("report_key_file");
   o.upload_to = c.get_string("report_upload");
-  const std::string sse = c.get_string("s3_sse");
-  o.server_side_encryption = sse == "none" ? "" : sse;
+  o.server_side_encryption = c.get_string("s3_sse");
+  if (!o.server_side_encryption.empty() && o.server_side_encryption != "AES256" &&
+      o.server_side_encryption != "aws:kms")
+    fail(ErrorKind::kInvalidArgument, "s3_sse=", o.server_side_encryption,
+         ": S3 knows AES256 and aws:kms");
   o.upload_deadline =
       std::chrono::milliseconds(static_cast<long>(c.get_float("upload_timeout") * 1000));
   return o;
