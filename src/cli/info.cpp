@@ -4,10 +4,12 @@
 #include <map>
 
 #include "analysis/profile_analysis.h"
+#include "backends/cpu/cpu_backend.h"
 #include "cli/commands.h"
 #include "cli/load_detector.h"
 #include "model/flops.h"
 #include "pipeline/detector.h"
+#include "runtime/memory_forecast.h"
 
 namespace ys {
 
@@ -19,9 +21,11 @@ int run_info(const Config& c) {
   o.imgsz_w = imgsz.size() > 1 ? imgsz[1] : imgsz[0];
   o.batch = c.get_int("batch");
   o.threads = 1;
-  Detector det = load_detector(o);
-  const Graph& g = det.executor().graph();
-  const ModelDescription& m = det.model();
+  // The graph as the CPU backend runs it, planned but never allocated, so that a size too large
+  // for this machine is described rather than attempted.
+  ModelDescription m;
+  Graph g = load_model_graph_checked(o, m);
+  make_cpu_backend({.threads = 1})->prepare(g);
   std::vector<LayerResult> layers = group_layers(g);
   int64_t flops = 0;
   for (const Node& n : g.nodes) flops += node_flops(g, n);
@@ -60,6 +64,12 @@ int run_info(const Config& c) {
                 flops ? 100.0 * static_cast<double>(fp.first) / static_cast<double>(flops) : 0.0,
                 static_cast<long long>(fp.second));
   }
+  std::cout
+      << "  memory, planned without allocating (change imgsz= or batch= to size another "
+         "input):\n"
+      << describe_forecast(forecast_memory(g), "    ")
+      << "    a GPU holds the arena, the weights and up to 64 MiB of cuDNN workspace; half=True "
+         "stores activations and weights in 2 bytes instead of 4\n";
   return kExitOk;
 }
 

@@ -10,4 +10,7 @@ namespace ys {
 
 Detector load_detector(const DetectorOptions& options);
 
+// The prepared graph only (yolo info), with the same check of model=; allocates no arena.
+Graph load_model_graph_checked(const DetectorOptions& options, ModelDescription& desc);
+
 }  // namespace ys

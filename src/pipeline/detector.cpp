@@ -25,7 +25,9 @@ BackendOptions backend_options(const DetectorOptions& o) {
           .cudnn_fusion = o.cudnn_fusion};
 }
 
-Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
+}  // namespace
+
+Graph load_model_graph(const DetectorOptions& o, ModelDescription& desc) {
   Graph g;
   const Shape wanted = {o.batch, 3, o.imgsz_h, o.imgsz_w};
   if (is_builtin_model(o.model)) {
@@ -90,8 +92,6 @@ Graph load_model(const DetectorOptions& o, ModelDescription& desc) {
   return g;
 }
 
-}  // namespace
-
 bool is_pytorch_file(const std::string& model) {
   std::string ext = std::filesystem::path(model).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
@@ -123,7 +123,7 @@ void check_image(const Tensor& img, size_t i) {
 Detector::Detector(const DetectorOptions& options) : options_(options) {
   if (options_.batch < 1)
     fail(ErrorKind::kInvalidArgument, "batch=", options_.batch, " must be at least 1");
-  Graph g = load_model(options_, model_);
+  Graph g = load_model_graph(options_, model_);
   executor_ = std::make_unique<Executor>(std::move(g), make_backend(backend_options(options_)));
   const Shape& out =
       executor_->graph().values[static_cast<size_t>(executor_->graph().outputs.at(0))].shape;

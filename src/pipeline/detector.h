@@ -49,6 +49,10 @@ bool is_pytorch_file(const std::string& model);
 // What to do instead: export it to ONNX with Ultralytics, in the words of the user's file name.
 std::string pytorch_file_message(const std::string& model);
 
+// The prepared graph a Detector would run for `options`, and what it says about the model, without
+// a backend or an arena: how `yolo info` sizes a model before anything is allocated.
+Graph load_model_graph(const DetectorOptions& options, ModelDescription& desc);
+
 class Detector {
  public:
   explicit Detector(const DetectorOptions& options);

@@ -78,8 +78,8 @@ std::string describe_forecast(const MemoryForecast& f, const std::string& indent
   std::string out =
       cat(indent, "at ", size_text(f.input_shape), ": the arena's peak is ",
           format_binary_bytes(f.arena_bytes), " (", format_binary_bytes(f.naive_bytes),
-          " without reuse), weights ", format_binary_bytes(f.constant_bytes), ", input ",
-          format_binary_bytes(f.input_bytes), "\n");
+          " without reuse), weights and constants ", format_binary_bytes(f.constant_bytes),
+          ", input ", format_binary_bytes(f.input_bytes), "\n");
   for (const LayerOutputSize& l : f.largest) {
     out += cat(indent, "  the ", l.layer, " output alone is ", format_binary_bytes(l.bytes), " ",
                shape_str(l.shape), "\n");
