@@ -72,7 +72,8 @@ void choose_scale(const BenchmarkRecord& baseline, const BenchmarkRecord& curren
 }
 
 void add_metrics(const std::vector<BenchmarkSeries>& base, const std::vector<BenchmarkSeries>& cur,
-                 const char* kind, const BootstrapOptions& options, ComparisonResult& r) {
+                 const char* kind, double min_change, const BootstrapOptions& options,
+                 ComparisonResult& r) {
   std::set<std::string> seen;
   for (const BenchmarkSeries& c : cur) {
     seen.insert(c.name);
@@ -82,7 +83,7 @@ void add_metrics(const std::vector<BenchmarkSeries>& base, const std::vector<Ben
     for (const BenchmarkSeries& b : base) {
       if (b.name != c.name) continue;
       m.estimate = estimate_change(b.ms, c.ms, r.scale, options);
-      m.verdict = judge(m.estimate, r.threshold);
+      m.verdict = judge(m.estimate, r.threshold, min_change);
       break;
     }
     if (m.verdict == Verdict::kRegression) ++r.regressions;
@@ -112,9 +113,14 @@ ComparisonResult compare_benchmarks(const BenchmarkRecord& baseline, const Bench
       r.warnings.push_back("the runs measured different work (" + joined(work_diff) +
                            "): re-baseline unless that difference is what you are comparing");
   }
-  add_metrics(baseline.stages, current.stages, "stage", options, r);
-  if (level == CompareLevel::kLayer)
-    add_metrics(baseline.layers, current.layers, "layer", options, r);
+  add_metrics(baseline.stages, current.stages, "stage", kMinChangeMs, options, r);
+  if (level == CompareLevel::kLayer) {
+    double inference_ms = 0;
+    for (const BenchmarkSeries& s : current.stages)
+      if (s.name == "inference") inference_ms = median_of(s.ms);
+    add_metrics(baseline.layers, current.layers, "layer", kLayerFloorShare * inference_ms, options,
+                r);
+  }
   return r;
 }
 

@@ -32,6 +32,12 @@ struct BenchmarkRecord {
 };
 
 enum class CompareLevel { kStage, kLayer };
+
+// A layer's change counts only when it moves the inference median by this share or more. Layers
+// are timed in a process whose memory layout differs from run to run, and the medians of the
+// smallest (an Upsample of 50 us) moved by 20-30% between two runs of one build; a change that
+// small in absolute terms does not move the frame either (docs/BENCHMARK.md).
+inline constexpr double kLayerFloorShare = 0.005;
 // auto: the calibration ratio only when the machine fingerprints differ.
 enum class Normalize { kAuto, kCalibration, kNone };
 

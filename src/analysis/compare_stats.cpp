@@ -111,19 +111,21 @@ ChangeEstimate estimate_change(const std::vector<double>& baseline,
     if (a > 0) ratios.push_back(b / a - 1);
   }
   if (ratios.empty()) {
-    e.ci_low = e.ci_high = e.change;
+    e.ci_low = e.change - e.drift;
+    e.ci_high = e.change + e.drift;
     return e;
   }
   std::sort(ratios.begin(), ratios.end());
   const double tail = (1 - options.confidence) / 2 * 100;
-  e.ci_low = std::min(percentile(ratios, tail), e.change);
-  e.ci_high = std::max(percentile(ratios, 100 - tail), e.change);
+  e.ci_low = std::min(percentile(ratios, tail), e.change) - e.drift;
+  e.ci_high = std::max(percentile(ratios, 100 - tail), e.change) + e.drift;
   return e;
 }
 
-Verdict judge(const ChangeEstimate& e, double threshold) {
+Verdict judge(const ChangeEstimate& e, double threshold, double min_change) {
   if (!e.valid) return Verdict::kNotCompared;
-  if (std::abs(e.current_median - e.baseline_median) <= kMinChangeMs) return Verdict::kNoChange;
+  if (std::abs(e.current_median - e.baseline_median) <= std::max(min_change, kMinChangeMs))
+    return Verdict::kNoChange;
   if (e.change > threshold && e.ci_low > 0) return Verdict::kRegression;
   if (e.change < -threshold && e.ci_high < 0) return Verdict::kImprovement;
   return Verdict::kNoChange;

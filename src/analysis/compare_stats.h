@@ -23,12 +23,15 @@ struct BootstrapOptions {
 struct ChangeEstimate {
   size_t baseline_n = 0, current_n = 0;
   double baseline_median = 0, current_median = 0;  // in the samples' unit
-  // current / baseline - 1 of the medians, and its interval at the options' confidence.
+  // current / baseline - 1 of the medians, and its interval at the options' confidence: the
+  // bootstrap's percentile interval widened on both sides by `drift` (below).
   double change = 0, ci_low = 0, ci_high = 0;
   size_t block = 1;            // frames per resampled block (the larger of the two sides')
   double autocorrelation = 0;  // lag-1, the larger of the two sides'
   // Relative difference between the medians of a run's second and first half, the larger of the
-  // two sides': how far the machine drifted while one run lasted.
+  // two sides': how far the machine drifted while one run lasted. A run that moved by d during
+  // itself cannot place its own level closer than d, and another run, minutes apart, may have
+  // caught either state; resampling within the run cannot see that, so the interval is widened.
   double drift = 0;
   bool valid = false;  // both sides have samples and a positive baseline median
 };
@@ -53,9 +56,9 @@ ChangeEstimate estimate_change(const std::vector<double>& baseline,
                                const std::vector<double>& current, double scale = 1.0,
                                const BootstrapOptions& options = {});
 
-// A change counts when it is beyond `threshold` (a fraction) and its interval excludes zero, and
-// the medians differ by more than the clock can resolve (kMinChangeMs, for samples in ms).
-Verdict judge(const ChangeEstimate& e, double threshold);
+// A change counts when it is beyond `threshold` (a fraction), its interval excludes zero, and the
+// medians differ by more than `min_change` (for samples in ms, at least what the clock resolves).
 inline constexpr double kMinChangeMs = 0.002;
+Verdict judge(const ChangeEstimate& e, double threshold, double min_change = kMinChangeMs);
 
 }  // namespace ys

@@ -66,6 +66,21 @@ TEST(BenchmarkCompare, PlantedSlowLayerIsTheOnlyLayerRegression) {
   EXPECT_EQ(find(r, "preprocess")->verdict, Verdict::kNoChange);
 }
 
+// A layer whose change moves inference by less than kLayerFloorShare is not a verdict, however
+// large the change is relative to the layer itself.
+TEST(BenchmarkCompare, TinyLayerChangesDoNotCount) {
+  BenchmarkRecord base = record(1);
+  BenchmarkRecord cur = record(2);
+  base.layers.push_back({"Upsample #10", frames(0.05, 77)});
+  cur.layers.push_back({"Upsample #10", frames(0.065, 78)});  // +30%, 15 us of 16 ms
+  const ComparisonResult r = compare_benchmarks(base, cur, 0.05, CompareLevel::kLayer);
+  const MetricComparison* m = find(r, "Upsample #10");
+  ASSERT_NE(m, nullptr);
+  EXPECT_NEAR(m->estimate.change, 0.3, 0.03);
+  EXPECT_GT(m->estimate.ci_low, 0);
+  EXPECT_EQ(m->verdict, Verdict::kNoChange);
+}
+
 TEST(BenchmarkCompare, StageLevelLeavesLayersOut) {
   const ComparisonResult r =
       compare_benchmarks(record(1), record(2, 1, "C2f #2", 1.2), 0.05, CompareLevel::kStage);

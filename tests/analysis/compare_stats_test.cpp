@@ -74,6 +74,22 @@ TEST(CompareStats, VerdictNeedsThresholdAndSignificance) {
   EXPECT_EQ(judge(noisy, 0.05), Verdict::kNoChange);
 }
 
+// The current run was slowed by a neighbour for its first half only: the machine moved under
+// the run, and another run could have caught either state, so no verdict; the same slowdown held
+// for the whole run is a regression.
+TEST(CompareStats, DriftWithinARunWidensTheInterval) {
+  const auto base = series(40, 10, 0.02, 0, 51);
+  std::vector<double> drifted = series(40, 10, 0.02, 0, 52);
+  for (size_t i = 0; i < 20; ++i) drifted[i] *= 1.3;
+  const ChangeEstimate e = estimate_change(base, drifted);
+  EXPECT_GT(e.drift, 0.2);
+  EXPECT_LT(e.ci_low, 0);
+  EXPECT_EQ(judge(e, 0.05), Verdict::kNoChange);
+  const ChangeEstimate held = estimate_change(base, series(40, 13, 0.02, 0, 53));
+  EXPECT_LT(held.drift, 0.03);
+  EXPECT_EQ(judge(held, 0.05), Verdict::kRegression);
+}
+
 TEST(CompareStats, ScaleMovesTheBaselineOntoTheCurrentMachine) {
   const auto base = series(50, 10, 0.03, 0, 31);
   const auto cur = series(50, 13, 0.03, 0, 32);
@@ -96,6 +112,11 @@ TEST(CompareStats, ChangesBelowTheClockResolutionDoNotCount) {
       estimate_change(std::vector<double>(20, 0.001), std::vector<double>(20, 0.002));
   EXPECT_NEAR(e.change, 1.0, 1e-9);
   EXPECT_EQ(judge(e, 0.05), Verdict::kNoChange);
+  // A caller's larger floor (a layer's share of inference) works the same way.
+  const ChangeEstimate big =
+      estimate_change(std::vector<double>(20, 1.0), std::vector<double>(20, 1.3));
+  EXPECT_EQ(judge(big, 0.05, 0.5), Verdict::kNoChange);
+  EXPECT_EQ(judge(big, 0.05, 0.2), Verdict::kRegression);
 }
 
 TEST(CompareStats, SameSamplesGiveTheSameInterval) {
