@@ -28,6 +28,7 @@ int run_info(const Config& c);
 int run_export(const Config& c);
 int run_report_serve(const Config& c);
 int run_report_serve_dir(const std::string& dir, const Config& c);
+int run_report_serve_file(const std::string& file, const Config& c);
 int run_report_encrypt(const Config& c);
 int run_report_decrypt(const Config& c);
 int run_report_upload(const Config& c);

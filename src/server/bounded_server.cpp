@@ -97,9 +97,10 @@ class BoundedStream final : public httplib::Stream {
  public:
   enum class Overrun { kNone, kTime, kSize };
 
-  BoundedStream(socket_t sock, Clock::time_point deadline, size_t max_bytes,
+  BoundedStream(socket_t sock, TlsConnection* tls, Clock::time_point deadline, size_t max_bytes,
                 milliseconds read_timeout, milliseconds write_timeout)
       : sock_(sock),
+        tls_(tls),
         deadline_(deadline),
         bytes_left_(max_bytes),
         read_timeout_(read_timeout),
@@ -110,6 +111,7 @@ class BoundedStream final : public httplib::Stream {
 
   bool is_readable() const override {
     if (overrun_ != Overrun::kNone) return false;
+    if (tls_ && tls_->pending()) return true;
     const auto left = std::chrono::ceil<milliseconds>(deadline_ - Clock::now());
     // Ready or failed: recv() tells which.
     if (poll_one(sock_, POLLIN, std::min(left, read_timeout_)) != 0) return true;
@@ -126,9 +128,14 @@ class BoundedStream final : public httplib::Stream {
       if (!is_readable()) return -1;
       const size_t want = std::min(buffer_.size(), bytes_left_ + 1);
       ssize_t n;
-      do {
-        n = recv(sock_, buffer_.data(), want, 0);
-      } while (n < 0 && errno == EINTR);
+      if (tls_) {
+        // A TLS record may arrive in pieces; waiting for the rest is bounded by the same limits.
+        n = tls_->read(buffer_.data(), want, std::min(deadline_, Clock::now() + read_timeout_));
+      } else {
+        do {
+          n = recv(sock_, buffer_.data(), want, 0);
+        } while (n < 0 && errno == EINTR);
+      }
       if (n <= 0) return n;
       if (static_cast<size_t>(n) > bytes_left_) {
         overrun_ = Overrun::kSize;
@@ -146,6 +153,7 @@ class BoundedStream final : public httplib::Stream {
 
   ssize_t write(const char* ptr, size_t size) override {
     if (!is_writable()) return -1;
+    if (tls_) return tls_->write(ptr, size, Clock::now() + write_timeout_);
     return send(sock_, ptr, size, MSG_NOSIGNAL);
   }
 
@@ -167,6 +175,7 @@ class BoundedStream final : public httplib::Stream {
 
  private:
   socket_t sock_;
+  TlsConnection* tls_;
   Clock::time_point deadline_;
   size_t bytes_left_;
   milliseconds read_timeout_, write_timeout_;
@@ -205,6 +214,10 @@ std::string BoundedServer::bound_address() const {
   return ip;
 }
 
+void BoundedServer::enable_tls(SslContext ctx) {
+  tls_ctx_ = std::move(ctx);
+}
+
 bool BoundedServer::admit(socket_t sock, const std::string& client) {
   std::lock_guard<std::mutex> lock(mutex_);
   open_.insert(sock);
@@ -228,9 +241,14 @@ bool BoundedServer::process_and_close_socket(socket_t sock) {
   const std::string client = client_key(sock);
   const bool admitted = admit(sock, client);
   bool ok = false;
-  if (admitted) {
-    ok = serve_connection(sock);
-  } else {
+  if (admitted && tls_ctx_) {
+    // The handshake counts against the request deadline like the request itself.
+    TlsConnection tls(tls_ctx_.get(), sock);
+    if (tls.accept(Clock::now() + limits_.request_timeout)) ok = serve_connection(sock, &tls);
+  } else if (admitted) {
+    ok = serve_connection(sock, nullptr);
+  } else if (!tls_ctx_) {
+    // Over TLS a plain-text 503 would be garbage to the client, so that connection just closes.
     const int retry_s = static_cast<int>(
         std::chrono::duration_cast<std::chrono::seconds>(limits_.request_timeout).count() + 1);
     send_all(sock,
@@ -245,14 +263,24 @@ bool BoundedServer::process_and_close_socket(socket_t sock) {
 }
 
 // httplib's keep-alive loop (process_server_socket_core) with a BoundedStream per request.
-bool BoundedServer::serve_connection(socket_t sock) {
+bool BoundedServer::serve_connection(socket_t sock, TlsConnection* tls) {
   const milliseconds read_timeout = to_ms(read_timeout_sec_, read_timeout_usec_);
   const milliseconds write_timeout = to_ms(write_timeout_sec_, write_timeout_usec_);
+  // Answers this file writes itself (408, 431) go through TLS when the connection has it.
+  auto reply = [&](const std::string& text) {
+    if (tls) {
+      tls->write(text.data(), text.size(), Clock::now() + write_timeout);
+    } else {
+      send_all(sock, text, write_timeout);
+    }
+  };
   bool ok = false;
   for (size_t left = keep_alive_max_count_; left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
-    if (poll_one(sock, POLLIN, std::chrono::seconds(keep_alive_timeout_sec_)) <= 0) break;
-    BoundedStream stream(sock, Clock::now() + limits_.request_timeout, limits_.max_request_bytes,
-                         read_timeout, write_timeout);
+    if (!(tls && tls->pending()) &&
+        poll_one(sock, POLLIN, std::chrono::seconds(keep_alive_timeout_sec_)) <= 0)
+      break;
+    BoundedStream stream(sock, tls, Clock::now() + limits_.request_timeout,
+                         limits_.max_request_bytes, read_timeout, write_timeout);
     bool closed = false, has_body = false;
     ok = process_request(stream, left == 1, closed, [&has_body](httplib::Request& req) {
       if (req.ranges.size() > 1) req.ranges.clear();
@@ -268,18 +296,14 @@ bool BoundedServer::serve_connection(socket_t sock) {
     });
     switch (stream.overrun()) {
       case BoundedStream::Overrun::kTime:
-        send_all(sock,
-                 plain_response(408, "Request Timeout",
-                                cat("408 the request did not arrive within ",
-                                    limits_.request_timeout.count(), " ms\n")),
-                 write_timeout);
+        reply(plain_response(408, "Request Timeout",
+                             cat("408 the request did not arrive within ",
+                                 limits_.request_timeout.count(), " ms\n")));
         return false;
       case BoundedStream::Overrun::kSize:
-        send_all(sock,
-                 plain_response(
-                     431, "Request Header Fields Too Large",
-                     cat("431 the request is larger than ", limits_.max_request_bytes, " bytes\n")),
-                 write_timeout);
+        reply(plain_response(
+            431, "Request Header Fields Too Large",
+            cat("431 the request is larger than ", limits_.max_request_bytes, " bytes\n")));
         return false;
       case BoundedStream::Overrun::kNone:
         break;

@@ -5,6 +5,7 @@
 // headers) must arrive within a deadline and a byte budget, each client address holds at most a
 // few connections, and a Range header of more than one range is ignored (RFC 9110 14.2 lets a
 // server ignore Range; httplib would build one multipart body of every range in memory).
+// With enable_tls(), connections speak TLS (tls_connection.h) under the same limits.
 // Used by ReportServer only; it includes httplib.h, so keep it out of other layers' headers.
 #pragma once
 
@@ -16,6 +17,8 @@
 #include <mutex>
 #include <set>
 #include <string>
+
+#include "server/tls_connection.h"
 
 namespace ys {
 
@@ -48,14 +51,19 @@ class BoundedServer : public httplib::Server {
   // binding.
   std::string bound_address() const;
 
+  // Every connection accepted from now on is TLS with this context. Call before listening.
+  void enable_tls(SslContext ctx);
+  bool tls() const { return tls_ctx_ != nullptr; }
+
  private:
   bool process_and_close_socket(socket_t sock) override;
-  bool serve_connection(socket_t sock);
+  bool serve_connection(socket_t sock, TlsConnection* tls);
   // Counts the connection against its client; false when the client already holds its share.
   bool admit(socket_t sock, const std::string& client);
   void release(socket_t sock, const std::string& client, bool admitted);
 
   ConnectionLimits limits_;
+  SslContext tls_ctx_;
   std::mutex mutex_;
   std::map<std::string, int> per_client_;
   std::set<socket_t> open_;

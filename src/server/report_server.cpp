@@ -24,8 +24,10 @@
 #include <utility>
 
 #include "core/error.h"
+#include "server/access_gate.h"
 #include "server/bounded_server.h"
 #include "server/host_allowlist.h"
+#include "server/security_headers.h"
 
 namespace ys {
 
@@ -120,6 +122,9 @@ struct ReportServer::Impl {
   };
   std::mutex routes_mutex;
   std::map<std::string, Route> routes;
+  std::map<std::string, std::string> files;  // in memory, when there is no root
+  std::unique_ptr<AccessGate> gate;          // null: no token
+  std::string token;
 
   // A copy, so that the callback runs without the lock and a route can change meanwhile.
   std::optional<Route> route(const std::string& path) {
@@ -167,15 +172,57 @@ struct ReportServer::Impl {
     return false;
   }
 
+  // Answers 401, or 303 with the session cookie for a URL token, and returns false unless the
+  // request may go on.
+  bool check_access(const httplib::Request& req, httplib::Response& res) {
+    if (!gate) return true;
+    const AccessGate::Verdict v =
+        gate->check(req.get_header_value("Authorization"), req.get_header_value("Cookie"),
+                    req.get_param_value("token"));
+    if (v.allowed && v.new_session.empty()) return true;
+    if (v.allowed) {
+      // The token leaves the URL (history, Referer) for a cookie that carries a session id.
+      res.status = 303;
+      res.set_header("Location", req.path);
+      res.set_header("Set-Cookie", AccessGate::cookie_for(v.new_session, server.tls()));
+      return false;
+    }
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer realm=\"YoloScope report\"");
+    res.set_content(
+        "401 unauthorized: this report server asks for its access token, as the header "
+        "'Authorization: Bearer <token>' or once in the address as ?token=<token>\n",
+        "text/plain; charset=utf-8");
+    return false;
+  }
+
+  // The CSP hashes the page's inline blocks, so it is made here from the plain body: httplib may
+  // compress the body (gzip, brotli) before the post-routing handler sees it.
+  static void set_body(httplib::Response& res, std::string body, const std::string& type) {
+    res.set_header("Content-Security-Policy", content_security_policy(type, body));
+    res.set_content(std::move(body), type.c_str());
+  }
+
   void handle(const httplib::Request& req, httplib::Response& res) {
     if (const std::optional<Route> r = route(req.path)) {
-      res.set_content(r->fn(), r->content_type.c_str());
+      set_body(res, r->fn(), r->content_type);
       res.set_header("Cache-Control", "no-cache");
       res.set_header("X-Content-Type-Options", "nosniff");
       return;
     }
-    if (req.path == "/" && !root.empty()) {
+    if (req.path == "/" && (!root.empty() || !files.empty())) {
       res.set_redirect("/report.html");
+      return;
+    }
+    if (!files.empty()) {
+      const auto it = files.find(req.path.substr(1));
+      if (it == files.end()) {
+        res.status = 404;
+        res.set_content("404 not found\n", "text/plain; charset=utf-8");
+        return;
+      }
+      set_body(res, it->second, content_type_for(it->first));
+      res.set_header("Cache-Control", "no-cache");
       return;
     }
     const fs::path file = resolve(req.path);
@@ -187,7 +234,7 @@ struct ReportServer::Impl {
       return;
     }
     std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    res.set_content(std::move(body), content_type_for(file).c_str());
+    set_body(res, std::move(body), content_type_for(file));
     // Reports are rewritten in place by later runs; the browser must not show a stale one.
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Content-Type-Options", "nosniff");
@@ -213,17 +260,42 @@ ReportServer::ReportServer(const std::string& root, const std::string& host, int
       fail(ErrorKind::kInvalidArgument, "allowed_hosts: ", quoted_host(entry),
            " is not a host name, name:port, [IPv6]:port or *");
 
+  impl_->files = options.files;
+  impl_->token = options.token;
+  const bool loopback_host = host == "localhost" || is_loopback_address(host);
+  if (impl_->token.empty() && !loopback_host) {
+    if (!options.generate_token)
+      fail(ErrorKind::kInvalidArgument, "host=", host,
+           " lets other machines connect, so the report server needs an access token: pass "
+           "token= or set YOLOSCOPE_SERVER_TOKEN (or serve on host=127.0.0.1)");
+    impl_->token = generate_access_token();
+  }
+  if (!impl_->token.empty()) impl_->gate = std::make_unique<AccessGate>(impl_->token);
+  if (options.tls_cert.empty() != options.tls_key.empty())
+    fail(ErrorKind::kInvalidArgument, "HTTPS needs both tls_cert= and tls_key=");
+  if (!options.tls_cert.empty())
+    impl_->server.enable_tls(make_tls_server_context(options.tls_cert, options.tls_key));
+
   BoundedServer& server = impl_->server;
   Impl* impl = impl_.get();
   server.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
     if (!impl->check_host(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (req.method == "GET" || req.method == "HEAD")
-      return httplib::Server::HandlerResponse::Unhandled;
+      return impl->check_access(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                          : httplib::Server::HandlerResponse::Handled;
     res.status = 405;
     res.set_header("Allow", "GET, HEAD");
     res.set_content("405 method not allowed: this server is read-only\n",
                     "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
+  });
+  server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    // Answers made elsewhere (401, 404, 421, ...) are text: nothing may run.
+    if (!res.has_header("Content-Security-Policy"))
+      res.set_header("Content-Security-Policy", content_security_policy("text/plain", ""));
+    if (!res.has_header("X-Content-Type-Options"))
+      res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
   });
   server.Get(".*", [impl](const httplib::Request& req, httplib::Response& res) {
     impl->handle(req, res);
@@ -310,7 +382,16 @@ bool ReportServer::loopback_only() const {
 std::string ReportServer::base_url() const {
   const std::string& h = impl_->host;
   const bool v6 = h.find(':') != std::string::npos;
-  return cat("http://", v6 ? "[" : "", h, v6 ? "]" : "", ":", impl_->port, "/");
+  return cat(impl_->server.tls() ? "https://" : "http://", v6 ? "[" : "", h, v6 ? "]" : "", ":",
+             impl_->port, "/");
+}
+
+const std::string& ReportServer::token() const {
+  return impl_->token;
+}
+
+bool ReportServer::tls() const {
+  return impl_->server.tls();
 }
 
 void ReportServer::set_metrics(MetricsFn fn) {
@@ -339,8 +420,10 @@ void ReportServer::wait() {
   sigaction(SIGINT, &action, &old_int);
   sigaction(SIGTERM, &action, &old_term);
 
-  std::cout << "Serving " << impl_->root.string() << " at " << url() << " (Ctrl+C to stop)"
-            << std::endl;
+  const std::string what = !impl_->root.empty()    ? impl_->root.string()
+                           : !impl_->files.empty() ? "the decrypted report (in memory only)"
+                                                   : "live routes";
+  std::cout << "Serving " << what << " at " << url() << " (Ctrl+C to stop)" << std::endl;
   while (sem_wait(&g_signal_sem) != 0 && errno == EINTR) {
   }
 

@@ -501,11 +501,16 @@ TEST_F(ReportServerTest, AllowedHostsAddNames) {
 TEST_F(ReportServerTest, AWildcardBindAcceptsAddressesNotForeignNames) {
   ys::ReportServer local(served_.string());
   EXPECT_TRUE(local.loopback_only());
-  ys::ReportServer server(served_.string(), "0.0.0.0", 0);
+  ys::ReportServerOptions options;
+  options.token = "t0ken";  // beyond loopback a token is required (server_access_test)
+  ys::ReportServer server(served_.string(), "0.0.0.0", 0, options);
   EXPECT_FALSE(server.loopback_only());
   const std::string port = std::to_string(server.port());
-  EXPECT_EQ(status_of(exchange(server, get_request("/report.html", "192.0.2.7:" + port))), 200);
-  EXPECT_EQ(status_of(exchange(server, get_request("/report.html", "evil.example:" + port))), 421);
+  const std::string auth = "Authorization: Bearer t0ken\r\nConnection: close\r\n";
+  EXPECT_EQ(status_of(exchange(server, get_request("/report.html", "192.0.2.7:" + port, auth))),
+            200);
+  EXPECT_EQ(status_of(exchange(server, get_request("/report.html", "evil.example:" + port, auth))),
+            421);
 }
 
 TEST_F(ReportServerTest, ARequestWithABodyClosesTheConnection) {
