@@ -13,7 +13,7 @@
 #include "core/log.h"
 #include "pipeline/class_names.h"
 #include "pipeline/detector.h"
-#include "pipeline/detector_pool.h"
+#include "pipeline/frame_loop.h"
 #include "pipeline/sink.h"
 #include "pipeline/source.h"
 #include "session/profile_session.h"
@@ -112,22 +112,137 @@ std::string fmt_ms(double v, int digits = 1) {
   return buf;
 }
 
-// One batch of blank images through the detector before anything is timed, as Ultralytics'
-// predictor warms its model up: the first inference pays for first-touch memory, oneDNN's kernel
-// generation and CUDA Graph capture, which the Speed line must not average in. Returns its ms.
-double warm_up(Detector& det) {
-  const Shape& in = det.model().input_shape;
-  const Tensor blank(DType::kUInt8, {in[2], in[3], 3});
-  const int64_t t0 = now_ns();
-  det.detect_batch(std::vector<const Tensor*>(static_cast<size_t>(det.batch()), &blank));
-  return static_cast<double>(now_ns() - t0) / 1e6;
-}
-
 // What a failed output means for the run, after the message that names the file.
 void report_lost_outputs(const std::string& what, int64_t image) {
   std::cerr << "yolo: error: " << what << "\n";
   std::cerr << "yolo: error: the run stops: the results of image " << image
             << " and after are not saved; those before it are kept\n";
+}
+
+SourceSpec source_spec(const Config& c, bool profile, const ProfileSchedule& schedule) {
+  SourceSpec spec;
+  spec.source = c.get_string("source");
+  std::vector<int> raw = c.get_int_list("raw_size");
+  if (raw.size() == 2) {
+    spec.raw_width = raw[0];
+    spec.raw_height = raw[1];
+  }
+  spec.raw_fps = c.get_float("raw_fps");
+  spec.synthetic_frames = c.get_int("frames");
+  if (profile && spec.source == "synthetic" && !c.is_set("frames") && schedule.repeat > 0) {
+    spec.synthetic_frames =
+        static_cast<int>(schedule.wait + schedule.warmup + schedule.active * schedule.repeat);
+  }
+  spec.vid_stride = c.get_int("vid_stride");
+  spec.max_pixels = c.get_int("max_pixels");
+  return spec;
+}
+
+SinkOptions sink_options(const Config& c, const ModelDescription& model, const SourceSpec& spec) {
+  SinkOptions so;
+  so.project = c.get_string("project");
+  so.name = c.get_string("name");
+  so.exist_ok = c.get_bool("exist_ok");
+  so.save = c.get_bool("save");
+  so.save_txt = c.get_bool("save_txt");
+  so.save_conf = c.get_bool("save_conf");
+  so.save_json = c.get_bool("save_json");
+  so.names = model.names;
+  so.video_fps = spec.source == "-"           ? spec.raw_fps
+                 : spec.source == "synthetic" ? spec.synthetic_fps
+                                              : 0;
+  so.vid_stride = spec.vid_stride;
+  return so;
+}
+
+// The frame loop's delivery: writes each frame's results, prints its line when verbose and adds
+// its stage times to the Speed line.
+struct PredictOutput {
+  ResultSink& sink;
+  const ModelDescription& model;
+  bool verbose = false;
+  std::optional<int64_t> total;
+  double pre_ms = 0, inf_ms = 0, post_ms = 0;
+  int64_t images = 0;
+  bool failed = false;
+
+  // False when an output cannot be written, which will not be writable for the next frame either.
+  bool operator()(const DetectedBatch& b) {
+    const auto& ms = b.stage_ms;
+    pre_ms += ms[static_cast<size_t>(PipelineStage::kPreprocess)];
+    inf_ms += ms[static_cast<size_t>(PipelineStage::kInference)];
+    post_ms += ms[static_cast<size_t>(PipelineStage::kBoxDecode)] +
+               ms[static_cast<size_t>(PipelineStage::kNms)];
+    for (size_t i = 0; i < b.frames.size(); ++i) {
+      const Frame& f = b.frames[i];
+      ++images;
+      try {
+        sink.write(f, b.detections[i]);
+      } catch (const Error& e) {
+        report_lost_outputs(e.what(), images);
+        failed = true;
+        return false;
+      }
+      if (verbose) {
+        std::cout << describe_frame(f, images, total) << ": " << model.input_shape[2] << "x"
+                  << model.input_shape[3] << " " << detection_summary(b.detections[i], model.names)
+                  << ", " << fmt_ms(ms[static_cast<size_t>(PipelineStage::kInference)]) << "ms"
+                  << (f.damage.empty() ? "" : " (damaged: " + f.damage + ")") << "\n";
+      }
+    }
+    return true;
+  }
+
+  void print_speed(double wall_s) const {
+    const double n = static_cast<double>(images);
+    std::cout << "Speed: " << fmt_ms(pre_ms / n) << "ms preprocess, " << fmt_ms(inf_ms / n)
+              << "ms inference, " << fmt_ms(post_ms / n) << "ms postprocess per image at shape ("
+              << model.input_shape[0] << ", " << model.input_shape[1] << ", "
+              << model.input_shape[2] << ", " << model.input_shape[3] << ")\n";
+    // What a stream can sustain: decoding, all stages and output together, overlapped where
+    // they overlap, which per-stage averages cannot tell.
+    std::cout << "Throughput: " << images << " images in " << fmt_ms(wall_s, 2) << " s, "
+              << fmt_ms(n / std::max(wall_s, 1e-9)) << " images/s\n";
+  }
+};
+
+// streams=N: the first detector and N-1 more of the same model, each warmed up, for their own
+// streams; the first one's errors (a bad model, no GPU) have been reported by now.
+std::vector<Detector*> stream_detectors(Detector& first, const DetectorOptions& opts, int streams,
+                                        std::vector<std::unique_ptr<Detector>>& extra) {
+  std::vector<Detector*> detectors = {&first};
+  for (int k = 1; k < streams; ++k) {
+    extra.push_back(std::make_unique<Detector>(opts));
+    warm_up(*extra.back());
+    detectors.push_back(extra.back().get());
+  }
+  return detectors;
+}
+
+int finish_profile(ProfileSession& prof, const Config& c, const DetectorOptions& opts,
+                   const Detector& det, const Source& source, const ProfileSchedule& schedule,
+                   int64_t images, const std::filesystem::path& run_dir, int code) {
+  RunInfo run;
+  run.source = source.describe();
+  run.frames_total = images;
+  run.schedule = schedule;
+  run.batch = det.batch();
+  run.device = opts.device;
+  run.backend = det.executor().backend().name();
+  run.threads = opts.threads;
+  for (const auto& key : c.given) run.args.emplace_back(key, format_arg(c, key));
+  RunFacts facts;
+  facts.device = opts.device;
+  facts.half = c.get_bool("half");
+  facts.cuda_graph = c.get_bool("cuda_graph");
+  facts.gpu_pipeline = c.get_bool("gpu_pipeline");
+  facts.batch = det.batch();
+  facts.threads = opts.threads;
+  facts.conf = opts.nms.conf;
+  ProfileResult r = prof.finish((run_dir / "profile").string(), run, facts);
+  std::cout << r.console;
+  if (c.get_bool("serve")) return run_report_serve_dir(r.dir, c) == kExitOk ? code : kExitError;
+  return code;
 }
 
 }  // namespace
@@ -151,23 +266,9 @@ int run_predict(const Config& c) {
 
   const bool profile = c.get_bool("profile");
   ProfileSchedule schedule = schedule_from(c);
-  SourceSpec spec;
-  spec.source = c.get_string("source");
-  std::vector<int> raw = c.get_int_list("raw_size");
-  if (raw.size() == 2) {
-    spec.raw_width = raw[0];
-    spec.raw_height = raw[1];
-  }
-  spec.raw_fps = c.get_float("raw_fps");
-  spec.synthetic_frames = c.get_int("frames");
-  if (profile && spec.source == "synthetic" && !c.is_set("frames") && schedule.repeat > 0) {
-    spec.synthetic_frames =
-        static_cast<int>(schedule.wait + schedule.warmup + schedule.active * schedule.repeat);
-  }
+  const SourceSpec spec = source_spec(c, profile, schedule);
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since
   // a frame of a 4K video is 25 MB.
-  spec.vid_stride = c.get_int("vid_stride");
-  spec.max_pixels = c.get_int("max_pixels");
   std::unique_ptr<Source> source = prefetch_source(open_source(spec), det.batch() + 2);
   // An interrupt must not wait for input that may never come (a stalled pipe on source=-).
   const OnInterrupt wake_source([&source] { source->cancel(); });
@@ -179,19 +280,7 @@ int run_predict(const Config& c) {
     frames_to_run = (*total + spec.vid_stride - 1) / spec.vid_stride;
   if (profile) schedule = fit_schedule(schedule, frames_to_run, c.is_set("profile_schedule"));
 
-  SinkOptions so;
-  so.project = c.get_string("project");
-  so.name = c.get_string("name");
-  so.exist_ok = c.get_bool("exist_ok");
-  so.save = c.get_bool("save");
-  so.save_txt = c.get_bool("save_txt");
-  so.save_conf = c.get_bool("save_conf");
-  so.save_json = c.get_bool("save_json");
-  so.names = model.names;
-  so.video_fps = spec.source == "-"           ? spec.raw_fps
-                 : spec.source == "synthetic" ? spec.synthetic_fps
-                                              : 0;
-  so.vid_stride = spec.vid_stride;
+  const SinkOptions so = sink_options(c, model, spec);
   ResultSink sink(so);
   // The profile's folder too is made before the run, so that an unusable one fails now.
   const std::filesystem::path run_dir =
@@ -207,112 +296,25 @@ int run_predict(const Config& c) {
     prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"),
                                             c.get_string("profile_detail") == "detailed");
   }
-
-  double pre_ms = 0, inf_ms = 0, post_ms = 0;
-  int64_t images = 0;
-  const int batch = det.batch();
-  // Writes one batch's results and counts its times; false when the output cannot be written,
-  // which will not be writable for the next frame either.
-  auto emit = [&](const std::vector<Frame>& frames, int n,
-                  const std::vector<std::vector<Detection>>& dets,
-                  const std::array<double, kPipelineStageCount>& ms) {
-    pre_ms += ms[static_cast<size_t>(PipelineStage::kPreprocess)];
-    inf_ms += ms[static_cast<size_t>(PipelineStage::kInference)];
-    post_ms += ms[static_cast<size_t>(PipelineStage::kBoxDecode)] +
-               ms[static_cast<size_t>(PipelineStage::kNms)];
-    for (int i = 0; i < n; ++i) {
-      const Frame& f = frames[static_cast<size_t>(i)];
-      ++images;
-      try {
-        sink.write(f, dets[static_cast<size_t>(i)]);
-      } catch (const Error& e) {
-        report_lost_outputs(e.what(), images);
-        return false;
-      }
-      if (verbose) {
-        std::cout << describe_frame(f, images, total) << ": " << model.input_shape[2] << "x"
-                  << model.input_shape[3] << " "
-                  << detection_summary(dets[static_cast<size_t>(i)], model.names) << ", "
-                  << fmt_ms(ms[static_cast<size_t>(PipelineStage::kInference)]) << "ms"
-                  << (f.damage.empty() ? "" : " (damaged: " + f.damage + ")") << "\n";
-      }
-    }
-    return true;
-  };
-
   int streams = c.get_int("streams");
   if (streams > 1 && prof) {
     log_warn("streams=", streams, " runs as streams=1 with profile=True: a profile follows one ",
              "detector's frames from read to output");
     streams = 1;
   }
-  int64_t t_start = now_ns();
-  bool output_failed = false;
-  if (streams > 1) {
-    // The extra detectors load the same model for their own streams; the first one's errors
-    // (a bad model, no GPU) have already been reported by now.
-    std::vector<std::unique_ptr<Detector>> extra;
-    std::vector<Detector*> detectors = {&det};
-    for (int k = 1; k < streams; ++k) {
-      extra.push_back(std::make_unique<Detector>(opts));
-      warm_up(*extra.back());
-      detectors.push_back(extra.back().get());
-    }
-    t_start = now_ns();  // loading the extra models is start-up, like loading the first
-    run_detectors(
-        detectors, *source,
-        [&](DetectedBatch& b) {
-          output_failed =
-              !emit(b.frames, static_cast<int>(b.frames.size()), b.detections, b.stage_ms);
-          return !output_failed;
-        },
-        g_stop_requested);
-  }
-  std::vector<Frame> frames(static_cast<size_t>(batch));
-  bool more = streams == 1;
-  while (more && !g_stop_requested) {
-    if (prof) {
-      prof->begin_frame(images);
-      prof->stage_begin(PipelineStage::kRead);
-    }
-    int n = 0;
-    while (n < batch) {
-      Frame f;
-      if (!source->next(f)) {
-        more = false;
-        break;
-      }
-      frames[static_cast<size_t>(n++)] = std::move(f);
-    }
-    if (prof) prof->stage_end(PipelineStage::kRead);
-    if (n == 0) {
-      if (prof) prof->end_frame();
-      break;
-    }
-    std::vector<const Tensor*> ptrs;
-    for (int i = 0; i < n; ++i) ptrs.push_back(&frames[static_cast<size_t>(i)].image);
-    std::vector<std::vector<Detection>> dets = det.detect_batch(ptrs);
+  std::vector<std::unique_ptr<Detector>> extra;
+  const std::vector<Detector*> detectors = stream_detectors(det, opts, streams, extra);
 
-    if (prof) prof->stage_begin(PipelineStage::kOutput);
-    if (!emit(frames, n, dets, det.last_stage_ms())) {
-      // Stops here, but still finishes the video, predictions.json and the profile with what
-      // was written.
-      output_failed = true;
-      if (prof) prof->end_frame();
-      break;
-    }
-    if (prof) {
-      prof->stage_end(PipelineStage::kOutput);
-      prof->end_frame();
-      // After end_frame: measuring the input must not count in the frame's latency.
-      for (int i = 0; i < n; ++i) {
-        prof->record_input(frames[static_cast<size_t>(i)].image, images - n + i,
-                           static_cast<int64_t>(dets[static_cast<size_t>(i)].size()),
-                           det.last_candidates() / n);
-      }
-    }
-  }
+  PredictOutput out{.sink = sink, .model = model, .verbose = verbose, .total = total};
+  FrameLoop loop{.detectors = detectors,
+                 .source = source.get(),
+                 .deliver = [&out](const DetectedBatch& b) { return out(b); },
+                 .stop = &g_stop_requested};
+  if (prof) loop.observers.push_back(prof.get());
+  const int64_t t_start = now_ns();  // loading the extra models is start-up, like the first
+  run_frame_loop(loop);
   const double wall_s = static_cast<double>(now_ns() - t_start) / 1e9;
+  bool output_failed = out.failed;
   try {
     sink.close();
   } catch (const Error& e) {
@@ -320,21 +322,11 @@ int run_predict(const Config& c) {
     output_failed = true;
   }
   if (g_stop_requested)
-    std::cerr << "yolo: interrupted after " << images << " images; finished work is kept\n";
-  if (images > 0) {
-    std::cout << "Speed: " << fmt_ms(pre_ms / static_cast<double>(images)) << "ms preprocess, "
-              << fmt_ms(inf_ms / static_cast<double>(images)) << "ms inference, "
-              << fmt_ms(post_ms / static_cast<double>(images))
-              << "ms postprocess per image at shape (" << model.input_shape[0] << ", "
-              << model.input_shape[1] << ", " << model.input_shape[2] << ", "
-              << model.input_shape[3] << ")\n";
-    // What a stream can sustain: decoding, all stages and output together, overlapped where
-    // they overlap, which per-stage averages cannot tell.
-    std::cout << "Throughput: " << images << " images in " << fmt_ms(wall_s, 2) << " s, "
-              << fmt_ms(static_cast<double>(images) / std::max(wall_s, 1e-9)) << " images/s\n";
-  } else {
+    std::cerr << "yolo: interrupted after " << out.images << " images; finished work is kept\n";
+  if (out.images > 0)
+    out.print_speed(wall_s);
+  else
     std::cout << "No image could be read from " << spec.source << ".\n";
-  }
   if (!sink.dir().empty()) std::cout << "Results saved to " << sink.dir().string() << "\n";
 
   int code = g_stop_requested ? kExitInterrupted : kExitOk;
@@ -343,30 +335,9 @@ int run_predict(const Config& c) {
     for (const auto& e : source->errors()) std::cerr << "  " << e << "\n";
     if (code == kExitOk) code = kExitPartial;
   }
-  if ((images == 0 && code != kExitInterrupted) || output_failed) code = kExitError;
-
-  if (prof) {
-    RunInfo run;
-    run.source = source->describe();
-    run.frames_total = images;
-    run.schedule = schedule;
-    run.batch = batch;
-    run.device = opts.device;
-    run.backend = det.executor().backend().name();
-    run.threads = opts.threads;
-    for (const auto& key : c.given) run.args.emplace_back(key, format_arg(c, key));
-    RunFacts facts;
-    facts.device = opts.device;
-    facts.half = c.get_bool("half");
-    facts.cuda_graph = c.get_bool("cuda_graph");
-    facts.gpu_pipeline = c.get_bool("gpu_pipeline");
-    facts.batch = batch;
-    facts.threads = opts.threads;
-    facts.conf = opts.nms.conf;
-    ProfileResult r = prof->finish((run_dir / "profile").string(), run, facts);
-    std::cout << r.console;
-    if (c.get_bool("serve")) return run_report_serve_dir(r.dir, c) == kExitOk ? code : kExitError;
-  }
+  if ((out.images == 0 && code != kExitInterrupted) || output_failed) code = kExitError;
+  if (prof)
+    return finish_profile(*prof, c, opts, det, *source, schedule, out.images, run_dir, code);
   return code;
 }
 

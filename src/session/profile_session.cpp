@@ -122,6 +122,19 @@ void ProfileSession::record_input(const Tensor& image, int64_t index, int64_t de
   }
 }
 
+bool ProfileSession::batch_end(const DetectedBatch& batch, bool delivered) {
+  end_frame();
+  if (!delivered) return true;
+  // After end_frame: measuring the input must not count in the frame's latency.
+  const auto n = static_cast<int64_t>(batch.frames.size());
+  for (int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<size_t>(i);
+    record_input(batch.frames[k].image, batch.first_frame + i,
+                 static_cast<int64_t>(batch.detections[k].size()), batch.candidates / n);
+  }
+  return true;
+}
+
 ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run, RunFacts facts) {
   detector_.set_stage_observer(nullptr);
   detector_.set_op_observer(nullptr);

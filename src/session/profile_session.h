@@ -3,7 +3,9 @@
 // the caller owns), then finish() analyses the window and writes <dir>/summary.json,
 // trace.json, layers.csv and report.html. Between frames the caller hands each measured image to
 // record_input (input representativeness, and the frames a what-if run repeats); finish() runs
-// the advisor and, when asked, verifies its findings by repeating those frames.
+// the advisor and, when asked, verifies its findings by repeating those frames (session/whatif.h).
+// A session is also a FrameObserver: listed in a FrameLoop's observers (with that one detector),
+// it makes all of those calls itself.
 #pragma once
 
 #include <memory>
@@ -12,6 +14,7 @@
 #include "analysis/advisor.h"
 #include "analysis/input_stats.h"
 #include "pipeline/detector.h"
+#include "pipeline/frame_loop.h"
 #include "profiler/gpu_profiler.h"
 #include "profiler/profiler.h"
 #include "profiler/resource_sampler.h"
@@ -27,7 +30,7 @@ struct ProfileResult {
   std::vector<Finding> findings;  // as in summary["advice"]
 };
 
-class ProfileSession {
+class ProfileSession : public FrameObserver {
  public:
   // With `whatif`, up to kWhatIfFrames measured images are kept for verify_finding. On a GPU,
   // traced frames also time each layer on the device with CUDA events, and with `gpu_detailed`
@@ -41,11 +44,15 @@ class ProfileSession {
   void begin_frame(int64_t index);
   void end_frame();
   // For the stages the caller runs itself (read, output).
-  void stage_begin(PipelineStage s) { profiler_.stage_begin(s); }
-  void stage_end(PipelineStage s) { profiler_.stage_end(s); }
+  void stage_begin(PipelineStage s) override { profiler_.stage_begin(s); }
+  void stage_end(PipelineStage s) override { profiler_.stage_end(s); }
   // After end_frame, once per image of the frame: measures the input if the frame was in the
   // measured window. `candidates`: the image's boxes that entered NMS.
   void record_input(const Tensor& image, int64_t index, int64_t detections, int64_t candidates);
+  // The frame loop's hooks: batch_begin is begin_frame; batch_end is end_frame, then
+  // record_input for each image of a delivered batch.
+  void batch_begin(int64_t first_frame) override { begin_frame(first_frame); }
+  bool batch_end(const DetectedBatch& batch, bool delivered) override;
   // True once the schedule's active frames are all recorded.
   bool finished() const { return profiler_.finished(); }
   const Profiler& profiler() const { return profiler_; }
