@@ -44,7 +44,7 @@ PACKAGES=(
   libdnnl-dev ocl-icd-opencl-dev opencl-headers
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
   libjpeg-dev libpng-dev
-  nlohmann-json3-dev libcpp-httplib-dev libssl-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libcpp-httplib-dev libssl-dev libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev libonnx-testdata
   clang-format clang libclang-rt-14-dev
   nodejs npm
