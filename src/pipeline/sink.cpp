@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "core/rounding.h"
 #include "pipeline/class_names.h"
 #include "pipeline/draw.h"
 #include "pipeline/image_io.h"
@@ -41,11 +42,6 @@ void create_dir(const fs::path& dir) {
 std::string stem_of(const std::string& source) {
   const std::string s = fs::path(source).stem().string();
   return s.empty() ? std::string("frame") : s;
-}
-
-double round_to(double v, int decimals) {
-  const double k = std::pow(10.0, decimals);
-  return std::nearbyint(v * k) / k;
 }
 
 // "bus.jpg", "vtest.avi frame 12": a frame as the outputs' messages name it, numbered as its

@@ -1,28 +1,11 @@
 #include "report/advice_report.h"
 
-#include <cmath>
 #include <sstream>
 
+#include "core/rounding.h"
+#include "report/json_figures.h"
+
 namespace ys {
-namespace {
-
-double round_to(double x, int digits) {
-  const double f = std::pow(10.0, digits);
-  return std::round(x * f) / f;
-}
-
-nlohmann::json stats_json(const Stats& s) {
-  if (s.count == 0) return nullptr;
-  return {{"median", round_to(s.median, 3)},
-          {"mean", round_to(s.mean, 3)},
-          {"p90", round_to(s.p90, 3)},
-          {"p99", round_to(s.p99, 3)},
-          {"max", round_to(s.max, 3)},
-          {"min", round_to(s.min, 3)},
-          {"count", s.count}};
-}
-
-}  // namespace
 
 nlohmann::json advice_json(const std::vector<Finding>& findings) {
   nlohmann::json out = nlohmann::json::array();
@@ -62,12 +45,12 @@ nlohmann::json input_json(const InputStats& in, bool synthetic_weights) {
           {"how",
            "luma (0-255) on a strided grid of about 64x64 pixels of each measured image, "
            "after its timed stages"},
-          {"brightness", stats_json(in.brightness)},
-          {"contrast", stats_json(in.contrast)},
-          {"change", stats_json(in.change)},
-          {"roughness", stats_json(in.roughness)},
-          {"detections_per_frame", stats_json(in.detections)},
-          {"candidates_per_frame", stats_json(in.candidates)},
+          {"brightness", stats_or_null(in.brightness, 3)},
+          {"contrast", stats_or_null(in.contrast, 3)},
+          {"change", stats_or_null(in.change, 3)},
+          {"roughness", stats_or_null(in.roughness, 3)},
+          {"detections_per_frame", stats_or_null(in.detections, 3)},
+          {"candidates_per_frame", stats_or_null(in.candidates, 3)},
           {"frames_with_detections", in.frames_with_detections},
           {"detections_meaningful", !synthetic_weights}};
 }
