@@ -1,5 +1,6 @@
-// The one mapping from the command's keys to a Detector's options (model, imgsz, batch, device,
-// threads, half, the CUDA switches and NMS), shared by the modes that build a detector.
+// The command's parsed arguments as a Detector's options, for the modes that build a detector
+// (predict, info, benchmark, compare). The key-to-field mapping itself is
+// pipeline/detector_options.h, which the what-if runner shares; this only reads the Config.
 #pragma once
 
 #include "cli/args.h"

@@ -6,6 +6,7 @@
 #include "analysis/profile_analysis.h"
 #include "backends/cpu/cpu_backend.h"
 #include "cli/commands.h"
+#include "cli/detector_options.h"
 #include "cli/load_detector.h"
 #include "model/flops.h"
 #include "pipeline/detector.h"
@@ -14,12 +15,7 @@
 namespace ys {
 
 int run_info(const Config& c) {
-  DetectorOptions o;
-  o.model = c.get_string("model");
-  std::vector<int> imgsz = c.get_int_list("imgsz");
-  o.imgsz_h = imgsz.at(0);
-  o.imgsz_w = imgsz.size() > 1 ? imgsz[1] : imgsz[0];
-  o.batch = c.get_int("batch");
+  DetectorOptions o = detector_options(c);  // info reads the model, imgsz and batch
   o.threads = 1;
   // The graph as the CPU backend runs it, planned but never allocated, so that a size too large
   // for this machine is described rather than attempted.

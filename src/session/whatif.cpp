@@ -7,6 +7,8 @@
 
 #include "analysis/statistics.h"
 #include "core/clock.h"
+#include "core/error.h"
+#include "pipeline/detector_options.h"
 
 namespace ys {
 namespace {
@@ -31,25 +33,16 @@ void time_pass(Detector& d, const std::vector<Tensor>& frames, size_t count,
   }
 }
 
-// Applies one setting to detector options; returns why it cannot be tried, or "".
-std::string apply_setting(DetectorOptions& o, const Setting& setting, bool gpu_available) {
+// Applies one setting to detector options through the command line's own mapping; returns why
+// it cannot be tried, or "".
+std::string try_setting(DetectorOptions& o, const Setting& setting, bool gpu_available) {
   const auto& [key, value] = setting;
-  if (key == "threads") {
-    o.threads = std::stoi(value);
-  } else if (key == "batch") {
-    o.batch = std::stoi(value);
-  } else if (key == "conf") {
-    o.nms.conf = std::stof(value);
-  } else if (!gpu_available) {
-    return key + "= needs a CUDA device";
-  } else if (key == "half") {
-    o.half = value == "True";
-  } else if (key == "cuda_graph") {
-    o.cuda_graph = value == "True";
-  } else if (key == "gpu_pipeline") {
-    o.gpu_pipeline = value == "True";
-  } else {
-    return "the detector takes no " + key + " option in this build";
+  if (!is_detector_option(key)) return "the detector takes no " + key + " option";
+  if (!gpu_available && detector_option_needs_gpu(key)) return key + "= needs a CUDA device";
+  try {
+    apply_setting(o, key, value);
+  } catch (const Error& e) {
+    return e.what();
   }
   return {};
 }
@@ -71,7 +64,7 @@ void verify_finding(Finding& f, Detector& baseline, const std::vector<Tensor>& f
   }
   DetectorOptions base_o = baseline.options();
   for (const Setting& s : f.baseline_settings) {
-    const std::string why = apply_setting(base_o, s, gpu_available);
+    const std::string why = try_setting(base_o, s, gpu_available);
     if (!why.empty()) {
       f.measured_how = "not tried: " + why;
       return;
@@ -79,7 +72,7 @@ void verify_finding(Finding& f, Detector& baseline, const std::vector<Tensor>& f
   }
   DetectorOptions o = base_o;
   for (const Setting& s : f.settings) {
-    const std::string why = apply_setting(o, s, gpu_available);
+    const std::string why = try_setting(o, s, gpu_available);
     if (!why.empty()) {
       f.measured_how = "not tried: " + why;
       return;
