@@ -2,11 +2,11 @@
 // the profiler attached when profile=True.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
 #include "cli/commands.h"
-#include "cli/detector_options.h"
 #include "cli/interrupt.h"
 #include "cli/load_detector.h"
 #include "core/clock.h"
@@ -21,6 +21,31 @@
 
 namespace ys {
 namespace {
+
+const char* process_env(const char* name) {
+  return std::getenv(name);
+}
+
+DetectorOptions detector_options(const Config& c) {
+  DetectorOptions o;
+  o.model = c.get_string("model");
+  std::vector<int> imgsz = c.get_int_list("imgsz");
+  o.imgsz_h = imgsz.at(0);
+  o.imgsz_w = imgsz.size() > 1 ? imgsz[1] : imgsz[0];
+  o.batch = c.get_int("batch");
+  o.device = c.get_string("device");
+  o.threads = c.get_int("threads");
+  o.half = c.get_bool("half");
+  o.cuda_graph = c.get_bool("cuda_graph");
+  o.gpu_pipeline = c.get_bool("gpu_pipeline");
+  o.cudnn_fusion = c.get_bool("cudnn_fusion");
+  o.nms.conf = static_cast<float>(c.get_float("conf"));
+  o.nms.iou = c.get_float("iou");
+  o.nms.max_det = c.get_int("max_det");
+  o.nms.agnostic = c.get_bool("agnostic_nms");
+  o.nms.classes = c.get_int_list("classes");
+  return o;
+}
 
 ProfileSchedule schedule_from(const Config& c) {
   std::vector<int> s = c.get_int_list("profile_schedule");
@@ -221,7 +246,17 @@ int finish_profile(ProfileSession& prof, const Config& c, const DetectorOptions&
   facts.conf = opts.nms.conf;
   ProfileResult r = prof.finish((run_dir / "profile").string(), run, facts);
   std::cout << r.console;
-  if (c.get_bool("serve")) return run_report_serve_dir(r.dir, c) == kExitOk ? code : kExitError;
+  const ReportSharingOutcome shared =
+      share_finished_report(r.dir, report_sharing_options(c), process_env);
+  for (size_t i = 0; i < shared.lines.size(); ++i)
+    (shared.upload_failed && i + 1 == shared.lines.size() ? std::cerr : std::cout)
+        << shared.lines[i] << "\n";
+  if (shared.upload_failed && code == kExitOk) code = kExitPartial;
+  if (c.get_bool("serve")) {
+    const int served = shared.plain_removed ? run_report_serve_file(shared.sealed_path, c)
+                                            : run_report_serve_dir(r.dir, c);
+    return served == kExitOk ? code : kExitError;
+  }
   return code;
 }
 
@@ -245,6 +280,13 @@ int run_predict(const Config& c) {
   }
 
   const bool profile = c.get_bool("profile");
+  // A missing report key or a malformed upload address is said now, not after the run.
+  const ReportSharingOptions sharing = report_sharing_options(c);
+  if (profile) {
+    check_report_sharing(sharing, process_env);
+  } else if (sharing.encrypt || !sharing.upload_to.empty()) {
+    log_warn("report_encrypt and report_upload act on the profile report: they need profile=True");
+  }
   ProfileSchedule schedule = schedule_from(c);
   const SourceSpec spec = source_spec(c, profile, schedule);
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since

@@ -1,7 +1,8 @@
 // `yolo report encrypt|decrypt|upload` as a user runs them (issue 18): a round trip byte for byte;
 // a wrong key, a truncated file or a flipped bit exit 1 and write nothing; an upload with a wrong
 // secret exits 3, keeps the file and never prints the secret; an unreachable endpoint exits 3
-// within upload_timeout. The uploads go to the loopback S3 of tests/share (skipped without node).
+// within upload_timeout; a profiled run with report_encrypt and report_upload seals and uploads its
+// report. The uploads go to the loopback S3 of tests/share (skipped without node).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -147,6 +148,42 @@ TEST_F(YoloReportShare, AnUnreachableEndpointExitsThreeWithinTheTimeout) {
   EXPECT_TRUE(r.has("S3 error code timeout")) << r.output;
   EXPECT_LT(took, std::chrono::seconds(4));
   EXPECT_TRUE(fs::exists(dir_ / "profile.ysr"));
+}
+
+// The after-run hook: a profiled run seals its report, removes the plain folder and uploads it.
+TEST_F(YoloReportShare, AProfiledRunSealsAndUploadsItsReport) {
+  S3Front front;
+  if (std::string why = front.start(); !why.empty()) GTEST_SKIP() << why;
+  const std::string run =
+      "predict frames=6 imgsz=64 threads=1 save=False profile=True "
+      "profile_schedule=1,1,3,1 report_encrypt=True "
+      "report_upload=s3://reports/runs/ name=";
+  auto r = yolo(run + "ok", kKeyEnv + aws_env(front.endpoint(), S3Front::kSecret));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const fs::path sealed = dir_ / "runs/detect/ok/profile.ysr";
+  EXPECT_TRUE(fs::exists(sealed));
+  EXPECT_FALSE(fs::exists(dir_ / "runs/detect/ok/profile")) << "the plain report stayed";
+  EXPECT_TRUE(r.has("uploaded to s3://reports/runs/profile.ysr")) << r.output;
+  ASSERT_EQ(yolo("report decrypt file=runs/detect/ok/profile.ysr out=plain", kKeyEnv).code, 0);
+  EXPECT_TRUE(fs::exists(dir_ / "plain/report.html"));
+
+  const std::string wrong = "anotherWRONGsecret/NeverPrinted0000000000";
+  r = yolo(run + "bad report_keep_plain=True", kKeyEnv + aws_env(front.endpoint(), wrong));
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_TRUE(r.has("SignatureDoesNotMatch")) << r.output;
+  EXPECT_FALSE(r.has(wrong)) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "runs/detect/bad/profile.ysr"));
+  EXPECT_TRUE(fs::exists(dir_ / "runs/detect/bad/profile/report.html"));
+}
+
+TEST_F(YoloReportShare, AProfiledRunWithoutAKeyIsRefusedBeforeItStarts) {
+  const auto r = yolo(
+      "predict frames=6 imgsz=64 threads=1 save=False profile=True "
+      "report_encrypt=True name=nokey",
+      "unset YOLOSCOPE_REPORT_KEY YOLOSCOPE_REPORT_PASSPHRASE;");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(r.has("report_encrypt=True needs a key")) << r.output;
+  EXPECT_FALSE(r.has("Report:")) << "the run went ahead: " << r.output;
 }
 
 }  // namespace

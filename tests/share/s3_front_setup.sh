@@ -7,7 +7,7 @@
 set -uo pipefail
 NPM_DIR="${YS_NPM_DIR:-$HOME/.cache/yoloscope/npm-s3}"
 PACKAGES=(s3rver@3.7.1 @smithy/signature-v4@5.7.5 @smithy/hash-node@4.5.2)
-STAMP="$NPM_DIR/.installed-$(echo "${PACKAGES[*]}" | tr ' /@' '_-+')"
+STAMP="$NPM_DIR/.installed-$(echo "${PACKAGES[*]}" | sed 's/[ /@]/_/g')"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "SKIP: node and npm are needed (scripts/setup.sh installs Debian's nodejs and npm)"
