@@ -102,21 +102,29 @@ json buckets() {
 
 // The frames the flight recorder keeps around a spike at frame `frame`: two before, the spike,
 // two after, each with its stages, YOLOv8n's layers and on the GPU a few kernels per layer, the
-// spike frame with a 512 MiB device-to-host copy and the host's wait for it.
+// spike frame with a 512 MiB device-to-host copy and the host's wait for it. Start times are
+// milliseconds from the frame's start (its t_s).
 json flight_record(int occurrence, int64_t frame, double t_s, const json& layers) {
   json frames = json::array();
   for (int64_t f = frame - 2; f <= frame + 2; ++f) {
     const bool spike = f == frame;
     const double start = t_s + static_cast<double>(f - frame) / kFps;
     json stages = json::object();
-    for (const StageModel& st : kStages)
-      stages[st.name] = st.median_ms + (spike && std::string(st.name) == "inference" ? 40.0 : 0);
+    double stage_at = 0;
+    for (const StageModel& st : kStages) {
+      const double ms = st.median_ms + (spike && std::string(st.name) == "inference" ? 40.0 : 0);
+      stages[st.name] = {{"start_ms", stage_at}, {"ms", ms}};
+      stage_at += ms;
+    }
     json ls = json::array(), kernels = json::array();
     double at = 0.8 + 0.6;  // the inference stage starts after read and preprocess
     for (const json& l : layers) {
       const bool grown = spike && l.value("id", "") == "15";
       const double ms = 3.0 / static_cast<double>(layers.size()) + (grown ? 40.0 : 0);
-      ls.push_back({{"id", l.value("id", "")}, {"label", l.value("label", "")}, {"ms", ms}});
+      ls.push_back({{"id", l.value("id", "")},
+                    {"label", l.value("label", "")},
+                    {"start_ms", at},
+                    {"ms", ms}});
       for (int k = 0; k < 3; ++k)
         kernels.push_back({{"name", k == 0 ? "sm90_xmma_fprop_implicit_gemm" : "silu_kernel"},
                            {"start_ms", at + ms * k / 3},

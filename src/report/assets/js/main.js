@@ -8,6 +8,7 @@ section('timeline', renderTimeline);
 section('layers', renderLayers);
 section('gpu', renderGpu);
 section('memory', renderMemory);
+section('memory', renderGpuMemory);
 section('latency', renderLatency);
 section('system', renderSystem);
 section('environment', renderEnvironment);

@@ -154,6 +154,7 @@ function selftest() {
     }
     out.gpu = gpu ? selftestGpu() : null;
     out.longrun = selftestLongRun();
+    out.gpu_memory = selftestGpuMemory();
     if (timeline && timeline.hasData) {
       // Zoomed onto the longest op, so that each lane has room for some of its labels.
       let longest = null;
