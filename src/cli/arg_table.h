@@ -118,8 +118,13 @@ inline constexpr std::array kArgSpecs = {
     ArgSpec{"profile_schedule", "5,10,100,1", ArgType::kSchedule,
             "profiler schedule 'wait,warmup,active,repeat' in frames; repeat=0 repeats to the end"},
     ArgSpec{"profile_detail", "default", ArgType::kChoice,
-            "'detailed' also records every GPU kernel, copy and synchronisation through CUPTI",
-            "default|detailed"},
+            "'detailed' also records every GPU kernel, copy and synchronisation through CUPTI; "
+            "'long' profiles a stream for hours: per-second buckets, spikes with their period in "
+            "wall time, flight records and who caused them (README, 'Long runs')",
+            "default|detailed|long"},
+    ArgSpec{"profile_duration", "None", ArgType::kPositiveFloat,
+            "seconds a profile_detail=long run lasts; None: until the source ends (source=synthetic "
+            "without frames= then runs until stopped)"},
     ArgSpec{"profile_whatif", "False", ArgType::kBool,
             "re-run with the advisor's suggestions to measure their gain"},
     ArgSpec{"serve", "False", ArgType::kBool, "serve the report over HTTP after the run"},

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -138,6 +139,10 @@ SourceSpec source_spec(const Config& c, bool profile, const ProfileSchedule& sch
     spec.synthetic_frames =
         static_cast<int>(schedule.wait + schedule.warmup + schedule.active * schedule.repeat);
   }
+  // A long run on the synthetic source lasts profile_duration, or until it is stopped.
+  if (profile && spec.source == "synthetic" && !c.is_set("frames") &&
+      c.get_string("profile_detail") == "long")
+    spec.synthetic_frames = std::numeric_limits<int>::max();
   spec.vid_stride = c.get_int("vid_stride");
   spec.max_pixels = c.get_int("max_pixels");
   return spec;
@@ -315,8 +320,15 @@ int run_predict(const Config& c) {
 
   std::unique_ptr<ProfileSession> prof;
   if (profile) {
+    std::optional<LongRunOptions> long_run;
+    if (c.get_string("profile_detail") == "long") {
+      long_run.emplace();
+      long_run->dir = (run_dir / "profile").string();
+      if (!c.is_none("profile_duration")) long_run->duration_s = c.get_float("profile_duration");
+    }
     prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"),
-                                            c.get_string("profile_detail") == "detailed");
+                                            c.get_string("profile_detail") == "detailed",
+                                            std::move(long_run));
   }
   int streams = c.get_int("streams");
   if (streams > 1 && prof) {

@@ -98,6 +98,11 @@ void LongRecorder::close_second(int64_t second) {
         w.push_back(b.q[c][0]);
         if (w.size() > static_cast<size_t>(opt_.baseline_seconds)) w.erase(w.begin());
         column_baseline_[c] = median_of(w);
+        if (c == kLatencyColumn) {
+          p90_window_.push_back(quantile(v, 0.9));
+          if (p90_window_.size() > w.size()) p90_window_.erase(p90_window_.begin());
+          usual_p90_ = median_of(p90_window_);
+        }
         v.clear();
       }
     }
@@ -135,6 +140,8 @@ void LongRecorder::end_frame_at(const std::array<int64_t, kPipelineStageCount>& 
     last = std::max(last, e[s]);
   }
   f.begin_ns = first;
+  for (size_t s = 0; s < kPipelineStageCount; ++s)
+    f.start_ms[s] = b[s] == 0 ? 0.f : static_cast<float>(static_cast<double>(b[s] - first) / 1e6);
   const double latency = static_cast<double>(last - first) / 1e6;
   f.ms[kLatencyColumn] = static_cast<float>(latency);
   const int64_t second = (first - start_ns_) / 1000000000;
@@ -142,7 +149,8 @@ void LongRecorder::end_frame_at(const std::array<int64_t, kPipelineStageCount>& 
 
   const double base = column_baseline_[kLatencyColumn];
   f.spike = column_window_[kLatencyColumn].size() >= static_cast<size_t>(opt_.warmup_seconds) &&
-            base > 0 && latency > opt_.spike_ratio * base && latency > base + opt_.spike_min_ms;
+            base > 0 && latency > opt_.spike_ratio * base && latency > base + opt_.spike_min_ms &&
+            latency > opt_.p90_ratio * usual_p90_;
   if (f.spike) ++second_spikes_;
   for (size_t c = 0; c < kLongColumns; ++c) {
     if (!std::isnan(f.ms[c])) this_second_[c].push_back(f.ms[c]);
@@ -176,9 +184,12 @@ void LongRecorder::end_frame_at(const std::array<int64_t, kPipelineStageCount>& 
     }
     if (f.spike) {
       on_spike(f, latency);
+      normal_since_spike_ = 0;
     } else if (open_) {
       const double gap_s = std::max(opt_.gap_seconds, 3 * base / 1e3);
-      if (static_cast<double>(f.begin_ns - occ_.back().end_ns) / 1e9 > gap_s) open_ = false;
+      if (++normal_since_spike_ > opt_.gap_frames ||
+          static_cast<double>(f.begin_ns - occ_.back().end_ns) / 1e9 > gap_s)
+        open_ = false;
     }
     feed_flight(f, ops, traced_);
   }
@@ -349,6 +360,12 @@ LongSnapshot LongRecorder::snapshot() const {
       o.flight = -1;
   }
   return s;
+}
+
+std::vector<SpikeOccurrence> LongRecorder::occurrences(size_t from) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (from >= occ_.size()) return {};
+  return {occ_.begin() + static_cast<std::ptrdiff_t>(from), occ_.end()};
 }
 
 size_t LongRecorder::memory_bytes() const {

@@ -28,28 +28,37 @@ const char* long_column_name(size_t column);
 
 struct LongRecorderOptions {
   double ring_seconds = 600;       // the ring holds the frames of the last 10 minutes ...
-  size_t ring_capacity = 1 << 17;  // ... or this many, whichever is fewer (6 MiB)
+  size_t ring_capacity = 1 << 17;  // ... or this many, whichever is fewer (9 MiB)
   size_t flight_records = 64;
   size_t flight_before = 4, flight_after = 4;  // frames kept before and after an occurrence
   size_t flight_max_frames = 32;               // frames kept per record, at most
   size_t max_occurrences = 20000;              // beyond: counted only
-  // A frame is a spike when its latency exceeds both ratio x baseline and baseline + min_ms.
+  // A frame is a spike when its latency exceeds ratio x baseline, baseline + min_ms, and the
+  // usual seconds' p90 x p90_ratio: on a busy machine a fast model's frames vary by more than
+  // half their median every second, and that is the machine's noise, not a stall. (Not the p99:
+  // at 30 fps a second's p99 is its slowest frame, the spike itself.)
   double spike_ratio = 1.5;
   double spike_min_ms = 1.0;
+  double p90_ratio = 1.3;
   double baseline_seconds = 30;  // the baseline: median of the last seconds' p50 latency
   double warmup_seconds = 3;     // no spike before the baseline has this many seconds
-  // Spike frames closer than max(gap_seconds, 3 baseline frames) are one occurrence.
-  double gap_seconds = 0.3;
+  // Spike frames closer than max(gap_seconds, 3 baseline frames), with at most gap_frames
+  // normal frames between them, are one occurrence: a burst of another process slows most of
+  // its frames, while the noise of a busy machine is single slow frames among normal ones.
+  double gap_seconds = 0.15;
+  int gap_frames = 2;
   // Every n-th frame runs without op hooks: with its traced neighbour it measures the hooks'
   // cost over the whole run.
   int untraced_every = 8;
 };
 
-// One frame: its begin on the host clock and the milliseconds of each column (NaN: did not run).
+// One frame: its begin on the host clock, the milliseconds of each column (NaN: did not run)
+// and each stage's start from the frame's begin.
 struct LongFrame {
   int64_t frame = 0;
   int64_t begin_ns = 0;
   std::array<float, kLongColumns> ms{};
+  std::array<float, kPipelineStageCount> start_ms{};
   bool traced = false;
   bool spike = false;
 };
@@ -126,6 +135,8 @@ class LongRecorder final : public OpObserver, public StageObserver {
   const LongRecorderOptions& options() const { return opt_; }
   // A consistent copy, taken in slices so the frame loop waits at most a few microseconds.
   LongSnapshot snapshot() const;
+  // The occurrences from index `from` on (cheap: no buckets, no ring).
+  std::vector<SpikeOccurrence> occurrences(size_t from) const;
   // Approximate bytes held (preallocated rings and vectors), for the report.
   size_t memory_bytes() const;
 
@@ -166,6 +177,7 @@ class LongRecorder final : public OpObserver, public StageObserver {
   size_t ring_next_ = 0, ring_size_ = 0;
   std::vector<SpikeOccurrence> occ_;
   bool open_ = false;  // the last occurrence is still growing
+  int normal_since_spike_ = 0;
   int64_t dropped_ = 0;
   std::vector<FlightRecord> flight_;
   FlightRecord pending_;
@@ -176,6 +188,8 @@ class LongRecorder final : public OpObserver, public StageObserver {
   int64_t pair_stride_ = 1, pair_seen_ = 0;
   std::array<double, kLongColumns> column_baseline_{};
   std::array<std::vector<float>, kLongColumns> column_window_;
+  std::vector<float> p90_window_;  // the last seconds' p90 latency
+  double usual_p90_ = 0;
   double hook_cost_ns_ = 0;
 };
 

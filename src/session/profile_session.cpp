@@ -4,6 +4,7 @@
 #include <fstream>
 #include <optional>
 
+#include "analysis/advisor_spikes.h"
 #include "core/log.h"
 #include "model/flops.h"
 #include "pipeline/build_info.h"
@@ -57,7 +58,7 @@ ModelInfo describe_model(const Detector& detector) {
 }
 
 ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif,
-                               bool gpu_detailed)
+                               bool gpu_detailed, std::optional<LongRunOptions> long_run)
     : detector_(detector),
       profiler_(schedule, detector.executor().steps().size()),
       whatif_(whatif),
@@ -66,13 +67,20 @@ ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, boo
   sampler_ = std::make_unique<ResourceSampler>(50);
   const Executor& ex = detector_.executor();
   if (ex.backend().device() != DeviceKind::kCpu) {
-    gpu_ = std::make_unique<GpuProfiler>(ex.backend(), ex.graph(),
-                                         GpuProfilerOptions{.detailed = gpu_detailed});
+    // A long run samples NVML itself with a bounded history; the window's sampler keeps all.
+    gpu_ = std::make_unique<GpuProfiler>(
+        ex.backend(), ex.graph(),
+        GpuProfilerOptions{.detailed = gpu_detailed, .nvml_period_ms = long_run ? 0 : 20});
   } else if (gpu_detailed) {
     notes_.push_back(
         "profile_detail=detailed records GPU kernels, copies and waits (CUPTI); this run is on "
         "the CPU, whose per-op times are recorded in every mode, so it changed nothing");
     log_warn(notes_.back());
+  }
+  if (long_run) {
+    long_ = std::make_unique<LongRun>(detector_, std::move(*long_run), &profiler_);
+    stages_ = long_->stage_observer();
+    detector_.set_stage_observer(stages_);
   }
 }
 
@@ -91,7 +99,12 @@ void ProfileSession::begin_frame(int64_t index) {
   // come from the device (GpuProfiler) instead.
   const DeviceTimer* timer = detector_.executor().backend().device_timer();
   const bool graph_replay = timer && timer->kernels_per_run() >= 0;
-  detector_.set_op_observer(trace_ops && !graph_replay ? &profiler_ : nullptr);
+  // A long run traces ops in its own frames (most of them) outside the window's traced ones.
+  const bool long_ops = long_ && long_->begin_frame(index);
+  detector_.set_op_observer(graph_replay ? nullptr
+                            : trace_ops  ? static_cast<OpObserver*>(&profiler_)
+                            : long_ops   ? &long_->recorder()
+                                         : nullptr);
   if (gpu_) {
     if (last_measured_)
       gpu_->begin_frame(index, trace_ops);
@@ -110,6 +123,11 @@ void ProfileSession::end_frame() {
   }
   profiler_.end_frame();
   detector_.set_op_observer(nullptr);
+  if (long_) {
+    long_->end_frame();
+    // The window's /proc sampler keeps every reading: a day of them would not be bounded.
+    if (profiler_.finished()) sampler_->stop();
+  }
 }
 
 void ProfileSession::record_input(const Tensor& image, int64_t index, int64_t detections,
@@ -124,7 +142,7 @@ void ProfileSession::record_input(const Tensor& image, int64_t index, int64_t de
 
 bool ProfileSession::batch_end(const DetectedBatch& batch, bool delivered) {
   end_frame();
-  if (!delivered) return true;
+  if (!delivered) return !done();
   // After end_frame: measuring the input must not count in the frame's latency.
   const auto n = static_cast<int64_t>(batch.frames.size());
   for (int64_t i = 0; i < n; ++i) {
@@ -132,7 +150,7 @@ bool ProfileSession::batch_end(const DetectedBatch& batch, bool delivered) {
     record_input(batch.frames[k].image, batch.first_frame + i,
                  static_cast<int64_t>(batch.detections[k].size()), batch.candidates / n);
   }
-  return true;
+  return !done();  // a long run whose profile_duration is over
 }
 
 ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run, RunFacts facts) {
@@ -140,6 +158,8 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   detector_.set_op_observer(nullptr);
   attached_ = false;
   sampler_->stop();
+  std::optional<LongRunResult> long_result;
+  if (long_) long_result = long_->finish();
   const std::pair<int64_t, int64_t> cpu_end = cpu_jiffies();
   const std::vector<ResourceSample> samples = sampler_->samples();
   ProfileAnalysis analysis = analyze_profile(profiler_, detector_.executor(), samples);
@@ -170,6 +190,10 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
                            static_cast<double>(d_total);
   }
   std::vector<Finding> findings = advise(analysis, input, facts);
+  if (long_result) {
+    for (Finding& f : spike_findings(long_result->spikes)) findings.push_back(std::move(f));
+    order_findings(findings);
+  }
   if (whatif_) {
     for (Finding& f : findings)
       verify_finding(f, detector_, kept_, analysis.latency.median, facts.on_gpu());
@@ -197,6 +221,10 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   r.summary =
       summary_json(analysis, model, noted, env, advice_json(findings), gpu ? &*gpu : nullptr);
   r.summary["input"] = input_json(input, model.synthetic_weights);
+  if (long_result) {
+    r.summary["long"] = std::move(long_result->long_section);
+    r.summary["spikes"] = std::move(long_result->spikes_section);
+  }
   write_profile_reports(
       dir, r.summary,
       chrome_trace(profiler_, detector_.executor(), samples, gpu_trace ? &*gpu_trace : nullptr),
@@ -208,7 +236,8 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   r.console = console_summary(analysis, model, noted, dir, gpu ? &*gpu : nullptr);
   // The advice goes just above the report's path, the last line a user reads.
   const size_t at = r.console.rfind("  Report: ");
-  r.console.insert(at == std::string::npos ? r.console.size() : at, advice_console(findings));
+  r.console.insert(at == std::string::npos ? r.console.size() : at,
+                   (long_result ? long_result->console : std::string()) + advice_console(findings));
   return r;
 }
 

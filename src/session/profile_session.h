@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "analysis/advisor.h"
@@ -20,6 +21,7 @@
 #include "profiler/resource_sampler.h"
 #include "report/advice_report.h"
 #include "report/profile_report.h"
+#include "session/long_run.h"
 
 namespace ys {
 
@@ -35,8 +37,10 @@ class ProfileSession : public FrameObserver {
   // With `whatif`, up to kWhatIfFrames measured images are kept for verify_finding. On a GPU,
   // traced frames also time each layer on the device with CUDA events, and with `gpu_detailed`
   // record every kernel, copy and synchronisation through CUPTI; NVML is sampled throughout.
+  // With `long_run` (profile_detail=long), every frame also goes to a LongRun: per-second
+  // buckets, spikes, their flight records and blame, summary.json checkpoints in its dir.
   ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif = false,
-                 bool gpu_detailed = false);
+                 bool gpu_detailed = false, std::optional<LongRunOptions> long_run = std::nullopt);
   ~ProfileSession();
   ProfileSession(const ProfileSession&) = delete;
   ProfileSession& operator=(const ProfileSession&) = delete;
@@ -44,8 +48,8 @@ class ProfileSession : public FrameObserver {
   void begin_frame(int64_t index);
   void end_frame();
   // For the stages the caller runs itself (read, output).
-  void stage_begin(PipelineStage s) override { profiler_.stage_begin(s); }
-  void stage_end(PipelineStage s) override { profiler_.stage_end(s); }
+  void stage_begin(PipelineStage s) override { stages_->stage_begin(s); }
+  void stage_end(PipelineStage s) override { stages_->stage_end(s); }
   // After end_frame, once per image of the frame: measures the input if the frame was in the
   // measured window. `candidates`: the image's boxes that entered NMS.
   void record_input(const Tensor& image, int64_t index, int64_t detections, int64_t candidates);
@@ -55,6 +59,8 @@ class ProfileSession : public FrameObserver {
   bool batch_end(const DetectedBatch& batch, bool delivered) override;
   // True once the schedule's active frames are all recorded.
   bool finished() const { return profiler_.finished(); }
+  // A long run whose profile_duration is over: the caller stops reading frames.
+  bool done() const { return long_ && long_->done(); }
   const Profiler& profiler() const { return profiler_; }
 
   // Detaches from the detector, analyses, runs the advisor (with what-if runs when the session
@@ -70,6 +76,8 @@ class ProfileSession : public FrameObserver {
   Profiler profiler_;
   std::unique_ptr<ResourceSampler> sampler_;
   std::unique_ptr<GpuProfiler> gpu_;  // only on a GPU backend
+  std::unique_ptr<LongRun> long_;     // profile_detail=long only
+  StageObserver* stages_ = &profiler_;  // in a long run, its hook, which forwards to profiler_
   bool attached_ = true;
   bool whatif_ = false;
   bool last_measured_ = false;
