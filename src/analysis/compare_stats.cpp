@@ -101,6 +101,7 @@ ChangeEstimate estimate_change(const std::vector<double>& baseline,
   const size_t block_b = options.block ? options.block : block_length(current.size(), rho_b);
   e.block = std::max(block_a, block_b);
   e.drift = std::max(half_drift(baseline), half_drift(current));
+  const double widen = options.widen_by_drift ? e.drift : 0;
 
   std::mt19937_64 rng(options.seed);
   std::vector<double> scratch_a, scratch_b, ratios;
@@ -111,14 +112,14 @@ ChangeEstimate estimate_change(const std::vector<double>& baseline,
     if (a > 0) ratios.push_back(b / a - 1);
   }
   if (ratios.empty()) {
-    e.ci_low = e.change - e.drift;
-    e.ci_high = e.change + e.drift;
+    e.ci_low = e.change - widen;
+    e.ci_high = e.change + widen;
     return e;
   }
   std::sort(ratios.begin(), ratios.end());
   const double tail = (1 - options.confidence) / 2 * 100;
-  e.ci_low = std::min(percentile(ratios, tail), e.change) - e.drift;
-  e.ci_high = std::max(percentile(ratios, 100 - tail), e.change) + e.drift;
+  e.ci_low = std::min(percentile(ratios, tail), e.change) - widen;
+  e.ci_high = std::max(percentile(ratios, 100 - tail), e.change) + widen;
   return e;
 }
 

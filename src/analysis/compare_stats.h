@@ -18,6 +18,9 @@ struct BootstrapOptions {
   int resamples = 2000;
   uint64_t seed = 0x5eedULL;
   size_t block = 0;  // frames per block; 0 chooses block_length() from the series
+  // Widen the interval by the runs' drift (ChangeEstimate::drift). Off for A/B runs, whose sides
+  // alternate frames: a drift then moves both sides alike and cancels in their ratio.
+  bool widen_by_drift = true;
 };
 
 struct ChangeEstimate {

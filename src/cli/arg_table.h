@@ -8,9 +8,9 @@
 
 namespace ys {
 
-inline constexpr std::array<std::string_view, 4> kModes = {"predict", "export", "info", "report"};
-inline constexpr std::array<std::string_view, 4> kRefusedModes = {"train", "val", "track",
-                                                                  "benchmark"};
+inline constexpr std::array<std::string_view, 6> kModes = {"predict", "export",    "info",
+                                                           "report",  "benchmark", "compare"};
+inline constexpr std::array<std::string_view, 3> kRefusedModes = {"train", "val", "track"};
 inline constexpr std::array<std::string_view, 4> kRefusedTasks = {"segment", "classify", "pose",
                                                                   "obb"};
 inline constexpr std::array<std::string_view, 3> kSpecialModes = {"help", "version", "checks"};
@@ -105,12 +105,34 @@ inline constexpr std::array kArgSpecs = {
     ArgSpec{"max_pixels", "100000000", ArgType::kPositiveInt,
             "pixel budget: image files whose header claims more pixels are skipped undecoded "
             "(decompression bombs)"},
-    ArgSpec{"frames", "100", ArgType::kPositiveInt, "number of frames for source=synthetic"},
+    ArgSpec{"frames", "100", ArgType::kPositiveInt,
+            "number of frames for source=synthetic; frames measured by 'yolo benchmark' (per side "
+            "for 'yolo compare a= b=')"},
+    ArgSpec{"baseline", "", ArgType::kString,
+            "'yolo compare': the benchmark file to compare against, i.e. baseline.json"},
+    ArgSpec{"current", "", ArgType::kString,
+            "'yolo compare': the benchmark file of the run under test, i.e. benchmark.json"},
+    ArgSpec{"a", "", ArgType::kString,
+            "'yolo compare' A/B in one run: the baseline side, key=value changes ('threads=1') "
+            "or the path of a yolo binary"},
+    ArgSpec{"b", "", ArgType::kString,
+            "'yolo compare' A/B in one run: the side under test, as a="},
+    ArgSpec{"threshold", "0.05", ArgType::kFraction,
+            "'yolo compare': smallest change of a median that counts (0.05: 5%), when also "
+            "significant"},
+    ArgSpec{"level", "stage", ArgType::kChoice,
+            "'yolo compare': pipeline stages only, or stages and model layers", "stage|layer"},
+    ArgSpec{"normalize", "auto", ArgType::kChoice,
+            "'yolo compare': scale the baseline by the calibration ratio when the machines differ "
+            "(auto), always (calibration) or never (none)",
+            "auto|calibration|none"},
     ArgSpec{"raw_size", "", ArgType::kFrameSize,
             "'WxH' of the raw BGR frames read with source=-, i.e. raw_size=1280x720"},
     ArgSpec{"raw_fps", "30", ArgType::kPositiveFloat,
             "frame rate of source=- (timestamps and saved video)"},
-    ArgSpec{"format", "onnx", ArgType::kChoice, "export format", "onnx"},
+    ArgSpec{"format", "onnx", ArgType::kChoice,
+            "export format (onnx); 'yolo compare' output (table when not given)",
+            "onnx|table|markdown|junit|json"},
     ArgSpec{"opset", "17", ArgType::kPositiveInt, "ONNX opset of the exported model"},
     ArgSpec{"simplify", "True", ArgType::kBool, "fold constants in the exported model"},
     ArgSpec{"profile", "False", ArgType::kBool,
@@ -164,7 +186,8 @@ inline constexpr std::array kArgSpecs = {
             "runs/detect/predict/profile.ysr"},
     ArgSpec{"out", "", ArgType::kString,
             "output of 'yolo report decrypt' (a new folder) or 'yolo report encrypt' (the .ysr "
-            "file; <dir>.ysr when empty)"},
+            "file; <dir>.ysr when empty); of 'yolo benchmark' (benchmark.json when empty); of "
+            "'yolo compare' in format= (printed when empty)"},
     ArgSpec{"to", "", ArgType::kString, "destination of 'yolo report upload': s3://bucket/prefix/"},
 };
 

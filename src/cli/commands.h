@@ -35,5 +35,8 @@ int run_report_upload(const Config& c);
 // report_encrypt, report_keep_plain, report_key_file, report_upload, s3_sse and upload_timeout.
 ReportSharingOptions report_sharing_options(const Config& c);
 int run_checks();
+// yolo benchmark and yolo compare (docs/BENCHMARK.md); compare exits 1 on a regression.
+int run_benchmark(const Config& c);
+int run_compare(const Config& c);
 
 }  // namespace ys

@@ -20,6 +20,10 @@ int run_export(const Config& c) {
          "yolo11s.yaml); "
          "an ONNX file is already exported");
   }
+  // The other choices of format= are yolo compare's outputs.
+  if (c.get_string("format") != "onnx")
+    fail(ErrorKind::kInvalidArgument, "format=", c.get_string("format"),
+         ": export writes onnx only");
   std::vector<int> imgsz = c.get_int_list("imgsz");
   Graph g = build_builtin_model(model, imgsz.at(0), c.get_int("batch"));
   std::string stem = std::filesystem::path(model).stem().string();

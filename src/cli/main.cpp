@@ -29,6 +29,8 @@ int dispatch(const CliCommand& cmd) {
   if (cmd.mode == "predict") return run_predict(cmd.config);
   if (cmd.mode == "info") return run_info(cmd.config);
   if (cmd.mode == "export") return run_export(cmd.config);
+  if (cmd.mode == "benchmark") return run_benchmark(cmd.config);
+  if (cmd.mode == "compare") return run_compare(cmd.config);
   if (cmd.mode == "report") {
     if (cmd.sub == "encrypt") return run_report_encrypt(cmd.config);
     if (cmd.sub == "decrypt") return run_report_decrypt(cmd.config);

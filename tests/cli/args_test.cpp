@@ -295,7 +295,7 @@ TEST(CliArgsModes, TasksAndModes) {
 TEST(CliArgsModes, MissingModeDefaultsToPredictWithWarning) {
   const std::string err = warnings_of({"conf=0.5"});
   EXPECT_NE(err.find("'mode' argument is missing. Valid modes are ['predict', 'export', 'info', "
-                     "'report']. Using default 'mode=predict'."),
+                     "'report', 'benchmark', 'compare']. Using default 'mode=predict'."),
             std::string::npos)
       << err;
   EXPECT_EQ(parse_command_line({"conf=0.5"}).mode, "predict");
