@@ -4,12 +4,16 @@
 #include <fstream>
 #include <optional>
 
+#include <unistd.h>
+
 #include "analysis/advisor_spikes.h"
+#include "analysis/gpu_memory.h"
 #include "core/log.h"
 #include "model/flops.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
 #include "profiler/gpu_trace_io.h"
+#include "report/gpu_memory_json.h"
 #include "session/whatif.h"
 
 namespace ys {
@@ -221,6 +225,15 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   r.summary =
       summary_json(analysis, model, noted, env, advice_json(findings), gpu ? &*gpu : nullptr);
   r.summary["input"] = input_json(input, model.synthetic_weights);
+  if (gpu_trace && !gpu_trace->samples.empty() && r.summary["gpu"].is_object()) {
+    // The backend does not report its cuDNN workspace yet: null, and the page plans without it.
+    r.summary["gpu"]["memory"] =
+        gpu_memory_json(gpu_memory_over_time(gpu_trace->samples, static_cast<int>(::getpid()),
+                                             profiler_.start_ns()),
+                        {.arena_bytes = analysis.arena_bytes,
+                         .weights_bytes = analysis.weights_bytes,
+                         .workspace_bytes = std::nullopt});
+  }
   if (long_result) {
     r.summary["long"] = std::move(long_result->long_section);
     r.summary["spikes"] = std::move(long_result->spikes_section);
