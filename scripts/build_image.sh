@@ -5,7 +5,11 @@
 #      scripts/fresh_check.sh is reused when it is there), with docs, man pages and locales left
 #      out as in debian:bookworm-slim;
 #   3. the runtime packages of docker/runtime-packages.txt, a non-root user `yolo` (uid 10001),
-#      /data and /runs, `yolo` and the health check, as docker/Dockerfile.cpu lays them out;
+#      /data and /runs, `yolo` and the health check, as docker/Dockerfile.cpu lays them out.
+#      Debian's OpenCV drags in Mesa, LLVM, GDAL's data and more through hard dependencies that
+#      `yolo` never loads: of the files those packages add, shared objects outside the load
+#      closure of `yolo` (ldd inside the root) and GDAL/PROJ data are removed (--no-prune keeps
+#      them; dpkg then still lists the packages, which a runtime image does not upgrade anyway);
 #   4. a smoke test inside that root with chroot, which stands in for `podman run` here (podman
 #      cannot set rlimits in this sandbox): the main job runs as the image's user, and
 #      PROFILING_ENABLED=true produces a report with the same command;
@@ -19,6 +23,7 @@
 #   --binary PATH  a CPU-only `yolo` to put in the image instead of building build-image/
 #   --work DIR     root, tarball and logs (default /var/tmp/yoloscope-image; about 2 GB)
 #   --no-import    stop after the smoke test (no podman)
+#   --no-prune     keep every file of the runtime packages (see step 3)
 #   --keep         leave the root in place afterwards
 #   YS_FRESH_MIRROR  Debian mirror (default: the host's, else deb.debian.org)
 #
@@ -32,6 +37,7 @@ TAG=yoloscope:cpu
 BINARY=""
 WORK=/var/tmp/yoloscope-image
 IMPORT=1
+PRUNE=1
 KEEP=0
 SUITE=bookworm
 IMAGE_UID=10001
@@ -42,8 +48,9 @@ while [[ $# -gt 0 ]]; do
     --binary) BINARY="$2"; shift ;;
     --work) WORK="$2"; shift ;;
     --no-import) IMPORT=0 ;;
+    --no-prune) PRUNE=0 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build_image.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -154,6 +161,7 @@ in_root() {
 
 # 3. Packages, user, files.
 mapfile -t RUNTIME_PACKAGES < <(grep -vE '^\s*(#|$)' "$REPO/docker/runtime-packages.txt")
+find "$ROOTFS" -xdev \( -type f -o -type l \) -printf '/%P\n' | sort >"$LOGS/base-files.txt"
 log "installing ${#RUNTIME_PACKAGES[@]} runtime packages"
 in_root "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
   /bin/bash -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" \
@@ -166,10 +174,33 @@ chown "$IMAGE_UID:$IMAGE_UID" "$ROOTFS/runs"
 install -m 0755 "$BINARY" "$ROOTFS/usr/local/bin/yolo"
 strip "$ROOTFS/usr/local/bin/yolo"
 install -m 0755 "$REPO/docker/healthcheck.sh" "$ROOTFS/usr/local/bin/yoloscope-healthcheck"
+# The base root predates the dpkg excludes: drop its docs, man pages and translations as well.
+find "$ROOTFS/usr/share/doc" -xdev -type f ! -name copyright -delete
+rm -rf "$ROOTFS/usr/share/man/"* "$ROOTFS/usr/share/info/"* "$ROOTFS/usr/share/locale/"*
 rm -rf "$ROOTFS/tmp/"* "$ROOTFS/var/tmp/"* "$ROOTFS/root/.cache"
 # No host resolver in the image: the container runtime provides its own.
 : >"$ROOTFS/etc/resolv.conf"
 
+if [[ $PRUNE == 1 ]]; then
+  before=$(du -sb --one-file-system "$ROOTFS" | cut -f1)
+  find "$ROOTFS" -xdev \( -type f -o -type l \) -printf '/%P\n' | sort \
+    | comm -13 "$LOGS/base-files.txt" - >"$LOGS/added-files.txt"
+  cp "$LOGS/added-files.txt" "$ROOTFS/tmp/added-files.txt"
+  # Added shared objects outside the closure (a symlink into the closure stays), and GDAL/PROJ
+  # data, which only GDAL's own drivers read. Resolved inside the root, in one chroot.
+  in_root "$ROOTFS" /bin/bash -c '
+    ldd /usr/local/bin/yolo | awk "/=> \\//{print \$3}" | while read -r lib; do
+      echo "$lib"; readlink -f "$lib"; done | sort -u >/tmp/closure.txt
+    grep -E "\.so(\.[0-9]+)*$" /tmp/added-files.txt | while read -r f; do
+      grep -qxF "$(readlink -f "$f")" /tmp/closure.txt || echo "$f"; done' >"$LOGS/pruned-files.txt"
+  mv "$ROOTFS/tmp/closure.txt" "$LOGS/closure.txt"
+  rm -f "$ROOTFS/tmp/added-files.txt"
+  grep -E '^/usr/share/(proj|gdal)/' "$LOGS/added-files.txt" >>"$LOGS/pruned-files.txt" || true
+  while read -r f; do rm -f "$ROOTFS$f"; done <"$LOGS/pruned-files.txt"
+  find "$ROOTFS/usr/lib" -xdev -type d -empty -delete
+  after=$(du -sb --one-file-system "$ROOTFS" | cut -f1)
+  log "pruned $(wc -l <"$LOGS/pruned-files.txt") files that yolo never loads: $(((before - after) / 1000000)) MB"
+fi
 missing=$(in_root "$ROOTFS" /usr/bin/ldd /usr/local/bin/yolo | grep 'not found' || true)
 [[ -z "$missing" ]] || die "libraries missing from the image: $missing"
 
@@ -201,6 +232,20 @@ summary=$(find "$ROOTFS/runs" -name summary.json | head -n1)
 [[ -n "$summary" ]] || die "PROFILING_ENABLED=true produced no summary.json (see $LOGS/profiled-job.log)"
 [[ -f "$(dirname "$summary")/report.html" ]] || die "no report.html beside $summary"
 [[ $(stat -c %u "$summary") == "$IMAGE_UID" ]] || die "$summary is not owned by the image's user"
+# The decoders that pruning must have left: a JPEG, a PNG and a video (../shared, when present).
+SHARED_DATA="$REPO/../shared/data"
+if [[ -d "$SHARED_DATA/images" && -f "$SHARED_DATA/video/vtest.avi" ]]; then
+  log "smoke test: JPEG, PNG and video decoding from /data"
+  cp "$SHARED_DATA/images/messi5.jpg" "$SHARED_DATA/images/basketball1.png" \
+    "$SHARED_DATA/video/vtest.avi" "$ROOTFS/data/"
+  for src in data/messi5.jpg data/basketball1.png data/vtest.avi; do
+    run_as_image yolo detect predict source="$src" vid_stride=40 >>"$LOGS/decode-jobs.log" 2>&1 \
+      || die "decoding $src failed in the image (see $LOGS/decode-jobs.log)"
+  done
+  grep -q "vtest.avi" "$LOGS/decode-jobs.log" || die "the video run printed no frame (see $LOGS/decode-jobs.log)"
+else
+  log "no ../shared/data here: JPEG, PNG and video decoding not smoke-tested"
+fi
 log "smoke test passed: report at ${summary#"$ROOTFS"}"
 
 if [[ $IMPORT == 1 ]]; then
