@@ -47,6 +47,7 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libssl-dev libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev libonnx-testdata
   clang-format clang libclang-rt-14-dev
+  python3-dev python3-pybind11 python3-numpy python3-pytest python3-opencv
   nodejs npm
 )
 [[ $WITH_CHROMIUM == 1 ]] && PACKAGES+=(chromium)
@@ -117,9 +118,37 @@ configure_and_build() {
   cmake --build "$dir"
 }
 
+# `python3 -c "import yoloscope"` for Debian's Python: a .pth file in its site directory names the
+# built package's folder (Debian marks its Python externally managed, so not pip). Rewritten only
+# when it names another folder; nothing when the module was not built (no python3-pybind11).
+install_python_path() {
+  local dir="$ROOT/$BUILD_DIR"
+  [[ "$BUILD_DIR" == /* ]] && dir="$BUILD_DIR"
+  local py=/usr/bin/python3
+  if ! compgen -G "$dir/python/yoloscope/_yoloscope*.so" >/dev/null || [[ ! -x $py ]]; then
+    log "Python module not built: 'import yoloscope' is not set up"
+    return
+  fi
+  local site pth
+  if [[ $(id -u) -eq 0 ]]; then
+    site=$("$py" -c 'import site; print(site.getsitepackages()[0])')
+  else
+    site=$("$py" -m site --user-site)
+  fi
+  pth="$site/yoloscope.pth"
+  if [[ -f "$pth" && "$(cat "$pth")" == "$dir/python" ]]; then
+    log "yoloscope already on $py's path ($pth)"
+    return
+  fi
+  mkdir -p "$site"
+  echo "$dir/python" >"$pth"
+  log "yoloscope on $py's path: $pth -> $dir/python"
+}
+
 install_packages
 if [[ $DEPS_ONLY == 1 ]]; then
   exit 0
 fi
 configure_and_build
+install_python_path
 log "done: $BUILD_DIR"
