@@ -1,7 +1,10 @@
 #include "analysis/benchmark_compare.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
+
+#include "analysis/statistics.h"
 
 namespace ys {
 
@@ -25,8 +28,12 @@ double calibration_ratio(const BenchmarkRecord& baseline, const BenchmarkRecord&
   if (baseline.calibration_method.empty() ||
       baseline.calibration_method != current.calibration_method)
     return 0;
-  const double a = median_of(baseline.calibration_ms);
-  const double b = median_of(current.calibration_ms);
+  auto low = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return percentile(v, kCalibrationPercentile);
+  };
+  const double a = low(baseline.calibration_ms);
+  const double b = low(current.calibration_ms);
   return a > 0 && b > 0 ? b / a : 0;
 }
 
@@ -62,7 +69,7 @@ void choose_scale(const BenchmarkRecord& baseline, const BenchmarkRecord& curren
   if (ratio > 0) {
     r.scale = ratio;
     r.scale_note = "baseline scaled by the calibration ratio " + fixed(ratio, 3) + " (" +
-                   current.calibration_method + ", current over baseline median)";
+                   current.calibration_method + ", current over baseline, 10th percentiles)";
     return;
   }
   r.scale_note = "times compared as measured: no common calibration";

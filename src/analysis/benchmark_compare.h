@@ -63,8 +63,11 @@ struct ComparisonResult {
 std::vector<std::string> fingerprint_differences(const std::map<std::string, std::string>& a,
                                                  const std::map<std::string, std::string>& b);
 
-// Median calibration time of current over baseline's; 0 when either has none.
+// The current run's calibration time over the baseline's, each the 10th percentile of its runs:
+// the fast runs that nothing interrupted measure the machine, the rest its load of the moment.
+// 0 when either has none or their methods differ.
 double calibration_ratio(const BenchmarkRecord& baseline, const BenchmarkRecord& current);
+inline constexpr double kCalibrationPercentile = 10;
 
 // `same_work_expected`: false for an A/B run whose two sides differ on purpose, where a workload
 // difference is the point rather than a warning.

@@ -1,5 +1,6 @@
 #include "report/benchmark_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -12,6 +13,11 @@ std::string fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
+}
+
+std::vector<double> sorted(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v;
 }
 
 std::string pct(double fraction) {
@@ -86,7 +92,8 @@ std::string benchmark_console_table(const BenchmarkRecord& r) {
         << padded(fixed(st.p99, 3), 10, true) << padded(fps, 10, true) << "\n";
   }
   if (!r.calibration_method.empty())
-    out << "Calibration: " << r.calibration_method << ", median "
+    out << "Calibration: " << r.calibration_method << ", 10th percentile "
+        << fixed(percentile(sorted(r.calibration_ms), kCalibrationPercentile), 3) << " ms, median "
         << fixed(median_of(r.calibration_ms), 3) << " ms over " << r.calibration_ms.size()
         << " runs between frames\n";
   return out.str();

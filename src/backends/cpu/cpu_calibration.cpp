@@ -11,13 +11,13 @@ namespace ys {
 
 namespace {
 #if YS_HAVE_ONEDNN
-// About 0.5 GFLOP: a few milliseconds on one core, about one scheduler time slice, so that a
-// neighbour taking the core slows it as it slows a frame (a much shorter product slips between
-// the neighbour's slices); short enough to run between frames.
-constexpr int kSize = 640;
+// About 65 MFLOP, 0.6 ms on one core here: well inside a scheduler time slice, so that on a busy
+// machine many runs still go uninterrupted and the fastest of them measure the machine, not its
+// load. A 640^3 product (5 ms) was interrupted in nearly every run at a load of 6 on 2 cores.
+constexpr int kSize = 320;
 constexpr const char* kKind = "oneDNN sgemm ";
 #else
-constexpr int kSize = 256;
+constexpr int kSize = 128;
 constexpr const char* kKind = "loop sgemm ";
 #endif
 }  // namespace

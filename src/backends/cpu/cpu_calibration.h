@@ -2,8 +2,9 @@
 // that a baseline measured on one machine can be compared on another by the ratio of the two
 // runs' yardsticks. It runs oneDNN's sgemm (a system library, not this project's kernels, so a
 // change to our code never moves it) with the calling thread's OpenMP thread count, which the CPU
-// backend has set to the inference's: busy cores slow it as they slow the model. Without oneDNN
-// it is a plain loop nest, and its method string says so (ratios only compare like with like).
+// backend has set to the inference's. It is short, so that its fastest runs measure the machine's
+// speed rather than its load. Without oneDNN it is a plain loop nest, and its method string says
+// so (ratios only compare like with like).
 #pragma once
 
 #include <string>
