@@ -12,10 +12,10 @@ def small(yoloscope):
 
 def test_unknown_key_suggests_the_closest(small):
     with pytest.raises(ValueError) as info:
-        small.predict("synthetic", confidence=0.3)
-    message = str(info.value)
-    assert "'confidence' is not a valid YoloScope argument" in message
-    assert "conf" in message
+        small.predict("synthetic", imgsiz=320)
+    # Word for word what `yolo predict imgsiz=320` says.
+    assert str(info.value) == ("'imgsiz' is not a valid YoloScope argument. Similar arguments "
+                               "are i.e. ['imgsz=640'].")
 
 
 def test_bad_value_has_the_cli_message(small):
