@@ -108,3 +108,18 @@ def test_keywords_reach_the_pipeline(coco_model, conf, classes):
     assert (r.boxes.conf > conf).all()
     if classes is not None:
         assert set(r.boxes.cls.astype(int).tolist()) <= set(classes)
+
+
+def test_batch_gives_the_same_as_single_images(yoloscope):
+    # The built-in architecture has a dynamic batch; its synthetic weights score low, so a low
+    # conf keeps boxes to compare.
+    images = [str(shared_path(f"data/images/{n}")) for n in ("messi5.jpg", "fruits.jpg",
+                                                             "basketball1.png")]
+    model = yoloscope.YOLO("yolov8n.yaml", imgsz=320, conf=0.0005)
+    one = model(images, verbose=False)
+    two = model(images, batch=2, verbose=False)
+    assert [r.path for r in two] == images
+    assert sum(len(r) for r in one) > 0, "lower conf until the synthetic model yields boxes"
+    for a, b in zip(one, two):
+        assert len(a) == len(b)
+        np.testing.assert_allclose(a.boxes.data, b.boxes.data, atol=1e-3)
