@@ -454,7 +454,7 @@ function renderLongRun() {
   const frameCount = data.count.reduce((a, v) => a + (v === v ? v : 0), 0);
   $('lr-how').textContent = 'Every frame of the run, ' + compact(frameCount) + ' frames over ' + clockText(data.n * data.width, 1) +
       ', in buckets of ' + fmt(data.width) + ' s: per stage, the band runs from the median (line) to the 99th percentile of each bucket; ' +
-      'zoomed out, one pixel shows the mean of its buckets\u2019 medians and the largest of their 99th percentiles. Host steady clock, since the run started.';
+      'zoomed out, one pixel shows the means of its buckets\u2019 medians and 99th percentiles, and a needle up to the largest 99th percentile among them. Host steady clock, since the run started.';
   const sum = $('lr-spikes');
   if (str(spikeSummary.text)) sum.appendChild(h('p', { class: 'lr-period' }, str(spikeSummary.text)));
   else if (spikeList.length) sum.appendChild(h('p', null, spikeList.length + ' spikes, not periodic.'));

@@ -12,5 +12,5 @@ section('memory', renderGpuMemory);
 section('latency', renderLatency);
 section('system', renderSystem);
 section('environment', renderEnvironment);
-window.ysReport = { summary: S, trace: T, timeline, errors };
+window.ysReport = { summary: S, trace: T, timeline, longRun: longRunChart, errors };
 if (location.hash === '#selftest') selftest();
