@@ -95,6 +95,25 @@ std::string quoted_host(const std::string& host) {
   return "'" + out + "'";
 }
 
+// The decoded request path as a same-origin Location: percent-encoded again (no CR or LF reaches
+// the header), and never starting with "//", which a browser would take for another host.
+std::string local_location(const std::string& path) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out = "/";
+  for (unsigned char c : path.substr(path.find_first_not_of('/') == std::string::npos
+                                         ? path.size()
+                                         : path.find_first_not_of('/'))) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
 // Signals reach wait() through a semaphore because sem_post is one of the few calls that are safe
 // inside a signal handler.
 sem_t g_signal_sem;
@@ -183,7 +202,7 @@ struct ReportServer::Impl {
     if (v.allowed) {
       // The token leaves the URL (history, Referer) for a cookie that carries a session id.
       res.status = 303;
-      res.set_header("Location", req.path);
+      res.set_header("Location", local_location(req.path));
       res.set_header("Set-Cookie", AccessGate::cookie_for(v.new_session, server.tls()));
       return false;
     }

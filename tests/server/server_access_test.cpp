@@ -109,6 +109,16 @@ TEST_F(ServerAccess, AUrlTokenBecomesASessionCookieAndLeavesTheUrl) {
   EXPECT_NE(cookie.find("; HttpOnly"), std::string::npos) << cookie;
   EXPECT_NE(cookie.find("; SameSite=Strict"), std::string::npos) << cookie;
   const std::string session = cookie.substr(0, cookie.find(';'));
+  // The redirect stays on this server and carries no header of the client's making.
+  cli.set_url_encode(false);
+  auto odd = cli.Get(std::string("//evil.example/x%0d%0aSet-Cookie:%20a=b?token=") + kToken);
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->status, 303);
+  // (httplib's client decodes %XX in header values, so the value is compared decoded.)
+  EXPECT_EQ(odd->get_header_value("Location").rfind("/evil.example/x", 0), 0u)
+      << odd->get_header_value("Location");
+  EXPECT_EQ(odd->get_header_value_count("Set-Cookie"), 1u);
+  EXPECT_EQ(odd->get_header_value("Set-Cookie").rfind("ys_session=", 0), 0u);
   auto page = cli.Get("/report.html", {{"Cookie", "theme=dark; " + session}});
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
