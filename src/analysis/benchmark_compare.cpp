@@ -122,9 +122,12 @@ ComparisonResult compare_benchmarks(const BenchmarkRecord& baseline, const Bench
   }
   add_metrics(baseline.stages, current.stages, "stage", kMinChangeMs, options, r);
   if (level == CompareLevel::kLayer) {
+    // The faster run's inference: a neighbour slowing one run must not raise the floor.
     double inference_ms = 0;
     for (const BenchmarkSeries& s : current.stages)
       if (s.name == "inference") inference_ms = median_of(s.ms);
+    for (const BenchmarkSeries& s : baseline.stages)
+      if (s.name == "inference") inference_ms = std::min(inference_ms, median_of(s.ms) * r.scale);
     add_metrics(baseline.layers, current.layers, "layer", kLayerFloorShare * inference_ms, options,
                 r);
   }

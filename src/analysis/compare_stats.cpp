@@ -81,6 +81,31 @@ double resampled_median(const std::vector<double>& s, size_t block, std::mt19937
   return (lo + hi) / 2;
 }
 
+// The paired form of estimate_change (BootstrapOptions::paired), filling `e` past its medians.
+ChangeEstimate paired_change(const std::vector<double>& a, const std::vector<double>& b,
+                             double scale, const BootstrapOptions& options, ChangeEstimate e) {
+  std::vector<double> ratios;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (a[i] > 0) ratios.push_back(b[i] / (a[i] * scale));
+  if (ratios.empty()) {
+    e.valid = false;
+    return e;
+  }
+  e.change = median_of(ratios) - 1;
+  e.autocorrelation = lag1_autocorrelation(ratios);
+  e.block = options.block ? options.block : block_length(ratios.size(), e.autocorrelation);
+  e.drift = half_drift(ratios);
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> scratch, changes;
+  for (int r = 0; r < options.resamples; ++r)
+    changes.push_back(resampled_median(ratios, e.block, rng, scratch) - 1);
+  std::sort(changes.begin(), changes.end());
+  const double tail = (1 - options.confidence) / 2 * 100;
+  e.ci_low = std::min(changes.empty() ? e.change : percentile(changes, tail), e.change);
+  e.ci_high = std::max(changes.empty() ? e.change : percentile(changes, 100 - tail), e.change);
+  return e;
+}
+
 }  // namespace
 
 ChangeEstimate estimate_change(const std::vector<double>& baseline,
@@ -93,6 +118,7 @@ ChangeEstimate estimate_change(const std::vector<double>& baseline,
   e.current_median = median_of(current);
   if (baseline.empty() || current.empty() || !(e.baseline_median > 0) || !(scale > 0)) return e;
   e.valid = true;
+  if (options.paired) return paired_change(baseline, current, scale, options, e);
   e.change = e.current_median / e.baseline_median - 1;
   const double rho_a = lag1_autocorrelation(baseline);
   const double rho_b = lag1_autocorrelation(current);

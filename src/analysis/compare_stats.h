@@ -21,6 +21,10 @@ struct BootstrapOptions {
   // Widen the interval by the runs' drift (ChangeEstimate::drift). Off for A/B runs, whose sides
   // alternate frames: a drift then moves both sides alike and cancels in their ratio.
   bool widen_by_drift = true;
+  // A/B runs: frame i of one side ran next to frame i of the other, so the change is the median
+  // of the per-pair ratios, resampled in blocks of pairs. A neighbour's burst then slows both
+  // frames of a pair and cancels, where it would widen the interval of two separate medians.
+  bool paired = false;
 };
 
 struct ChangeEstimate {
@@ -55,6 +59,7 @@ size_t block_length(size_t n, double rho);
 
 // The change of the median from `baseline` to `current` (both in time order). `scale`
 // multiplies the baseline first (a calibration ratio between machines; 1 on the same machine).
+// With options.paired, the change is the median of current[i] / baseline[i] over the pairs.
 ChangeEstimate estimate_change(const std::vector<double>& baseline,
                                const std::vector<double>& current, double scale = 1.0,
                                const BootstrapOptions& options = {});

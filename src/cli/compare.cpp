@@ -57,6 +57,7 @@ int run_compare(const Config& c) {
   }
   BootstrapOptions stats;
   stats.widen_by_drift = files;
+  stats.paired = !files;
   const ComparisonResult r =
       compare_benchmarks(baseline, current, c.get_float("threshold"), level, normalize,
                          /*same_work_expected=*/files, stats);

@@ -90,6 +90,34 @@ TEST(CompareStats, DriftWithinARunWidensTheInterval) {
   EXPECT_EQ(judge(held, 0.05), Verdict::kRegression);
 }
 
+// A/B frames share the machine's state: a load that slows both frames of a pair cancels in the
+// paired ratio, so a planted 20% stands out where two separate medians cannot see it.
+TEST(CompareStats, PairedFramesCancelCommonLoad) {
+  const auto load = series(40, 1, 0.6, 0.7, 61);  // up to several times slower, in stretches
+  const auto noise_a = series(40, 1, 0.02, 0, 62), noise_b = series(40, 1, 0.02, 0, 63);
+  std::vector<double> a, same, slower;
+  for (size_t i = 0; i < 40; ++i) {
+    a.push_back(10 * load[i] * noise_a[i]);
+    same.push_back(10 * load[i] * noise_b[i]);
+    slower.push_back(12 * load[i] * noise_b[i]);
+  }
+  BootstrapOptions paired;
+  paired.paired = true;
+  paired.widen_by_drift = false;
+  const ChangeEstimate aa = estimate_change(a, same, 1.0, paired);
+  EXPECT_LT(aa.ci_low, 0);
+  EXPECT_GT(aa.ci_high, 0);
+  EXPECT_LT(aa.ci_high - aa.ci_low, 0.05);
+  const ChangeEstimate ab = estimate_change(a, slower, 1.0, paired);
+  EXPECT_NEAR(ab.change, 0.2, 0.02);
+  EXPECT_EQ(judge(ab, 0.05), Verdict::kRegression);
+  BootstrapOptions unpaired = paired;
+  unpaired.paired = false;
+  EXPECT_GT(estimate_change(a, slower, 1.0, unpaired).ci_high -
+                estimate_change(a, slower, 1.0, unpaired).ci_low,
+            5 * (ab.ci_high - ab.ci_low));
+}
+
 TEST(CompareStats, ScaleMovesTheBaselineOntoTheCurrentMachine) {
   const auto base = series(50, 10, 0.03, 0, 31);
   const auto cur = series(50, 13, 0.03, 0, 32);
