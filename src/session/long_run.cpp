@@ -8,6 +8,7 @@
 
 #include "core/file_io.h"
 #include "core/log.h"
+#include "report/gpu_memory_json.h"
 
 namespace ys {
 namespace {
@@ -50,10 +51,12 @@ LongRun::LongRun(Detector& detector, LongRunOptions options, StageObserver* next
   if (backend.device() != DeviceKind::kCpu && opt_.nvml_period_ms > 0) {
     const DeviceTimer* timer = backend.device_timer();
     const int device = timer ? timer->device_index() : 0;
+    gpu_memory_ = GpuMemoryRecorder(static_cast<int>(::getpid()), recorder_.start_ns());
     nvml_ = std::make_unique<NvmlSampler>(
         std::vector<int>{device}, opt_.nvml_period_ms, "libnvidia-ml.so.1",
         [this](const std::vector<NvmlSample>& tick) {
           std::lock_guard<std::mutex> lock(mu_);
+          for (const NvmlSample& sample : tick) gpu_memory_.add(sample);
           nvml_ring_.insert(nvml_ring_.end(), tick.begin(), tick.end());
           if (nvml_ring_.size() > 2 * kNvmlKept)
             nvml_ring_.erase(nvml_ring_.begin(),
@@ -170,6 +173,18 @@ nlohmann::json LongRun::build(bool final, LongRunResult* out) {
   SpikeReport spikes =
       analyze_spikes(snap, evidence, layers_, cores_, opt_.recorder.warmup_seconds);
   nlohmann::json j = {{"long", long_json(snap, layers_, facts)}, {"spikes", spikes_json(spikes)}};
+  if (nvml_ && nvml_->available()) {
+    // Device memory over the whole run, ours against other processes (docs/PROFILE_SCHEMA.md).
+    const Executor& ex = detector_.executor();
+    int64_t weights = 0;
+    for (const Value& v : ex.graph().values)
+      if (v.is_constant()) weights += static_cast<int64_t>(v.data.nbytes());
+    std::lock_guard<std::mutex> lock(mu_);
+    j["long"]["gpu_memory"] = gpu_memory_json(
+        gpu_memory_.timelines(), {.arena_bytes = static_cast<int64_t>(ex.memory_plan().arena_bytes),
+                                  .weights_bytes = weights,
+                                  .workspace_bytes = std::nullopt});
+  }
   if (out) {
     out->long_section = j["long"];
     out->spikes_section = j["spikes"];

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/gpu_memory.h"
 #include "analysis/spike_analysis.h"
 #include "pipeline/detector.h"
 #include "profiler/host_sampler.h"
@@ -82,8 +83,9 @@ class LongRun {
   std::unique_ptr<NvmlSampler> nvml_;
   std::string nvml_why_;
 
-  mutable std::mutex mu_;  // guards the NVML ring and the evidence
+  mutable std::mutex mu_;  // guards the NVML ring, the memory timeline and the evidence
   std::vector<NvmlSample> nvml_ring_;
+  GpuMemoryRecorder gpu_memory_{0, 0};  // the whole run's device memory, bounded
   std::map<size_t, SpikeEvidence> evidence_;
   std::vector<std::pair<int64_t, int64_t>> busy_;  // every occurrence's window so far
   size_t captured_ = 0;
