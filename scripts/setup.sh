@@ -49,6 +49,7 @@ PACKAGES=(
   clang-format clang libclang-rt-14-dev
   python3-dev python3-pybind11 python3-numpy python3-pytest python3-opencv
   nodejs npm
+  prometheus
 )
 [[ $WITH_CHROMIUM == 1 ]] && PACKAGES+=(chromium)
 

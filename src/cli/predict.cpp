@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/live_watch.h"
 #include "cli/load_detector.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -229,9 +230,10 @@ std::vector<Detector*> stream_detectors(Detector& first, const DetectorOptions& 
   return detectors;
 }
 
-int finish_profile(ProfileSession& prof, const Config& c, const DetectorOptions& opts,
-                   const Detector& det, const Source& source, const ProfileSchedule& schedule,
-                   int64_t images, const std::filesystem::path& run_dir, int code) {
+int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
+                   const DetectorOptions& opts, const Detector& det, const Source& source,
+                   const ProfileSchedule& schedule, int64_t images,
+                   const std::filesystem::path& run_dir, int code) {
   RunInfo run;
   run.source = source.describe();
   run.frames_total = images;
@@ -257,10 +259,12 @@ int finish_profile(ProfileSession& prof, const Config& c, const DetectorOptions&
     (shared.upload_failed && i + 1 == shared.lines.size() ? std::cerr : std::cout)
         << shared.lines[i] << "\n";
   if (shared.upload_failed && code == kExitOk) code = kExitPartial;
-  if (c.get_bool("serve")) {
-    const int served = shared.plain_removed ? run_report_serve_file(shared.sealed_path, c)
-                                            : run_report_serve_dir(r.dir, c);
-    return served == kExitOk ? code : kExitError;
+  live.finish(!shared.plain_removed);
+  if (c.get_bool("serve") && shared.plain_removed) {
+    // The plain folder the live server serves is gone: a server of the sealed report, decrypted
+    // in memory, takes its port.
+    live.close_server();
+    return run_report_serve_file(shared.sealed_path, c) == kExitOk ? code : kExitError;
   }
   return code;
 }
@@ -339,15 +343,20 @@ int run_predict(const Config& c) {
   std::vector<std::unique_ptr<Detector>> extra;
   const std::vector<Detector*> detectors = stream_detectors(det, opts, streams, extra);
 
+  // Bound before the first frame, so that a port in use fails the run now, not after it.
+  LiveWatch live(c, det, frames_to_run, profile ? run_dir / "profile" : std::filesystem::path());
+
   PredictOutput out{.sink = sink, .model = model, .verbose = verbose, .total = total};
   FrameLoop loop{.detectors = detectors,
                  .source = source.get(),
                  .deliver = [&out](const DetectedBatch& b) { return out(b); },
                  .stop = &g_stop_requested};
   if (prof) loop.observers.push_back(prof.get());
+  loop.observers.push_back(&live);
   const int64_t t_start = now_ns();  // loading the extra models is start-up, like the first
   run_frame_loop(loop);
   const double wall_s = static_cast<double>(now_ns() - t_start) / 1e9;
+  live.frames_done();
   bool output_failed = out.failed;
   try {
     sink.close();
@@ -371,7 +380,10 @@ int run_predict(const Config& c) {
   }
   if ((out.images == 0 && code != kExitInterrupted) || output_failed) code = kExitError;
   if (prof)
-    return finish_profile(*prof, c, opts, det, *source, schedule, out.images, run_dir, code);
+    code = finish_profile(*prof, live, c, opts, det, *source, schedule, out.images, run_dir, code);
+  else
+    live.finish(false);
+  live.serve_until_stopped();
   return code;
 }
 

@@ -1,22 +1,18 @@
-// `yolo report serve dir=<run>/profile port=8080`, `yolo report serve file=<run>/profile.ysr`
-// (decrypted in memory only), and serve=True after a profiled run. Beyond loopback the server
-// asks for a token (token=, YOLOSCOPE_SERVER_TOKEN, or one generated and printed here), and
-// tls_cert= with tls_key= make it HTTPS.
+// `yolo report serve dir=<run>/profile port=8080` and `yolo report serve file=<run>/profile.ysr`
+// (decrypted in memory only). Beyond loopback the server asks for a token (token=,
+// YOLOSCOPE_SERVER_TOKEN, or one generated and printed), and tls_cert= with tls_key= make it
+// HTTPS (cli/server_setup.h). A run's own server, serve=True, is cli/live_watch.h's.
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/file_io.h"
-#include "core/log.h"
 #include "report/report_crypto.h"
 #include "report/report_key.h"
 #ifdef YS_HAVE_SERVER
-#include "server/report_server.h"
+#include "cli/server_setup.h"
 #endif
 
 namespace ys {
@@ -24,48 +20,8 @@ namespace ys {
 #ifdef YS_HAVE_SERVER
 namespace {
 
-// allowed_hosts=a.lan,b.lan:8080 -> {"a.lan", "b.lan:8080"}; spaces around names are dropped.
-std::vector<std::string> split_hosts(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    const size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
-
-// token= wins over YOLOSCOPE_SERVER_TOKEN; "" when neither is set.
-std::string given_token(const Config& c) {
-  if (std::string t = c.get_string("token"); !t.empty()) return t;
-  const char* env = std::getenv("YOLOSCOPE_SERVER_TOKEN");
-  return env ? env : "";
-}
-
-ReportServerOptions server_options(const Config& c) {
-  ReportServerOptions options;
-  options.allowed_hosts = split_hosts(c.get_string("allowed_hosts"));
-  options.token = given_token(c);
-  options.generate_token = true;
-  options.tls_cert = c.get_string("tls_cert");
-  options.tls_key = c.get_string("tls_key");
-  return options;
-}
-
 int serve(ReportServer& server, const std::string& what, const Config& c) {
-  if (!server.token().empty() && given_token(c).empty()) {
-    // Generated for this run: the user has no other way to learn it.
-    std::cout << "Access token: " << server.token() << "\n"
-              << "Open " << server.url() << "?token=" << server.token()
-              << " once in a browser (it becomes a cookie), or send 'Authorization: Bearer "
-              << "<token>'. Pass token= or YOLOSCOPE_SERVER_TOKEN to choose one.\n";
-  }
-  if (!server.loopback_only() && !server.tls()) {
-    log_warn("host=", server.host(), " serves ", what, " without TLS: the token and the report ",
-             "cross the network in clear text. Pass tls_cert= and tls_key=, or serve on ",
-             "host=127.0.0.1 (the default) through an SSH tunnel: ssh -L ", server.port(),
-             ":127.0.0.1:", server.port(), " <this machine>");
-  }
+  announce_server(server, what, server.url(), c);
   server.wait();
   return kExitOk;
 }

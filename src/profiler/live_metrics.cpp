@@ -66,6 +66,7 @@ struct LiveMetrics::Atomics {
   std::atomic<uint64_t> recording_ns{0};
   std::atomic<int64_t> frames_expected{-1};
   std::atomic<bool> finished{false}, report_ready{false};
+  std::atomic<int64_t> end_ns{0};
 };
 
 LiveMetrics::LiveMetrics(std::vector<std::string> class_names, std::string backend,
@@ -130,6 +131,7 @@ void LiveMetrics::publish_gpu(size_t slot, const GpuGauges& g) {
 
 void LiveMetrics::set_finished(bool report_ready) {
   a_->report_ready.store(report_ready, kRelaxed);
+  a_->end_ns.store(now_ns(), kRelaxed);
   a_->finished.store(true, std::memory_order_release);
 }
 
@@ -139,6 +141,7 @@ LiveSnapshot LiveMetrics::snapshot() const {
   s.start_ns = a_->start_ns;
   s.finished = a_->finished.load(std::memory_order_acquire);
   s.report_ready = a_->report_ready.load(kRelaxed);
+  s.end_ns = s.finished ? a_->end_ns.load(kRelaxed) : 0;
   s.frames = a_->frames.load(kRelaxed);
   s.batches = a_->batches.load(kRelaxed);
   s.class_names = class_names_;

@@ -46,6 +46,7 @@ struct GpuGauges {
 
 struct LiveSnapshot {
   int64_t t_ns = 0, start_ns = 0;  // host steady clock
+  int64_t end_ns = 0;              // when set_finished was called; 0 before
   uint64_t frames = 0;             // images through the whole pipeline
   uint64_t batches = 0;
   std::vector<std::string> class_names;

@@ -109,11 +109,15 @@ std::string LiveStatus::json() {
   doc["backend"] = now.backend;
   doc["finished"] = now.finished;
   doc["report"] = now.report_ready ? nlohmann::json("report.html") : nlohmann::json(nullptr);
-  doc["elapsed_s"] = seconds_between(origin, now);
+  // Once the run has ended, its time stops and its fps is the whole run's.
+  const double elapsed = now.finished && now.end_ns > 0
+                             ? static_cast<double>(now.end_ns - now.start_ns) / 1e9
+                             : seconds_between(origin, now);
+  doc["elapsed_s"] = elapsed;
   doc["frames"] = now.frames;
   doc["frames_expected"] =
       now.frames_expected ? nlohmann::json(*now.frames_expected) : nlohmann::json(nullptr);
-  doc["fps"] = fps;
+  doc["fps"] = now.finished && elapsed > 0 ? static_cast<double>(now.frames) / elapsed : fps;
   double eta = NAN;
   if (now.frames_expected && fps > 0 && !now.finished)
     eta = static_cast<double>(

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "session/live_exposition.h"
 #include "session/live_status.h"
@@ -170,6 +171,11 @@ TEST(LiveStatus, DashboardFiguresFromTheMetrics) {
   EXPECT_TRUE(j["finished"].get<bool>());
   EXPECT_EQ(j["report"], "report.html");
   EXPECT_TRUE(j["eta_s"].is_null()) << "no ETA once finished";
+  const double elapsed = j["elapsed_s"].get<double>();
+  EXPECT_NEAR(j["fps"].get<double>(), 40 / elapsed, 1e-9) << "the whole run's fps at the end";
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(nlohmann::json::parse(status.json())["elapsed_s"].get<double>(), elapsed)
+      << "the run's time stops at its end";
 }
 
 TEST(LiveStatus, ReadingTheSourceSlowerThanInferenceIsAFinding) {
