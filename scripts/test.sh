@@ -2,7 +2,8 @@
 # The test command (README; .ci/run runs exactly this):
 #   0. scripts/check_layers.sh: every include against the layer table (docs/ARCHITECTURE.md);
 #   1. scripts/setup.sh: Debian packages when missing, then the Release build in build/;
-#   2. ctest on build/;
+#   2. ctest on build/, then scripts/perf_gate.sh: the built-in YOLOv8n benchmarked against the
+#      baseline in bench/baselines/, failing on a confirmed regression over 10% (docs/BENCHMARK.md);
 #   3. a second build with AddressSanitizer + UndefinedBehaviorSanitizer (-DYS_SANITIZE=ON,
 #      RelWithDebInfo, no CUDA) in build-asan/, and ctest on it, less the tests below. Both ctest
 #      runs always run; the script fails if either (or a build) fails.
@@ -14,6 +15,7 @@
 #   YS_SKIP_ASAN=1    only steps 1 and 2
 #   YS_ASAN_EXCLUDE   ctest -E regex for the sanitizer run (default below; empty string: none)
 #   YS_FUZZ_SECONDS   fuzzing time of step 4 (default 90); YS_SKIP_FUZZ=1 leaves step 4 out
+#   YS_SKIP_PERF=1    leaves the performance gate out
 #
 # Excluded under ASan: only OnnxNodeSummary.Report, which reruns in one process the node-test cases
 # that run one by one anyway. The whole-model tests (YOLOv8n / YOLOv5nu / YOLO11n at 640x640 against
@@ -47,6 +49,14 @@ stamp "ctest build/ (-j$JOBS)"
 if ! ctest --test-dir build --output-on-failure -j "$JOBS"; then
   status=1
   echo "[test] Release tests FAILED" >&2
+fi
+
+if [[ "${YS_SKIP_PERF:-0}" != 1 ]]; then
+  stamp "performance gate (scripts/perf_gate.sh)"
+  if ! scripts/perf_gate.sh build; then
+    status=1
+    echo "[test] performance gate FAILED (build/perf/; re-baselining: docs/BENCHMARK.md)" >&2
+  fi
 fi
 
 if [[ "${YS_SKIP_ASAN:-0}" != 1 ]]; then
