@@ -121,4 +121,11 @@ std::vector<GpuMemoryTimeline> gpu_memory_over_time(const std::vector<NvmlSample
   return r.timelines();
 }
 
+std::optional<int64_t> device_workspace_bytes(const Executor& executor) {
+  const DeviceTimer* timer = executor.backend().device_timer();
+  const int64_t bytes = timer ? timer->workspace_bytes() : -1;
+  if (bytes < 0) return std::nullopt;
+  return bytes;
+}
+
 }  // namespace ys

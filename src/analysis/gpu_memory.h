@@ -8,10 +8,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "profiler/gpu_trace.h"
+#include "runtime/executor.h"
 
 namespace ys {
 
@@ -57,5 +59,9 @@ class GpuMemoryRecorder {
 std::vector<GpuMemoryTimeline> gpu_memory_over_time(const std::vector<NvmlSample>& samples,
                                                     int own_pid, int64_t start_ns,
                                                     size_t max_points = 2048);
+
+// The scratch bytes the executor's backend holds on its device (cuDNN's and cuBLAS's workspaces);
+// empty on the CPU or where the backend does not say.
+std::optional<int64_t> device_workspace_bytes(const Executor& executor);
 
 }  // namespace ys

@@ -52,6 +52,9 @@ class DeviceTimer {
   virtual int64_t kernels_per_run() const = 0;
   // The device index the backend runs on, for the profiler's device counters.
   virtual int device_index() const = 0;
+  // Device bytes the backend's libraries hold as scratch (cuDNN's and cuBLAS's workspaces), for the
+  // report's memory plan beside the arena; -1 when unknown.
+  virtual int64_t workspace_bytes() const { return -1; }
 };
 
 class Kernel {

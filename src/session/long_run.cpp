@@ -183,7 +183,7 @@ nlohmann::json LongRun::build(bool final, LongRunResult* out) {
     j["long"]["gpu_memory"] = gpu_memory_json(
         gpu_memory_.timelines(), {.arena_bytes = static_cast<int64_t>(ex.memory_plan().arena_bytes),
                                   .weights_bytes = weights,
-                                  .workspace_bytes = std::nullopt});
+                                  .workspace_bytes = device_workspace_bytes(ex)});
   }
   if (out) {
     out->long_section = j["long"];

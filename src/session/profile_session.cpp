@@ -226,13 +226,12 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
       summary_json(analysis, model, noted, env, advice_json(findings), gpu ? &*gpu : nullptr);
   r.summary["input"] = input_json(input, model.synthetic_weights);
   if (gpu_trace && !gpu_trace->samples.empty() && r.summary["gpu"].is_object()) {
-    // The backend does not report its cuDNN workspace yet: null, and the page plans without it.
     r.summary["gpu"]["memory"] =
         gpu_memory_json(gpu_memory_over_time(gpu_trace->samples, static_cast<int>(::getpid()),
                                              profiler_.start_ns()),
                         {.arena_bytes = analysis.arena_bytes,
                          .weights_bytes = analysis.weights_bytes,
-                         .workspace_bytes = std::nullopt});
+                         .workspace_bytes = device_workspace_bytes(detector_.executor())});
   }
   if (long_result) {
     r.summary["long"] = std::move(long_result->long_section);

@@ -74,6 +74,10 @@ struct CudaTimer final : DeviceTimer {
     return f->kernel_nodes;
   }
   int device_index() const override { return ctx->device; }
+  // cuDNN's workspace exists once a convolution was created; before that only cuBLAS's counts.
+  int64_t workspace_bytes() const override {
+    return static_cast<int64_t>(ctx->workspace.size() + ctx->cublas_workspace.size());
+  }
 
   cuda::Context* ctx = nullptr;  // the owning CudaBackend's
 };
