@@ -32,6 +32,8 @@ std::string f1(double v) {
 // PCIe traffic well above usual: twice it and 500 MB/s more (a camera frame a few ms apart is
 // a few MB/s; a pull of a large buffer is GB/s).
 constexpr double kPcieMinExtraMbs = 500;
+// How far past a spike's end host samples still describe it: one default sampling period.
+constexpr int64_t kAfterNs = 100000000;
 // Our threads waiting for a core this many points above usual is a sign that the cores were taken.
 constexpr double kWaitMinExtraPct = 5;
 
@@ -41,36 +43,48 @@ HostWindow host_window(const std::vector<HostSample>& samples, int64_t begin_ns,
                        const std::vector<std::pair<int64_t, int64_t>>& busy) {
   HostWindow w;
   std::vector<double> oc, pr, sw, iv, mf, io;
-  std::map<int, std::pair<std::string, double>> during;
+  // During the spike: means weighted by each reading's interval, so that a reading taken late
+  // (its thread starved) or early counts for the time it covers, and /proc's 10 ms CPU ticks do
+  // not turn into 200% over a 5 ms interval.
+  double secs_in = 0, others = 0, wait = 0, invol = 0, iowait = 0;
+  std::map<int, std::pair<std::string, double>> during;  // CPU seconds in the window
   std::map<int, double> usual_sum;
   for (const HostSample& s : samples) {
     const auto from = s.t_ns - static_cast<int64_t>(static_cast<double>(s.interval_ms) * 1e6);
     const double secs = std::max(1e-3, static_cast<double>(s.interval_ms) / 1e3);
-    const double wait_pct = 100.0 * s.self_wait_ms / std::max(1.0f, s.interval_ms);
-    if (overlaps(from, s.t_ns, begin_ns, end_ns)) {
+    // The reading after the spike's end is kept too: a burst that began inside the spike's
+    // last frame shows whole only in the interval after it.
+    if (overlaps(from, s.t_ns, begin_ns, end_ns + kAfterNs)) {
       ++w.samples;
-      w.others_cpu_pct = std::max<double>(w.others_cpu_pct, s.others_cpu_pct);
+      secs_in += secs;
+      others += s.others_cpu_pct * secs;
+      wait += s.self_wait_ms / 1e3;
+      invol += s.self_involuntary;
+      iowait += s.iowait_pct * secs;
       w.procs_running = std::max<double>(w.procs_running, s.procs_running);
-      w.self_wait_pct = std::max(w.self_wait_pct, wait_pct);
-      w.involuntary_per_s = std::max(w.involuntary_per_s, s.self_involuntary / secs);
-      w.major_faults = std::max<double>(w.major_faults, s.self_major_faults);
-      w.iowait_pct = std::max<double>(w.iowait_pct, s.iowait_pct);
+      w.major_faults += s.self_major_faults;
       for (int i = 0; i < s.top_count; ++i) {
-        auto& [comm, pct] = during[s.top[static_cast<size_t>(i)].pid];
+        auto& [comm, cpu_s] = during[s.top[static_cast<size_t>(i)].pid];
         comm = s.top[static_cast<size_t>(i)].name();
-        pct = std::max<double>(pct, s.top[static_cast<size_t>(i)].cpu_pct);
+        cpu_s += s.top[static_cast<size_t>(i)].cpu_pct / 100.0 * secs;
       }
     } else if (!in_any(from, s.t_ns, busy)) {
       ++w.usual_samples;
       oc.push_back(s.others_cpu_pct);
       pr.push_back(s.procs_running);
-      sw.push_back(wait_pct);
+      sw.push_back(100.0 * s.self_wait_ms / 1e3 / secs);
       iv.push_back(s.self_involuntary / secs);
       mf.push_back(s.self_major_faults);
       io.push_back(s.iowait_pct);
       for (int i = 0; i < s.top_count; ++i)
         usual_sum[s.top[static_cast<size_t>(i)].pid] += s.top[static_cast<size_t>(i)].cpu_pct;
     }
+  }
+  if (secs_in > 0) {
+    w.others_cpu_pct = others / secs_in;
+    w.self_wait_pct = 100.0 * wait / secs_in;
+    w.involuntary_per_s = invol / secs_in;
+    w.iowait_pct = iowait / secs_in;
   }
   w.others_cpu_usual = median(oc);
   w.procs_running_usual = median(pr);
@@ -82,7 +96,7 @@ HostWindow host_window(const std::vector<HostSample>& samples, int64_t begin_ns,
     ProcessCpu p;
     p.pid = pid;
     p.comm = v.first;
-    p.cpu_pct = v.second;
+    p.cpu_pct = secs_in > 0 ? 100.0 * v.second / secs_in : 0;
     const auto it = usual_sum.find(pid);
     p.usual_pct = it == usual_sum.end() || w.usual_samples == 0
                       ? 0
@@ -140,7 +154,17 @@ std::vector<Blame> blame_spike(const OwnWindow& own, const HostWindow* host,
   if (host && host->samples > 0) {
     const bool waited = host->self_wait_pct >= host->self_wait_usual + kWaitMinExtraPct ||
                         host->procs_running >= host->procs_running_usual + 1;
-    for (const ProcessCpu& p : host->top) {
+    // The process whose CPU rose most above its own usual share: a build that is always busy
+    // is less of a suspect than one that wakes only for the spike.
+    std::vector<ProcessCpu> suspects = host->top;
+    const auto novelty = [](const ProcessCpu& p) {
+      return (p.cpu_pct - p.usual_pct) * (1 - p.usual_pct / std::max(p.cpu_pct, 1e-9));
+    };
+    std::stable_sort(
+        suspects.begin(), suspects.end(),
+        [&](const ProcessCpu& a, const ProcessCpu& b) { return novelty(a) > novelty(b); });
+    int named = 0;
+    for (const ProcessCpu& p : suspects) {
       const double extra = p.cpu_pct - p.usual_pct;
       if (extra < kOtherProcessMinPct) continue;
       Blame b;
@@ -150,7 +174,8 @@ std::vector<Blame> blame_spike(const OwnWindow& own, const HostWindow* host,
       // A process that took a whole core's worth (or all cores) scores high; without a sign that
       // our threads waited for a core, it may have run on cores we did not use.
       const double whole = 100.0 * std::max(1, std::min(cores, 2));
-      b.score = std::min(1.0, 0.4 + 0.6 * extra / whole) * (waited ? 1.0 : 0.6);
+      b.score = std::min(1.0, 0.4 + 0.6 * extra / whole) * (waited ? 1.0 : 0.6) *
+                (1 - 0.5 * p.usual_pct / std::max(p.cpu_pct, 1e-9));
       b.evidence = "another process, " + p.comm + " (pid " + std::to_string(p.pid) + "), used " +
                    f1(p.cpu_pct) + "% of a core during the spike (usually " + f1(p.usual_pct) +
                    "%); run queue " + f1(host->procs_running) + " (usually " +
@@ -158,7 +183,8 @@ std::vector<Blame> blame_spike(const OwnWindow& own, const HostWindow* host,
                    f1(host->self_wait_pct) + "% of the time (usually " + f1(host->self_wait_usual) +
                    "%)";
       out.push_back(b);
-      break;  // the largest one; the others are in the window's top list
+      // A few suspects, not one: the family's culprit is the one present in most of its spikes.
+      if (++named == kMaxSuspects) break;
     }
     if (host->major_faults >= host->major_faults_usual + 10) {
       Blame b;
@@ -198,7 +224,17 @@ std::vector<Blame> blame_spike(const OwnWindow& own, const HostWindow* host,
                          : "");
       out.push_back(b);
     }
-    if (pcie && !own_copies) {
+    if (pcie && device->others.empty() && !own.copy_bytes) {
+      // No other process holds the device: the traffic is ours (without CUPTI's records of
+      // our copies, NVML's process list is the evidence).
+      Blame b;
+      b.kind = "own_gpu";
+      b.score = 0.7;
+      b.evidence = "PCIe " + f1(device->pcie_mbs) + " MB/s during the spike (usually " +
+                   f1(device->pcie_usual_mbs) +
+                   ") with no other process on the GPU: our own copies";
+      out.push_back(b);
+    } else if (pcie && !own_copies) {
       Blame b;
       b.kind = "device_pcie";
       b.score = 0.6;
@@ -267,34 +303,46 @@ Blame culprit(const std::vector<Blame>& blames) {
 }
 
 Blame family_culprit(const std::vector<std::vector<Blame>>& members) {
-  std::map<std::string, std::pair<int, Blame>> votes;  // kind + comm
+  // A member votes for every suspect it has (score >= kSuspectBlame), once per kind and command
+  // name (a job started anew each time has a new pid): a family's culprit is the one present in
+  // most of its spikes, as a process waking on a timer is, while others come and go.
+  struct Tally {
+    int n = 0;
+    double score = 0;
+    Blame first;
+  };
+  std::map<std::string, Tally> votes;
   for (const auto& m : members) {
-    const Blame c = culprit(m);
-    if (c.kind == "unclear") continue;
-    auto& [n, b] = votes[c.kind + "/" + c.comm];
-    if (n++ == 0) b = c;
-  }
-  Blame best;
-  best.kind = "unclear";
-  int top = 0;
-  for (const auto& [key, v] : votes) {
-    if (v.first > top) {
-      top = v.first;
-      best = v.second;
+    std::map<std::string, bool> seen;
+    for (const Blame& b : m) {
+      const std::string key = b.kind + "/" + b.comm;
+      if (b.score < kSuspectBlame || seen[key]) continue;
+      seen[key] = true;
+      Tally& t = votes[key];
+      if (t.n++ == 0) t.first = b;
+      t.score += b.score;
     }
   }
-  const double share = members.empty() ? 0 : static_cast<double>(top) / members.size();
+  const Tally* top = nullptr;
+  for (const auto& [key, t] : votes) {
+    if (!top || t.n > top->n || (t.n == top->n && t.score > top->score)) top = &t;
+  }
+  const double share = members.empty() || !top ? 0 : static_cast<double>(top->n) / members.size();
   if (share < kClearBlame) {
     Blame u;
     u.kind = "unclear";
     u.score = share;
-    u.evidence = members.empty()
-                     ? "no occurrence"
-                     : "no culprit is clear in most occurrences (the most common, " +
-                           (top ? best.kind : std::string("none")) + ", in " + std::to_string(top) +
-                           " of " + std::to_string(members.size()) + ")";
+    u.evidence =
+        members.empty()
+            ? "no occurrence"
+            : "no suspect is in most occurrences (the most common, " +
+                  (top ? top->first.kind + (top->first.comm.empty() ? "" : " " + top->first.comm)
+                       : std::string("none")) +
+                  ", in " + std::to_string(top ? top->n : 0) + " of " +
+                  std::to_string(members.size()) + ")";
     return u;
   }
+  Blame best = top->first;
   best.score = share;
   return best;
 }

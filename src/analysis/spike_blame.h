@@ -27,7 +27,8 @@ struct Blame {
   std::string evidence;
 };
 
-// A process's CPU over a window: percent of one core, the window's mean.
+// A process's CPU over a window: percent of one core, the window's mean (0 in the readings where
+// it was not among the top processes).
 struct ProcessCpu {
   int pid = 0;
   std::string comm;
@@ -40,15 +41,17 @@ struct HostWindow {
   int samples = 0, usual_samples = 0;
   double others_cpu_pct = 0, others_cpu_usual = 0;
   double procs_running = 0, procs_running_usual = 0;
-  double self_wait_pct = 0, self_wait_usual = 0;  // our threads' runnable wait, % of the time
+  // Our threads' time runnable but not running, summed over threads, in % of the time (above
+  // 100 when several wait at once).
+  double self_wait_pct = 0, self_wait_usual = 0;
   double involuntary_per_s = 0, involuntary_usual = 0;
-  double major_faults = 0, major_faults_usual = 0;  // per sample
+  double major_faults = 0, major_faults_usual = 0;  // in the window; usual: per sample
   double iowait_pct = 0, iowait_usual = 0;
   std::vector<ProcessCpu> top;  // during, largest first
 };
 
-// The samples whose interval (a reading covers the period before it) overlaps [begin_ns, end_ns]
-// against those overlapping none of `busy` (the windows of every spike so far).
+// The samples whose interval (a reading covers the period before it) overlaps [begin_ns, end_ns
+// + 100 ms] against those overlapping none of `busy` (the windows of every spike so far).
 HostWindow host_window(const std::vector<HostSample>& samples, int64_t begin_ns, int64_t end_ns,
                        const std::vector<std::pair<int64_t, int64_t>>& busy);
 
@@ -87,11 +90,15 @@ std::vector<Blame> blame_spike(const OwnWindow& own, const HostWindow* host,
 
 // The culprit of one spike, or of a family: the top blame when clear, else kind "unclear".
 Blame culprit(const std::vector<Blame>& blames);
-// A family's culprit: the blame (kind and process) that is the clear culprit of most members,
-// scored by the share of members it is the culprit of.
+// A family's culprit: the suspect (kind and command, score >= 0.4) present in most members,
+// scored by the share of members it is in; "unclear" below half.
 Blame family_culprit(const std::vector<std::vector<Blame>>& members);
 
 constexpr double kClearBlame = 0.5;
+// A blame is a suspect for the family's culprit from this score on.
+constexpr double kSuspectBlame = 0.4;
+// Other processes named per spike, at most.
+constexpr int kMaxSuspects = 3;
 constexpr double kBlameMargin = 0.15;
 // Another process is a suspect above this much CPU (percent of one core) beyond its usual.
 constexpr double kOtherProcessMinPct = 30;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 
 #include "core/file_io.h"
 #include "core/log.h"
@@ -46,6 +47,9 @@ LongRun::LongRun(Detector& detector, LongRunOptions options, StageObserver* next
       cores_(online_cores()),
       recorder_(detector.executor().steps().size(), opt_.recorder, next) {
   hook_.run = this;
+  // The checkpoints go here from the first one on; the session's final reports go here too.
+  std::error_code ec;
+  std::filesystem::create_directories(opt_.dir, ec);
   if (opt_.host_period_ms > 0) host_ = std::make_unique<HostSampler>(opt_.host_period_ms);
   Backend& backend = detector_.executor().backend();
   if (backend.device() != DeviceKind::kCpu && opt_.nvml_period_ms > 0) {

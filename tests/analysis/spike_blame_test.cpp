@@ -62,7 +62,8 @@ TEST(SpikeBlame, NamesTheProcessThatTookTheCores) {
   EXPECT_EQ(c.kind, "host_other_process");
   EXPECT_EQ(c.pid, 4242);
   EXPECT_EQ(c.comm, "burst_sidecar");
-  EXPECT_NE(c.evidence.find("190% of a core"), std::string::npos) << c.evidence;
+  EXPECT_NE(c.evidence.find("% of a core during the spike (usually 0%)"), std::string::npos)
+      << c.evidence;
 }
 
 TEST(SpikeBlame, AProcessAsBusyAsUsualIsNoCulprit) {
@@ -110,6 +111,20 @@ TEST(SpikeBlame, AnotherProcessOnTheGpuPullingOverPcie) {
   EXPECT_EQ(c.kind, "device_other_process");
   EXPECT_EQ(c.pid, 4242);
   EXPECT_EQ(c.comm, "python3");
+}
+
+TEST(SpikeBlame, PcieRiseWithNoOtherProcessIsOurOwn) {
+  std::vector<NvmlSample> s;
+  for (int64_t t = 100; t <= 10000; t += 100) {
+    NvmlSample n;
+    n.t_ns = t * kMs;
+    n.pcie_rx_kbs = t >= 5000 && t <= 5100 ? 12e6 : 2e3;
+    n.processes.push_back({100, "yolo", 1 << 30, 80.0});
+    s.push_back(n);
+  }
+  const DeviceWindow w = device_window(s, 5000 * kMs, 5040 * kMs, {{5000 * kMs, 5040 * kMs}}, 100);
+  EXPECT_TRUE(w.others.empty());
+  EXPECT_EQ(culprit(blame_spike(inference_grew(40), nullptr, &w, 2)).kind, "own_gpu");
 }
 
 TEST(SpikeBlame, OurOwnLargeCopyIsOwnGpu) {
