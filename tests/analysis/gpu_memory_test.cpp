@@ -4,6 +4,10 @@
 
 #include <cmath>
 
+#include "backends/cpu/cpu_backend.h"
+#include "model/builtin_models.h"
+#include "model/prepare.h"
+
 namespace ys {
 namespace {
 
@@ -92,6 +96,14 @@ TEST(GpuMemory, KeepsDevicesApart) {
   EXPECT_EQ(tl[1].device, 1);
   EXPECT_EQ(tl[1].points.size(), 2u);
   EXPECT_DOUBLE_EQ(tl[1].points[1].used_mib, 300);
+}
+
+// The CPU backend has no device scratch to report.
+TEST(GpuMemory, AHostBackendHasNoDeviceWorkspace) {
+  Graph g = build_builtin_model("yolov8n", 64, 1);
+  prepare_graph(g);
+  const Executor ex(std::move(g), make_cpu_backend({.threads = 1}));
+  EXPECT_FALSE(device_workspace_bytes(ex).has_value());
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ function renderGpuMemory() {
   if (arena !== null) refs.push({ y: mib(arena), label: 'activation arena ' + bytes(arena), color: '#7c3aed' });
   if (arena !== null && weights !== null) {
     const all = arena + weights + (workspace || 0);
-    refs.push({ y: mib(all), label: 'arena + weights' + (workspace !== null ? ' + cuDNN workspace' : '') + ' ' + bytes(all), color: '#5d6778' });
+    refs.push({ y: mib(all), label: 'arena + weights' + (workspace !== null ? ' + cuDNN/cuBLAS workspaces' : '') + ' ' + bytes(all), color: '#5d6778' });
   }
   lineChart(host, { series, refs, wide: true, xTitle: 'seconds since the run started', yTitle: 'MiB', xName: 's', yUnit: 'MiB', emptyText: 'No memory samples.' });
   const others = devices.flatMap((d) => arr(d.others).map(obj).map((o) => Object.assign({ device: d.device }, o)));
