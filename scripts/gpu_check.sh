@@ -12,6 +12,10 @@
 #   e2e     end to end on all 795 video frames: the decoder alone, the host pipeline against the
 #           GPU pipeline, with one to three decoding processes and one or two streams, and where
 #           a frame's time goes.
+#   long    profile_detail=long planted faults (issue 15): a sidecar process pulling a 1 GiB
+#           device buffer to pageable memory every 5 s (scripts/gpu_pull_sidecar.py) must be found
+#           every 5 s (within 10%) and blamed device_pcie or device_other_process; the same pull
+#           inside our own process (YS_TEST_GPU_PULL) must be blamed own_gpu.
 # Usage: scripts/gpu_check.sh [phase ...] (default: all, in that order).
 # Inputs (carried in .device/, see docs/GPU.md): onnx/{include,lib} (Debian's ONNX headers and
 # libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model,
@@ -44,7 +48,7 @@ done
 [ -e /usr/include/openssl/ssl.h ] || extra+=("-DOPENSSL_INCLUDE_DIR=$DEV/prefix/include")
 
 BUILD=$ROOT/build-gpu
-PHASES=${*:-build tests bench profile e2e}
+PHASES=${*:-build tests bench profile e2e long}
 has() { [[ " $PHASES " == *" $1 "* ]]; }
 
 if has build; then
@@ -168,6 +172,37 @@ if has e2e; then
   # Where a frame's time goes, from the profile.
   e2e e2e_gpu_pipeline_profiled 2 gpu_pipeline=True profile=True profile_schedule=5,10,200
   unset FEED_WORKERS
+fi
+if has long; then
+  # Issue 15: a minute of the synthetic source each; the checker reads summary.json's spikes.
+  long_run() {  # name expected-kinds args...
+    local name=$1 kinds=$2; shift 2
+    "$BUILD/yolo" detect predict model="$MODEL" source=synthetic device=0 half=True save=False \
+      verbose=False project="$RUNS" name="$name" exist_ok=True profile=True profile_detail=long \
+      profile_duration=60 "$@" >"$RUNS/$name.txt" 2>&1
+    say "$name: rc=$? ($*)"
+    grep -E "Spikes|Culprit" "$RUNS/$name.txt" | tee -a "$SUMMARY"
+    python3 - "$RUNS/$name/profile/summary.json" "$kinds" <<'PY' 2>&1 | tee -a "$SUMMARY"
+import json, sys
+s = json.load(open(sys.argv[1]))["spikes"]
+kind = (s.get("culprit") or {}).get("kind")
+at5 = s["periodic"] and abs(s["period_s"] - 5.0) <= 0.5
+ok = not at5 if sys.argv[2] == "clean" else at5 and kind in sys.argv[2].split(",")
+print(("PASS" if ok else "FAIL") + f": period {s['period_s']} s, culprit {kind}, {s['text']}")
+sys.exit(0 if ok else 1)
+PY
+    [ "${PIPESTATUS[0]}" = 0 ] || tests_rc=1
+  }
+  python3 "$ROOT/scripts/gpu_pull_sidecar.py" --period 5 --mib 1024 >"$RUNS/gpu_pull_sidecar.txt" 2>&1 &
+  sidecar=$!
+  sleep 3
+  long_run long_sidecar_pull device_pcie,device_other_process
+  kill "$sidecar" 2>/dev/null
+  wait "$sidecar" 2>/dev/null
+  export YS_TEST_GPU_PULL=5:1024
+  long_run long_own_pull own_gpu
+  unset YS_TEST_GPU_PULL
+  long_run long_clean clean  # nothing planted: no period at 5 s
 fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
 # At most 8 files come back from a device call: every run's output travels as one archive.
