@@ -81,8 +81,8 @@ TEST(GpuMemoryReportBrowser, DrawsOursOthersAndThePlan) {
   const json& g = v["gpu_memory"];
   ASSERT_TRUE(g.value("shown", false)) << v.dump(2).substr(0, 3000);
   EXPECT_EQ(g["lines"], 3) << g.dump();
-  EXPECT_EQ(g["refs"],
-            json({"activation arena 300.0 MiB", "arena + weights + cuDNN/cuBLAS workspaces 380.0 MiB"}))
+  EXPECT_EQ(g["refs"], json({"activation arena 300.0 MiB",
+                             "arena + weights + cuDNN/cuBLAS workspaces 380.0 MiB"}))
       << g.dump();
   EXPECT_NE(g.value("others", "").find("python3 (pid 4242) up to 20.00 GiB"), std::string::npos)
       << g.dump();
