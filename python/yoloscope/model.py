@@ -112,6 +112,15 @@ class YOLO:
         results = self._results(run, bool(verbose), bool(kwargs.get("profile", False)))
         return results if stream else list(results)
 
+    def benchmark(self, source: Union[str, "os.PathLike[str]"] = "synthetic",
+                  **kwargs: Any) -> Dict[str, Any]:
+        """What `yolo benchmark` measures and writes (docs/BENCHMARK.md): every pipeline stage of
+        every frame and the model's layers, with the machine's fingerprint and calibration, as
+        the benchmark file's dict (schema yoloscope-benchmark). Keywords are the command's:
+        frames (100), imgsz, batch, threads, device, half, ...; out="benchmark.json" also writes
+        the file, for `yolo compare`. It loads a detector of its own for the run."""
+        return self._model.benchmark(os.fspath(source), _settings(kwargs))
+
     def _results(self, run: Any, verbose: bool, profile: bool) -> Iterator[Results]:
         n = 0
         speed = {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}

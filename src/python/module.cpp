@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "cli/arg_table.h"
+#include "cli/benchmark_run.h"
 #include "core/error.h"
 #include "pipeline/class_names.h"
 #include "pipeline/draw.h"
@@ -22,6 +23,7 @@
 #include "python/input_source.h"
 #include "python/model_binding.h"
 #include "python/predict_run.h"
+#include "report/benchmark_file.h"
 
 namespace py = pybind11;
 
@@ -197,6 +199,33 @@ std::unique_ptr<PyRun> start(YoloModel& model, const py::list& sources, const Se
   return out;
 }
 
+// `yolo benchmark` from Python: the same BenchmarkRun, frame by frame without the GIL, Ctrl+C
+// checked between frames; returns the benchmark file's content, and writes it when out= is set.
+py::object benchmark(const YoloModel& model, const std::string& source, const Settings& settings) {
+  Config config = model.config(settings);
+  config.set("source", source);
+  std::unique_ptr<BenchmarkRun> run;
+  {
+    py::gil_scoped_release release;
+    run = std::make_unique<BenchmarkRun>(config, "benchmark");
+  }
+  for (bool more = true; more;) {
+    {
+      py::gil_scoped_release release;
+      more = run->step();
+    }
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
+  std::string text;
+  {
+    py::gil_scoped_release release;
+    const BenchmarkRecord record = run->finish();
+    if (!config.get_string("out").empty()) write_benchmark_file(config.get_string("out"), record);
+    text = benchmark_to_json(record).dump();
+  }
+  return py::module_::import("json").attr("loads")(text);
+}
+
 py::dict model_dict(const YoloModel& model) {
   const ModelDescription& m = model.description();
   py::dict d;
@@ -257,7 +286,8 @@ PYBIND11_MODULE(_yoloscope, m) {
       .def(
           "check", [](const YoloModel& model, const Settings& settings) { model.config(settings); },
           "Validates settings as predict would, raising ValueError.")
-      .def("start", &start, py::arg("sources"), py::arg("settings"));
+      .def("start", &start, py::arg("sources"), py::arg("settings"))
+      .def("benchmark", &benchmark, py::arg("source"), py::arg("settings"));
 
   py::class_<PyRun>(m, "Run")
       .def("next_batch", &PyRun::next_batch)
