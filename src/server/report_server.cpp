@@ -331,6 +331,10 @@ ReportServer::ReportServer(const std::string& root, const std::string& host, int
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // httplib writes a response's headers and body apart; with Nagle's algorithm the body then
+  // waits for the client's delayed ACK of the headers, 40 ms on Linux: a /metrics scrape took
+  // 43 ms. Accepted sockets inherit TCP_NODELAY from the listening one on Linux.
+  server.set_tcp_nodelay(true);
   errno = 0;
   if (port == 0) {
     impl_->port = server.bind_to_any_port(host);
