@@ -45,7 +45,7 @@ def python_ms(model, source, frames, kwargs):
     n = 0
     for _ in model.predict(source, stream=True, verbose=False, frames=frames, **kwargs):
         n += 1
-    return (time.perf_counter() - t0) * 1000 / n, (time.thread_time() - c0) * 1000 / n
+    return (time.perf_counter() - t0) * 1000 / n, (time.thread_time() - c0) * 1000 / n, n
 
 
 def main():
@@ -74,13 +74,13 @@ def main():
         c, p, cpu = [], [], []
         for _ in range(a.rounds):
             c.append(cli_ms(a.yolo, model_path, source, frames, extra))
-            wall, own = python_ms(model, source, frames,
+            wall, own, frames_run = python_ms(model, source, frames,
                                   {k: v for k, v in kwargs.items() if k == "vid_stride"})
             p.append(wall)
             cpu.append(own)
         cm, pm = statistics.median(c), statistics.median(p)
         rounds = "; ".join(f"{x:.2f} / {y:.2f}" for x, y in zip(c, p))
-        print(f"| {title} | {frames} | {cm:.3f} | {pm:.3f} | {pm - cm:+.3f} | "
+        print(f"| {title} | {frames_run} | {cm:.3f} | {pm:.3f} | {pm - cm:+.3f} | "
               f"{statistics.median(cpu):.3f} | {rounds} |", flush=True)
 
 
