@@ -5,6 +5,8 @@
 #include <iostream>
 #include <vector>
 
+#include "analysis/spike_period.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "profiler/nvml_sampler.h"
 #include "report/dashboard_page.h"
@@ -71,6 +73,30 @@ LiveWatch::LiveWatch(const Config& c, const Detector& detector,
 
 LiveWatch::~LiveWatch() = default;
 
+void LiveWatch::publish_spikes() {
+  const int64_t now = now_ns();
+  spikes_checked_ns_ = now;
+  const std::vector<SpikeOccurrence> found = spikes_from_->occurrences(spikes_);
+  if (found.empty()) return;
+  spikes_ += found.size();
+  const int64_t origin = spikes_from_->start_ns();
+  for (const SpikeOccurrence& o : found)
+    spike_times_.push_back(static_cast<double>(o.begin_ns - origin) / 1e9);
+  // The period of the latest spikes; older ones are in the report. Folding a few hundred times
+  // takes well under a millisecond, and only when a spike has appeared.
+  constexpr size_t kKept = 256;
+  if (spike_times_.size() > kKept)
+    spike_times_.erase(spike_times_.begin(),
+                       spike_times_.end() - static_cast<std::ptrdiff_t>(kKept));
+  const LiveSnapshot s = metrics_.snapshot();
+  const double elapsed = static_cast<double>(now - origin) / 1e9;
+  const double frame_s =
+      s.frames ? static_cast<double>(s.t_ns - s.start_ns) / 1e9 / static_cast<double>(s.frames)
+               : 0.01;
+  const PeriodEstimate p = estimate_period(spike_times_, spike_times_.front(), elapsed, frame_s);
+  metrics_.set_spikes(spikes_, p.periodic ? p.period : 0);
+}
+
 bool LiveWatch::batch_end(const DetectedBatch& batch, bool /*delivered*/) {
   std::array<double, kPipelineStageCount> seconds;
   // A stage the batch did not run (box decoding fused on a GPU, say) has 0 ms: not a sample.
@@ -78,7 +104,9 @@ bool LiveWatch::batch_end(const DetectedBatch& batch, bool /*delivered*/) {
     seconds[i] = batch.stage_ms[i] > 0 ? batch.stage_ms[i] / 1e3 : -1;
   if (!batch.frames.empty())
     metrics_.record_batch(seconds, static_cast<int>(batch.frames.size()), batch.detections);
-  bar_.update(batch.first_frame + static_cast<int64_t>(batch.frames.size()), frames_expected_, 0);
+  if (spikes_from_ && now_ns() - spikes_checked_ns_ >= 1'000'000'000) publish_spikes();
+  bar_.update(batch.first_frame + static_cast<int64_t>(batch.frames.size()), frames_expected_,
+              spikes_);
   return true;
 }
 

@@ -10,11 +10,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/args.h"
 #include "cli/progress_bar.h"
 #include "pipeline/frame_loop.h"
 #include "profiler/live_metrics.h"
+#include "profiler/long_recorder.h"
 
 namespace ys {
 
@@ -43,9 +45,15 @@ class LiveWatch : public FrameObserver {
   // Stops serving now and frees the port (for a server of the sealed report, which replaces it).
   void close_server();
 
+  // Publishes the spikes `recorder` finds (profile_detail=long), and their period, checked at
+  // most once a second from batch_end.
+  void watch_spikes(LongRecorder* recorder) { spikes_from_ = recorder; }
+
   const LiveMetrics& metrics() const { return metrics_; }
 
  private:
+  void publish_spikes();
+
   LiveMetrics metrics_;
   std::unique_ptr<NvmlSampler> gpu_;
   std::unique_ptr<LiveStatus> status_;
@@ -53,6 +61,10 @@ class LiveWatch : public FrameObserver {
   ProgressBar bar_;
   std::optional<int64_t> frames_expected_;
   bool wait_at_end_ = false;
+  LongRecorder* spikes_from_ = nullptr;
+  std::vector<double> spike_times_;  // seconds since the recorder started, the last ones
+  uint64_t spikes_ = 0;
+  int64_t spikes_checked_ns_ = 0;
 };
 
 }  // namespace ys

@@ -353,6 +353,7 @@ int run_predict(const Config& c) {
                  .stop = &g_stop_requested};
   if (prof) loop.observers.push_back(prof.get());
   loop.observers.push_back(&live);
+  if (prof) live.watch_spikes(prof->long_recorder());
   const int64_t t_start = now_ns();  // loading the extra models is start-up, like the first
   run_frame_loop(loop);
   const double wall_s = static_cast<double>(now_ns() - t_start) / 1e9;

@@ -62,6 +62,9 @@ class ProfileSession : public FrameObserver {
   // A long run whose profile_duration is over: the caller stops reading frames.
   bool done() const { return long_ && long_->done(); }
   const Profiler& profiler() const { return profiler_; }
+  // The long run's recorder (its spikes, for the live metrics); nullptr unless profile_detail=long.
+  // For the frame loop's thread only, which is the one writing it.
+  LongRecorder* long_recorder() { return long_ ? &long_->recorder() : nullptr; }
 
   // Detaches from the detector, analyses, runs the advisor (with what-if runs when the session
   // was made with `whatif`) and writes the reports. `facts` describes the run as asked; the
