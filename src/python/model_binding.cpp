@@ -30,9 +30,9 @@ std::unique_ptr<Detector> build(const DetectorOptions& options) {
   return detector;
 }
 
-}  // namespace
-
-void apply_setting(Config& config, const std::string& key, const std::string& text) {
+// One key the way the command line takes it, including its refusal of the Ultralytics keys that
+// YoloScope does not implement (cli/ultralytics_keys.h).
+void apply_python_setting(Config& config, const std::string& key, const std::string& text) {
   if (key == "source" || key == "model") {
     fail(ErrorKind::kInvalidArgument, "'", key, "' is not a keyword of predict here: give the ",
          key == "source" ? "source as predict's first argument, model.predict(source)"
@@ -45,6 +45,8 @@ void apply_setting(Config& config, const std::string& key, const std::string& te
   }
   config.set(key, text);
 }
+
+}  // namespace
 
 YoloModel::YoloModel(const std::string& model, const Settings& settings) : settings_(settings) {
   settings_.insert(settings_.begin(), {"model", model});
@@ -62,9 +64,9 @@ Config YoloModel::config(const Settings& settings) const {
     if (key == "model")
       c.set(key, text);
     else
-      apply_setting(c, key, text);
+      apply_python_setting(c, key, text);
   }
-  for (const auto& [key, text] : settings) apply_setting(c, key, text);
+  for (const auto& [key, text] : settings) apply_python_setting(c, key, text);
   return c;
 }
 

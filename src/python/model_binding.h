@@ -45,8 +45,4 @@ class YoloModel {
   ModelDescription description_;
 };
 
-// Applies one key the way the command line would, including its refusal of Ultralytics keys that
-// YoloScope does not implement (cli/ultralytics_keys.h).
-void apply_setting(Config& config, const std::string& key, const std::string& text);
-
 }  // namespace ys

@@ -283,9 +283,6 @@ PYBIND11_MODULE(_yoloscope, m) {
            }),
            py::arg("model"), py::arg("settings"))
       .def("describe", &model_dict)
-      .def(
-          "check", [](const YoloModel& model, const Settings& settings) { model.config(settings); },
-          "Validates settings as predict would, raising ValueError.")
       .def("start", &start, py::arg("sources"), py::arg("settings"))
       .def("benchmark", &benchmark, py::arg("source"), py::arg("settings"));
 

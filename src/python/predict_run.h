@@ -43,9 +43,6 @@ class PredictRun {
   // After kEnd: closes the outputs, writes the profile's reports (profile=True) and gives them.
   // Throws ys::Error when an output could not be completed.
   std::optional<ProfileResult> finish();
-  const Source& source() const { return *source_; }
-  // The run folder of saved outputs and the profile; empty when neither is on.
-  const std::filesystem::path& run_dir() const { return run_dir_; }
 
  private:
   bool deliver(const DetectedBatch& batch);
