@@ -61,26 +61,12 @@ log() { echo "[image] $(( $(date +%s) - T0 ))s: $*"; }
 die() { echo "build_image.sh: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap, chroot and mounts)"
 
-host_mirror() {
-  local f uri
-  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do
-    [[ -f "$f" ]] || continue
-    uri=$(grep -hoE '(URIs:[[:space:]]*|^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)https?://[^[:space:]]+/debian/?([[:space:]]|$)' "$f" \
-      | grep -oE 'https?://[^[:space:]]+' | head -n1 || true)
-    [[ -n "$uri" ]] && { echo "${uri%/}"; return; }
-  done
-  echo http://deb.debian.org/debian
-}
-MIRROR="${YS_FRESH_MIRROR:-$(host_mirror)}"
-
-host_tools=()
-command -v debootstrap >/dev/null || host_tools+=(debootstrap)
-[[ $IMPORT == 1 ]] && ! command -v podman >/dev/null && host_tools+=(podman)
-if [[ ${#host_tools[@]} -gt 0 ]]; then
-  log "installing on the host: ${host_tools[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${host_tools[@]}" >/dev/null
-fi
+# shellcheck source=scripts/lib/debian_root.sh
+source "$REPO/scripts/lib/debian_root.sh"
+MIRROR=$(host_mirror)
+tools=(debootstrap)
+[[ $IMPORT == 1 ]] && tools+=(podman)
+ensure_host_tools "${tools[@]}"
 
 # 1. The binary.
 if [[ -z "$BINARY" ]]; then
@@ -115,30 +101,10 @@ trap cleanup EXIT
 # 2. The root.
 rm -rf --one-file-system "$ROOTFS"
 mkdir -p "$ROOTFS"
-FRESH_BASE="/var/tmp/yoloscope-fresh/base-$SUITE-minbase-$(dpkg --print-architecture).tar"
-if [[ -f "$FRESH_BASE" ]]; then
-  log "unpacking the cached minbase root $FRESH_BASE"
-  tar -C "$ROOTFS" -xf "$FRESH_BASE"
-else
-  log "debootstrap --variant=minbase $SUITE from $MIRROR"
-  debootstrap --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" >"$LOGS/debootstrap.log" 2>&1 \
-    || die "debootstrap failed (see $LOGS/debootstrap.log)"
-fi
-cat >"$ROOTFS/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $MIRROR
-Suites: $SUITE $SUITE-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: ${MIRROR%/debian}/debian-security
-Suites: $SUITE-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-rm -f "$ROOTFS/etc/apt/sources.list"
-cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+# The base is shared with scripts/fresh_check.sh: one debootstrap serves both.
+tar -C "$ROOTFS" -xpf "$(minbase_tar /var/tmp/yoloscope-fresh "$SUITE" "$MIRROR" "$LOGS" 0)"
+log "minbase root unpacked"
+apt_sources "$ROOTFS" "$SUITE" "$MIRROR"
 # What debian:bookworm-slim leaves out, for every package installed from here on.
 cat >"$ROOTFS/etc/dpkg/dpkg.cfg.d/yoloscope-slim" <<'EOF'
 path-exclude /usr/share/doc/*

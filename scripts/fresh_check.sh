@@ -28,6 +28,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SELF="$REPO/scripts/fresh_check.sh"
 SUITE=bookworm
+# shellcheck source=scripts/lib/debian_root.sh
+source "$REPO/scripts/lib/debian_root.sh"
 CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 log() { echo "[fresh] $(date -u +%H:%M:%S) $*"; }
@@ -111,30 +113,11 @@ else
   SHARED=""
 fi
 
-# The host's Debian mirror (first deb822 URIs or sources.list line that is not the security
-# archive), so the check uses the same network path as this machine's apt.
-host_mirror() {
-  local f uri
-  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do
-    [[ -f "$f" ]] || continue
-    uri=$(grep -hoE '(URIs:[[:space:]]*|^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)https?://[^[:space:]]+/debian/?([[:space:]]|$)' "$f" \
-      | grep -oE 'https?://[^[:space:]]+' | head -n1 || true)
-    [[ -n "$uri" ]] && { echo "${uri%/}"; return; }
-  done
-  echo http://deb.debian.org/debian
-}
-MIRROR="${YS_FRESH_MIRROR:-$(host_mirror)}"
-SECURITY_MIRROR="${MIRROR%/debian}/debian-security"
-
-if ! command -v debootstrap >/dev/null; then
-  log "installing debootstrap on the host"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-fi
+MIRROR=$(host_mirror)
+ensure_host_tools debootstrap
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$WORK"
-BASE_TAR="$WORK/base-$SUITE-minbase-$(dpkg --print-architecture).tar"
 ROOTFS="$WORK/root-$STAMP"
 LOGS="$WORK/logs-$STAMP"
 mkdir -p "$LOGS"
@@ -174,39 +157,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 T_BASE0=$(date +%s)
-if [[ $REFRESH == 1 || ! -f "$BASE_TAR" ]]; then
-  log "debootstrap --variant=minbase $SUITE from $MIRROR"
-  tmp="$WORK/base.tmp.$$"
-  debootstrap --variant=minbase "$SUITE" "$tmp" "$MIRROR" >"$LOGS/debootstrap.log" 2>&1 \
-    || die "debootstrap failed (see $LOGS/debootstrap.log)"
-  tar --numeric-owner -C "$tmp" -cpf "$BASE_TAR.part" .
-  mv "$BASE_TAR.part" "$BASE_TAR"
-  rm -rf "$tmp"
-  BASE_HOW="debootstrap"
-else
-  BASE_HOW="cached $(date -u -r "$BASE_TAR" +%Y-%m-%d)"
-fi
+BASE_HOW="cached"
+[[ $REFRESH == 1 || ! -f "$WORK/base-$SUITE-minbase-$(dpkg --print-architecture).tar" ]] && BASE_HOW="debootstrap"
+BASE_TAR=$(minbase_tar "$WORK" "$SUITE" "$MIRROR" "$LOGS" "$REFRESH")
 mkdir "$ROOTFS"
 tar --numeric-owner -C "$ROOTFS" -xpf "$BASE_TAR"
 T_BASE=$(( $(date +%s) - T_BASE0 ))
 log "base root ready ($BASE_HOW) in ${T_BASE} s: $ROOTFS"
 
-# What a fresh install's apt sees: the release, its updates and the security archive.
-cat >"$ROOTFS/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $MIRROR
-Suites: $SUITE $SUITE-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: $SECURITY_MIRROR
-Suites: $SUITE-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-rm -f "$ROOTFS/etc/apt/sources.list"
-cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+apt_sources "$ROOTFS" "$SUITE" "$MIRROR"
 cp /etc/hosts "$ROOTFS/etc/hosts"
 # Packages must not start services in a chroot (standard policy-rc.d refusal).
 printf '#!/bin/sh\nexit 101\n' >"$ROOTFS/usr/sbin/policy-rc.d"
