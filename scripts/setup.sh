@@ -50,6 +50,7 @@ PACKAGES=(
   python3-dev python3-pybind11 python3-numpy python3-pytest python3-opencv
   nodejs npm
   prometheus
+  ffmpeg libavformat-dev libavcodec-dev libavutil-dev libffmpeg-nvenc-dev
 )
 [[ $WITH_CHROMIUM == 1 ]] && PACKAGES+=(chromium)
 
