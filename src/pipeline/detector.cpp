@@ -120,11 +120,21 @@ void check_image(const Tensor& img, size_t i) {
 
 }  // namespace
 
-Detector::Detector(const DetectorOptions& options) : options_(options) {
+Detector::Detector(const DetectorOptions& options) : Detector(options, nullptr) {}
+
+Detector::Detector(const DetectorOptions& options, std::shared_ptr<Backend> backend)
+    : options_(options) {
   if (options_.batch < 1)
     fail(ErrorKind::kInvalidArgument, "batch=", options_.batch, " must be at least 1");
+  if (!backend && options_.device.find(',') != std::string::npos) {
+    fail(ErrorKind::kInvalidArgument, "device=", options_.device,
+         ": a Detector runs on one device; several run through a DetectorPool ",
+         "(yolo predict does this), or give one device, e.g. device=",
+         options_.device.substr(0, options_.device.find(',')));
+  }
   Graph g = load_model_graph(options_, model_);
-  executor_ = std::make_unique<Executor>(std::move(g), make_backend(backend_options(options_)));
+  if (!backend) backend = make_backend(backend_options(options_));
+  executor_ = std::make_unique<Executor>(std::move(g), std::move(backend));
   const Shape& out =
       executor_->graph().values[static_cast<size_t>(executor_->graph().outputs.at(0))].shape;
   if (out.size() != 3 || out[1] < 5) {

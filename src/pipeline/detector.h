@@ -56,6 +56,9 @@ Graph load_model_graph(const DetectorOptions& options, ModelDescription& desc);
 class Detector {
  public:
   explicit Detector(const DetectorOptions& options);
+  // On a backend the caller made (options.device is then only its name): a Backend decorator
+  // that a test or an embedder supplies, as the device-pool tests' fake devices do.
+  Detector(const DetectorOptions& options, std::shared_ptr<Backend> backend);
   ~Detector();
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;

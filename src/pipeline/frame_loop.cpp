@@ -4,6 +4,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/clock.h"
@@ -46,6 +47,16 @@ void detect(Detector& det, DetectedBatch& b) {
   b.candidates = det.last_candidates();
 }
 
+std::string what_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 // Tells every observer the batch is done; false when one of them ends the loop.
 bool end_batch(const FrameLoop& loop, const DetectedBatch& b, bool delivered) {
   bool go_on = true;
@@ -81,7 +92,14 @@ int64_t run_inline(const FrameLoop& loop) {
       end_batch(loop, b, false);
       break;
     }
+    const int64_t t0 = now_ns();
     detect(det, b);
+    if (loop.device_runs) {
+      DeviceRun& r = loop.device_runs->front();
+      r.frames += static_cast<int64_t>(b.frames.size());
+      ++r.batches;
+      r.busy_ms += ms_since(t0);
+    }
     delivered += static_cast<int64_t>(b.frames.size());
     if (!deliver(loop, b, /*bracket=*/true)) break;
   }
@@ -89,13 +107,19 @@ int64_t run_inline(const FrameLoop& loop) {
 }
 
 // Several detectors: each reads and detects on its own thread; batches come back in source
-// order on the calling thread.
+// order on the calling thread. A worker reads a batch only when it holds none, so the batches go
+// to the least-loaded detectors: a slow one, still busy, is passed over, and a fast one takes
+// more. That is why there is no dispatcher: the source lock is the queue.
 int64_t run_threaded(const FrameLoop& loop) {
   Source& source = *loop.source;
   std::mutex source_mutex, done_mutex;
   std::condition_variable done_changed;
-  int64_t next_batch = 0;
+  int64_t next_batch = 0, frames_read = 0;
   bool source_ended = false;
+  const bool pool = !loop.devices.empty();
+  std::vector<DeviceRun> runs(loop.detectors.size());  // guarded by done_mutex
+  std::set<int64_t> lost;  // batches a failed device held: delivery skips them
+  size_t failed_devices = 0;
   std::map<int64_t, DetectedBatch> done;  // finished batches not yet delivered, by sequence
   // Workers detect only batches within this many of the next one to deliver: it bounds the
   // batches held when one slow batch holds up delivery, and the batch delivery waits for is
@@ -106,7 +130,10 @@ int64_t run_threaded(const FrameLoop& loop) {
   bool quit = false;
   std::exception_ptr failure;
 
-  auto work = [&](Detector& det) {
+  auto work = [&](size_t k) {
+    Detector& det = *loop.detectors[k];
+    int64_t held = -1, held_first = 0, held_count = 0;  // the batch in hand, for a failure
+    bool detecting = false;  // a source's exception is no device's failure
     try {
       for (;;) {
         DetectedBatch b;
@@ -117,6 +144,10 @@ int64_t run_threaded(const FrameLoop& loop) {
           if (!read_batch(source, det.batch(), b)) source_ended = true;
           if (b.frames.empty()) break;
           seq = next_batch++;
+          held = seq;
+          held_first = frames_read;
+          held_count = static_cast<int64_t>(b.frames.size());
+          frames_read += held_count;
         }
         {
           // Waiting here, before the GPU work, keeps a fast worker from racing far ahead.
@@ -127,19 +158,46 @@ int64_t run_threaded(const FrameLoop& loop) {
                             [&] { return quit || failure || seq < next_to_deliver + window; });
           if (quit) break;
         }
+        const int64_t t0 = now_ns();
+        detecting = true;
         detect(det, b);
+        detecting = false;
+        const double busy = ms_since(t0);
         std::lock_guard<std::mutex> lock(done_mutex);
+        runs[k].frames += held_count;
+        ++runs[k].batches;
+        runs[k].busy_ms += busy;
+        held = -1;
         done.emplace(seq, std::move(b));
         done_changed.notify_all();
       }
     } catch (...) {
+      std::unique_lock<std::mutex> lock(done_mutex);
+      const bool device_failed = pool && detecting;
+      if (device_failed) {
+        runs[k].failed = true;
+        runs[k].error = what_of(std::current_exception());
+        if (held >= 0) {
+          lost.insert(held);
+          for (int64_t f = held_first; f < held_first + held_count; ++f)
+            runs[k].lost_frames.push_back(f);
+        }
+        ++failed_devices;
+      }
+      // In a pool the other devices take the rest; the run fails only when none is left.
+      if (device_failed && failed_devices < loop.detectors.size()) {
+        --running;
+        done_changed.notify_all();
+        return;
+      }
+      lock.unlock();
       // Not `quit`: the other workers finish the batches they hold, so every batch read before
       // the failure is still delivered; they only stop reading.
       {
-        std::lock_guard<std::mutex> lock(source_mutex);
+        std::lock_guard<std::mutex> source_lock(source_mutex);
         source_ended = true;
       }
-      std::lock_guard<std::mutex> lock(done_mutex);
+      lock.lock();
       if (!failure) failure = std::current_exception();
       done_changed.notify_all();
     }
@@ -149,7 +207,7 @@ int64_t run_threaded(const FrameLoop& loop) {
   };
 
   std::vector<std::thread> threads;
-  for (Detector* d : loop.detectors) threads.emplace_back(work, std::ref(*d));
+  for (size_t k = 0; k < loop.detectors.size(); ++k) threads.emplace_back(work, k);
   // A throwing `deliver` must still stop and join the workers: a joinable std::thread's
   // destructor would end the process.
   std::exception_ptr delivery_failure;
@@ -161,7 +219,12 @@ int64_t run_threaded(const FrameLoop& loop) {
         std::unique_lock<std::mutex> lock(done_mutex);
         // After a failure everything before the failed batch is still delivered; a batch that
         // never comes ends the run once every worker has stopped.
-        done_changed.wait(lock, [&] { return done.count(seq) || running == 0; });
+        done_changed.wait(lock, [&] { return done.count(seq) || lost.count(seq) || running == 0; });
+        if (lost.count(seq) && !done.count(seq)) {
+          next_to_deliver = seq + 1;
+          done_changed.notify_all();
+          continue;
+        }
         auto it = done.find(seq);
         if (it == done.end() || stop_asked(loop)) {
           quit = true;
@@ -189,6 +252,10 @@ int64_t run_threaded(const FrameLoop& loop) {
     done_changed.notify_all();
   }
   for (std::thread& t : threads) t.join();
+  if (loop.device_runs) {
+    for (size_t k = 0; k < runs.size(); ++k) runs[k].device = loop.devices[k];
+    *loop.device_runs = std::move(runs);
+  }
   if (delivery_failure) std::rethrow_exception(delivery_failure);
   if (failure) std::rethrow_exception(failure);
   return delivered;
@@ -208,6 +275,14 @@ int64_t run_frame_loop(const FrameLoop& loop) {
   if (loop.detectors.empty()) fail(ErrorKind::kInvalidArgument, "run_frame_loop: no detector");
   if (!loop.source) fail(ErrorKind::kInvalidArgument, "run_frame_loop: no source");
   if (!loop.deliver) fail(ErrorKind::kInvalidArgument, "run_frame_loop: no deliver");
+  if (!loop.devices.empty() && loop.devices.size() != loop.detectors.size())
+    fail(ErrorKind::kInvalidArgument, "run_frame_loop: ", loop.devices.size(), " device names for ",
+         loop.detectors.size(), " detectors");
+  if (loop.device_runs) {
+    loop.device_runs->assign(loop.detectors.size(), DeviceRun{});
+    for (size_t k = 0; k < loop.devices.size(); ++k)
+      (*loop.device_runs)[k].device = loop.devices[k];
+  }
   return loop.detectors.size() == 1 ? run_inline(loop) : run_threaded(loop);
 }
 

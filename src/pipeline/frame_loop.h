@@ -4,7 +4,9 @@
 // order, on the calling thread. With one detector everything runs on the calling thread; with
 // several, each detector has its own thread (and, on a GPU, its own CUDA stream), so one batch's
 // upload and letterbox overlap another's forward and NMS; a batch-1 forward leaves most of a
-// large GPU idle between its small kernels.
+// large GPU idle between its small kernels. A worker reads only when it holds no batch, so work
+// goes to the least-loaded detector; named `devices` (a DetectorPool, detector_pool.h) make the
+// loop survive a device's failure and count each device's share.
 //
 // Watching a run: implement FrameObserver and list it in FrameLoop::observers. Every observer
 // gets batch_end for each batch, after delivery, in source order, on the calling thread, with
@@ -20,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "pipeline/detector.h"
@@ -52,6 +55,18 @@ class FrameObserver {
   virtual bool batch_end(const DetectedBatch& /*batch*/, bool /*delivered*/) { return true; }
 };
 
+// What each device of a pool did in a run (FrameLoop::devices): its frames and busy time, and
+// the batches it held when it failed, which no other device detects again.
+struct DeviceRun {
+  std::string device;  // as FrameLoop::devices names it ("0", "1", ...)
+  int64_t frames = 0;  // frames it detected and that were delivered or queued for delivery
+  int64_t batches = 0;
+  double busy_ms = 0;                // inside detect_batch
+  bool failed = false;               // it stopped taking batches
+  std::string error;                 // why, when failed
+  std::vector<int64_t> lost_frames;  // source positions (0-based, in read order) it held
+};
+
 struct FrameLoop {
   std::vector<Detector*> detectors{};  // at least one
   Source* source = nullptr;
@@ -60,6 +75,11 @@ struct FrameLoop {
   std::function<bool(const DetectedBatch&)> deliver{};
   std::vector<FrameObserver*> observers{};  // called in this order
   const std::atomic<bool>* stop = nullptr;  // optional: true ends the loop at the next batch
+  // A device pool (detector_pool.h): one name per detector. Then a detector's exception costs
+  // only the batch it held: that device takes no more, the others read on, and the run fails
+  // only when every device has. Empty: any exception ends the run, as with streams=.
+  std::vector<std::string> devices{};
+  std::vector<DeviceRun>* device_runs = nullptr;  // optional: filled per device when devices set
 };
 
 // Runs until the source ends, deliver or an observer says stop, or *stop becomes true. Returns

@@ -1,0 +1,61 @@
+// Several devices for one stream: a DetectorPool holds one Detector per device named by
+// DetectorOptions::device ("0,1", as Ultralytics writes a device list), each with its own backend
+// (on a GPU its own CUDA context, stream, graph and memory). run() sends the batches through the
+// one frame loop (frame_loop.h): each goes to the least-loaded device and comes back in source
+// order; a device that fails mid-run loses only the batch it held, which run() reports with its
+// frames, and the other devices take the rest. This is how yolo predict runs device=0,1.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/frame_loop.h"
+
+namespace ys {
+
+// "0,1" -> {"0", "1"}; "cpu" or "0" -> one entry. A "cuda:" prefix is dropped from each name.
+// Throws Error(kInvalidArgument) for an empty name ("0,,1") or a device named twice.
+std::vector<std::string> device_list(const std::string& device);
+
+// What a pool's run did on each device, and how far apart the devices' shares were.
+struct PoolRun {
+  int64_t delivered = 0;  // frames delivered in source order
+  std::vector<DeviceRun> devices;
+  bool any_failed() const;
+  int64_t lost_frames() const;
+};
+
+// How unevenly the frames were shared: 1 - fewest / most frames of any device (0: even; 1: a
+// device did nothing). 0 with fewer than two devices.
+double frame_imbalance(const std::vector<DeviceRun>& devices);
+// "device 0: 9 frames, busy 1.20 s; device 1: 3 frames, busy 1.81 s; imbalance 67%".
+std::string describe_devices(const PoolRun& run);
+
+// One line per failed device: which device, why, and the frames it held.
+std::vector<std::string> describe_failures(const PoolRun& run);
+
+class DetectorPool {
+ public:
+  // One Detector per device of options.device, built one after the other; a device that cannot
+  // be opened fails the constructor, naming it.
+  explicit DetectorPool(const DetectorOptions& options);
+  // Detectors made by the caller (on backends of its own, as tests' fake devices), one per name.
+  DetectorPool(std::vector<std::unique_ptr<Detector>> detectors, std::vector<std::string> devices);
+
+  size_t size() const { return detectors_.size(); }
+  Detector& at(size_t k) { return *detectors_.at(k); }
+  const std::string& device(size_t k) const { return devices_.at(k); }
+  const std::vector<std::string>& devices() const { return devices_; }
+  std::vector<Detector*> detectors() const;
+
+  // The frame loop over every device; `loop`'s detectors and devices are set from the pool.
+  // A failure of every device is rethrown, as run_frame_loop does, with `out` filled first.
+  void run(FrameLoop loop, PoolRun& out);
+
+ private:
+  std::vector<std::unique_ptr<Detector>> detectors_;
+  std::vector<std::string> devices_;
+};
+
+}  // namespace ys
