@@ -87,11 +87,11 @@ class BackgroundProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return code_;
   }
-  // Sends `sig` and waits for the exit (SIGKILL after 20 s); the exit code.
-  std::optional<int> stop(int sig) {
+  // Sends `sig` and waits for the exit (SIGKILL after `grace_s`); the exit code.
+  std::optional<int> stop(int sig, double grace_s = 20) {
     if (pid_ <= 0 || !running()) return code_;
     kill(pid_, sig);
-    if (!wait_exit(20)) {
+    if (!wait_exit(grace_s)) {
       kill(-pid_, SIGKILL);
       wait_exit(5);
     }
