@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/advisor.h"
+#include "analysis/spike_period.h"
 
 namespace ys::advisor_rules {
 
@@ -63,6 +64,17 @@ void pipeline_rules(const Context& c, std::vector<Finding>& out);
 void thread_rules(const Context& c, std::vector<Finding>& out);
 // (e) latency spikes: periodic, a slow phase, or scattered.
 void jitter_rules(const Context& c, std::vector<Finding>& out);
+
+// The period of the window's spikes (advisor_rules_period.cpp): `idx` are spike positions in
+// a.latency_ms after `skip` start-up frames. A run of spike frames (up to two steady frames
+// between) is one occurrence. In wall time from the frames' start times (a.frame_t_ms) when the
+// analysis has them, and in frames (keyframes); a frame count alone says little when frame
+// times vary.
+struct WindowPeriod {
+  PeriodEstimate wall, frames;
+};
+WindowPeriod window_spike_period(const ProfileAnalysis& a, size_t skip,
+                                 const std::vector<size_t>& idx);
 // A spike finding whose cause is among the findings points at the cause's fix.
 void link_symptoms(std::vector<Finding>& out);
 // (f) GPU: precision, launches, copies, utilisation, throttling.

@@ -12,28 +12,6 @@ namespace {
 // Thresholds (docs/ADVISOR.md says where each comes from).
 constexpr double kSpikeRatio = 2;  // p99 over median
 constexpr int64_t kSpikeMinFrames = 10;
-constexpr double kPeriodicCorrelation = 0.5;
-
-// The lag (>= 2) at which the spike indicator series correlates best with itself, and that
-// correlation; a camera's keyframes or a periodic task show up as a clear peak.
-std::pair<size_t, double> best_period(const std::vector<double>& x) {
-  const size_t n = x.size();
-  double mean = 0;
-  for (double v : x) mean += v;
-  mean /= static_cast<double>(n);
-  double var = 0;
-  for (double v : x) var += (v - mean) * (v - mean);
-  std::pair<size_t, double> best{0, 0};
-  if (var <= 0) return best;
-  for (size_t lag = 2; lag <= n / 2; ++lag) {
-    double s = 0;
-    for (size_t i = 0; i + lag < n; ++i) s += (x[i] - mean) * (x[i + lag] - mean);
-    // Normalised by the overlap so long lags are not penalised for having fewer pairs.
-    const double r = s / var * static_cast<double>(n) / static_cast<double>(n - lag);
-    if (r > best.second + 1e-9) best = {lag, r};
-  }
-  return best;
-}
 
 // The frames (positions in the series) of the longest run of spikes, a gap of one steady frame
 // allowed inside it: a slow phase when it holds at least 3 frames and 80% of the spikes.
@@ -67,14 +45,12 @@ void jitter_rules(const Context& c, std::vector<Finding>& out) {
   const Stats st = compute_stats(lat);
   const double med = st.median;
   if (med <= 0 || st.p99 < kSpikeRatio * med) return;
-  std::vector<double> spike(lat.size(), 0.0);
   std::vector<size_t> idx;
   double excess = 0, inf_excess = 0, total = 0;
   const double inf_med = compute_stats(c.a.inference_ms).median;
   for (size_t i = 0; i < lat.size(); ++i) {
     total += lat[i];
     if (lat[i] > kSpikeFrameRatio * med) {
-      spike[i] = 1;
       idx.push_back(i);
       excess += lat[i] - med;
       const size_t at = i + skip;
@@ -97,13 +73,15 @@ void jitter_rules(const Context& c, std::vector<Finding>& out) {
     phase_ms = compute_stats(inside).median;
     after_ms = after.empty() ? med : compute_stats(after).median;
   }
-  const auto [lag, corr] = best_period(spike);
-  // Correlation alone is fooled by three spikes; a period also needs spikes that repeat at it.
-  size_t repeats = 0;
-  for (size_t i = 0; lag > 0 && i + lag < spike.size(); ++i)
-    repeats += spike[i] > 0 && spike[i + lag] > 0;
-  const bool periodic = !phase && idx.size() >= 3 && corr >= kPeriodicCorrelation && repeats >= 2 &&
-                        2 * repeats >= idx.size();
+  // The period on the time axis first: frame times vary, so a count of frames says little about
+  // a timer or another process; a count of frames is kept for keyframes.
+  const WindowPeriod period = window_spike_period(c.a, skip, idx);
+  const bool in_time = !phase && period.wall.periodic;
+  const bool in_frames = !phase && !in_time && period.frames.periodic;
+  const bool periodic = in_time || in_frames;
+  const std::string every = in_time     ? period_text(period.wall, "s")
+                            : in_frames ? period_text(period.frames, "frames")
+                                        : "";
   const bool in_inference = inf_excess >= 0.5 * excess;
   std::string shape;
   if (phase) {
@@ -111,7 +89,7 @@ void jitter_rules(const Context& c, std::vector<Finding>& out) {
             std::to_string(frame(run_last)) + " (median " + fmt(phase_ms) + " ms, then " +
             fmt(after_ms) + " ms)";
   } else {
-    shape = periodic ? ", every " + std::to_string(lag) + " frames" : ", not periodic";
+    shape = periodic ? ", " + every : ", not periodic";
   }
   Finding f = make("latency.spikes", Severity::kWarning,
                    std::to_string(idx.size()) + " latency spike(s): p99 " + fmt(st.p99) +
@@ -123,8 +101,8 @@ void jitter_rules(const Context& c, std::vector<Finding>& out) {
       {"latency, p99", st.p99, "ms"},
       {"latency, max", st.max, "ms"},
       {"spike frames (> 1.5x median)", static_cast<double>(idx.size()), ""},
-      {"best autocorrelation of spikes", corr, ""},
-      {"at lag", static_cast<double>(lag), "frames"},
+      {"period", in_time ? period.wall.period : 0, "s"},
+      {"period", in_frames ? period.frames.period : 0, "frames"},
       {"share of the excess inside inference", excess > 0 ? 100 * inf_excess / excess : 0, "%"}};
   if (skip > 0)
     f.evidence.push_back({"profiler start-up frames left out", static_cast<double>(skip), ""});
@@ -141,7 +119,9 @@ void jitter_rules(const Context& c, std::vector<Finding>& out) {
                       " to " + std::to_string(frame(run_last)) +
                       " (a slow source, a full disk or network sink)";
   } else if (periodic) {
-    f.fix = "something runs every " + std::to_string(lag) + " frames: " +
+    const std::string when =
+        in_time ? fmt(period.wall.period) + " s" : fmt(period.frames.period, 0) + " frames";
+    f.fix = "something runs every " + when + ": " +
             (in_inference ? "look for a periodic task on the same cores (logging, a timer, "
                             "another process) and pin inference away from it (taskset)"
                           : "video keyframes (decode cost) or a periodic flush of outputs; "

@@ -86,7 +86,7 @@ namespace {
 
 // Each frame's latency and inference time, and each pipeline stage's times and share. Splits the
 // inference times by whether the frame's ops were traced, for the layer shares and the overhead.
-void analyze_frames(ProfileAnalysis& a, const std::vector<FrameRecord>& frames,
+void analyze_frames(ProfileAnalysis& a, int64_t start_ns, const std::vector<FrameRecord>& frames,
                     std::vector<double>& traced_inf, std::vector<double>& untraced_inf) {
   std::vector<std::vector<double>> stage_ms(kPipelineStageCount);
   for (const FrameRecord& f : frames) {
@@ -101,6 +101,7 @@ void analyze_frames(ProfileAnalysis& a, const std::vector<FrameRecord>& frames,
     const double inf_ms = f.begin_ns[inf] ? ms_between(f.begin_ns[inf], f.end_ns[inf]) : 0;
     a.frame_index.push_back(f.index);
     a.latency_ms.push_back(first ? ms_between(first, last) : 0);
+    a.frame_t_ms.push_back(first ? ms_between(start_ns, first) : 0);
     a.inference_ms.push_back(inf_ms);
     (f.ops_traced ? traced_inf : untraced_inf).push_back(inf_ms);
   }
@@ -259,7 +260,7 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
   ProfileAnalysis a;
   a.frames_measured = static_cast<int64_t>(profiler.frames().size());
   std::vector<double> traced_inf, untraced_inf;
-  analyze_frames(a, profiler.frames(), traced_inf, untraced_inf);
+  analyze_frames(a, profiler.start_ns(), profiler.frames(), traced_inf, untraced_inf);
   analyze_ops_and_layers(a, profiler, executor, traced_inf);
   measure_overhead(a, profiler, traced_inf, untraced_inf);
   analyze_memory_and_cpu(a, profiler, executor, samples);

@@ -74,6 +74,8 @@ struct ProfileAnalysis {
   std::vector<std::string> top_layers;
   std::vector<int64_t> frame_index;
   std::vector<double> latency_ms, inference_ms;
+  // Each measured frame's start, ms since the profiler started (for periods in wall time).
+  std::vector<double> frame_t_ms;
   Stats latency;
   Histogram latency_histogram;
   OverheadResult overhead;

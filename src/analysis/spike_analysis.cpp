@@ -17,8 +17,8 @@ double median(std::vector<double> v) {
 // The period of the occurrences, or of the larger ones: a busy machine adds many small spikes
 // at random times, which would drown a periodic family of larger ones (a stall of another
 // process is about the same size each time). Tries all, then those at least as long as the
-// median, then the upper quarter; the periodic one least likely by chance wins. `in_period`
-// refers to all occurrences.
+// median, the upper quarter, eighth and sixteenth; the periodic one least likely by chance wins.
+// `in_period` refers to all occurrences.
 PeriodEstimate periodic_family(const std::vector<SpikeOccurrence>& occ,
                                const std::vector<double>& t, double begin, double end,
                                double resolution) {
@@ -26,7 +26,7 @@ PeriodEstimate periodic_family(const std::vector<SpikeOccurrence>& occ,
   std::vector<double> sizes;
   for (const SpikeOccurrence& o : occ) sizes.push_back(o.excess_ms);
   std::sort(sizes.begin(), sizes.end());
-  for (const double q : {0.0, 0.5, 0.75}) {
+  for (const double q : {0.0, 0.5, 0.75, 0.875, 0.9375}) {
     const double cut = sizes.empty() ? 0 : sizes[static_cast<size_t>(q * (sizes.size() - 1))];
     std::vector<double> sub;
     std::vector<size_t> at;
@@ -107,8 +107,9 @@ SpikeReport analyze_spikes(const LongSnapshot& s, const std::map<size_t, SpikeEv
     first_frame += s.buckets[i].count;
   const double resolution = std::max(1e-3, s.baseline_ms / 1e3);
   r.wall = periodic_family(s.occurrences, t, warmup_seconds, r.run_s, resolution);
-  r.frames = estimate_period(fr, static_cast<double>(first_frame),
-                             static_cast<double>(std::max<int64_t>(first_frame + 1, s.frames)), 1);
+  r.frames =
+      estimate_period(fr, static_cast<double>(first_frame),
+                      static_cast<double>(std::max<int64_t>(first_frame + 1, s.frames)), 0.5);
   std::vector<std::vector<Blame>> family, all;
   std::vector<double> dur_family, dur_all;
   for (size_t i = 0; i < s.occurrences.size(); ++i) {

@@ -18,13 +18,26 @@ constexpr double kSlotTolerance = 0.08;
 constexpr size_t kNeighbours = 8;
 
 struct Fold {
-  double period = 0, phase = 0, tol = 0, chance = 0, score = -1;
+  double period = 0, phase = 0, tol = 0, chance = 0, score = -2;
   int expected = 0, hits = 0;
   std::vector<long> slot;  // per event: its slot, or LONG_MIN when outside every slot
 };
 
 double tolerance(double period, double resolution) {
   return std::min(0.25 * period, std::max(kSlotTolerance * period, 2 * resolution));
+}
+
+// P(X >= k) for X ~ Binomial(n, q).
+double binomial_tail(int n, int k, double q) {
+  if (k <= 0) return 1;
+  if (q <= 0) return 0;
+  if (q >= 1) return 1;
+  double sum = 0;
+  for (int i = k; i <= n; ++i) {
+    sum += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
+                    i * std::log(q) + (n - i) * std::log1p(-q));
+  }
+  return sum;
 }
 
 // Matches events (times from the span's start) to the slots phase + n * period.
@@ -45,7 +58,12 @@ void match(const std::vector<double>& x, double span, Fold& f) {
   // The chance that a slot's window holds at least one of this many events at random times.
   f.chance = 1 - std::exp(-static_cast<double>(x.size()) * 2 * f.tol / std::max(span, 1e-12));
   const double fill = f.expected > 0 ? static_cast<double>(f.hits) / f.expected : 0;
-  f.score = f.hits * (fill - f.chance);
+  // The candidate least likely by chance wins: a sub-multiple of the period that random spikes
+  // fill often, or a multiple that explains half the spikes, is more likely by chance than the
+  // period itself.
+  f.score = fill > f.chance
+                ? -std::log(std::max(1e-300, binomial_tail(f.expected, f.hits, f.chance)))
+                : -1;
 }
 
 // The phase at which most events fall together: the densest pair of neighbouring phase bins,
@@ -81,19 +99,6 @@ Fold fold_at(const std::vector<double>& x, double span, double period, double re
   return f;
 }
 
-// P(X >= k) for X ~ Binomial(n, q).
-double binomial_tail(int n, int k, double q) {
-  if (k <= 0) return 1;
-  if (q <= 0) return 0;
-  if (q >= 1) return 1;
-  double sum = 0;
-  for (int i = k; i <= n; ++i) {
-    sum += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
-                    i * std::log(q) + (n - i) * std::log1p(-q));
-  }
-  return sum;
-}
-
 }  // namespace
 
 PeriodEstimate estimate_period(const std::vector<double>& t, double begin, double end,
@@ -114,8 +119,12 @@ PeriodEstimate estimate_period(const std::vector<double>& t, double begin, doubl
   std::vector<double> cand;
   for (size_t i = 0; i < x.size(); ++i) {
     for (size_t j = i + 1; j < x.size() && j <= i + kNeighbours; ++j) {
-      const double d = x[j] - x[i];
-      if (d >= lo && d <= hi) cand.push_back(d);
+      // The interval and its fractions: the mean interval over several occurrences averages
+      // their jitter, and a missed occurrence doubles an interval.
+      for (int m = 1; m <= 4; ++m) {
+        const double d = (x[j] - x[i]) / m;
+        if (d >= lo && d <= hi) cand.push_back(d);
+      }
     }
   }
   std::sort(cand.begin(), cand.end());
@@ -127,7 +136,7 @@ PeriodEstimate estimate_period(const std::vector<double>& t, double begin, doubl
     last = p;
     ++tried;
     Fold f = fold_at(x, span, p, resolution);
-    if (f.score > best.score) best = f;
+    if (f.score > best.score || (f.score == best.score && f.hits > best.hits)) best = f;
   }
   if (best.score < 0 || best.hits < 2) {
     r.why = "no interval between occurrences repeats";

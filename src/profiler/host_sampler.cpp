@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "core/clock.h"
 
@@ -33,6 +34,13 @@ int64_t field_after(const std::string& text, const char* key) {
   const size_t at = text.find(key);
   if (at == std::string::npos) return 0;
   return std::strtoll(text.c_str() + at + std::strlen(key), nullptr, 10);
+}
+
+// CPU time of the calling thread: a reading's cost, without the time it waited for a core.
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 bool numeric(const char* s) {
@@ -82,10 +90,10 @@ HostSampler::HostSampler(int period_ms, double keep_seconds, const std::string& 
   sampler_.start(period_ms, PeriodicSampler<HostSample>::FirstReading::kAtStart,
                  [this](std::vector<HostSample>&) {
                    HostSample s;
-                   const int64_t t0 = now_ns();
+                   const int64_t t0 = thread_cpu_ns();
                    const bool ok = read(s);
                    std::lock_guard<std::mutex> lock(mu_);
-                   read_ns_ += now_ns() - t0;
+                   read_ns_ += thread_cpu_ns() - t0;
                    if (!ok) return;
                    kept_.push_back(s);
                    const auto horizon = s.t_ns - static_cast<int64_t>(keep_seconds_ * 1e9);

@@ -57,7 +57,8 @@ class HostSampler {
   int period_ms() const { return period_ms_; }
   // The kept samples, oldest first.
   std::vector<HostSample> samples() const;
-  // Time spent reading, as a share of one core over the sampler's life, in percent.
+  // CPU time spent reading (the sampler thread's own), as a share of one core over the
+  // sampler's life, in percent.
   double cost_pct() const;
   // One reading now (the sampler's thread calls it; tests call it directly).
   bool read(HostSample& out);

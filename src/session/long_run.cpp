@@ -1,5 +1,6 @@
 #include "session/long_run.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -208,6 +209,11 @@ void LongRun::write_checkpoint(bool final) {
   summary["spikes"] = std::move(j["spikes"]);
   write_file_atomic(opt_.dir + "/summary.json", summary.dump(),
                     "cannot write the long run's summary");
+  summary = nlohmann::json();
+  j = nlohmann::json();
+  // The JSON tree of a day's buckets is tens of MiB, freed at once: hand it back to the system,
+  // or the process keeps its high-water mark as resident memory.
+  malloc_trim(0);
 }
 
 LongRunResult LongRun::finish() {
