@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
+#include "profiler/gpu_inventory.h"
 
 namespace ys {
 
@@ -16,6 +17,9 @@ int run_checks() {
             << "  compiler: " << e.compiler << "\n";
   for (const auto& b : available_backends()) std::cout << "  backend: " << b << "\n";
   for (const auto& [k, v] : library_versions()) std::cout << "  " << k << ": " << v << "\n";
+  // No GPU is no failure: the line says why there is none.
+  for (const std::string& line : describe_gpu_inventory(list_gpus()))
+    std::cout << "  " << line << "\n";
   return kExitOk;
 }
 

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "pipeline/class_names.h"
 #include "pipeline/detector.h"
+#include "pipeline/detector_pool.h"
 #include "pipeline/frame_loop.h"
 #include "pipeline/sink.h"
 #include "pipeline/source.h"
@@ -219,11 +220,15 @@ struct PredictOutput {
 
 // streams=N: the first detector and N-1 more of the same model, each warmed up, for their own
 // streams; the first one's errors (a bad model, no GPU) have been reported by now.
-std::vector<Detector*> stream_detectors(Detector& first, const DetectorOptions& opts, int streams,
+// With a device list, one detector per device instead, the k-th on devices[k].
+std::vector<Detector*> stream_detectors(Detector& first, const DetectorOptions& opts,
+                                        const std::vector<std::string>& devices, int streams,
                                         std::vector<std::unique_ptr<Detector>>& extra) {
   std::vector<Detector*> detectors = {&first};
   for (int k = 1; k < streams; ++k) {
-    extra.push_back(std::make_unique<Detector>(opts));
+    DetectorOptions o = opts;
+    if (!devices.empty()) o.device = devices.at(static_cast<size_t>(k));
+    extra.push_back(std::make_unique<Detector>(o));
     warm_up(*extra.back());
     detectors.push_back(extra.back().get());
   }
@@ -273,7 +278,12 @@ int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
 
 int run_predict(const Config& c) {
   DetectorOptions opts = detector_options(c);
-  Detector det = load_detector(opts);
+  // device=0,1: one detector per device, the first loaded here, so that its errors (a bad model,
+  // no GPU) are said once, the others after the warm-up.
+  const std::vector<std::string> devices = device_list(opts.device);
+  DetectorOptions first = opts;
+  first.device = devices.front();
+  Detector det = load_detector(first);
   const ModelDescription& model = det.model();
   const bool verbose = c.get_bool("verbose");
   std::cout << "YoloScope: model " << model.name << " ("
@@ -335,13 +345,24 @@ int run_predict(const Config& c) {
                                             std::move(long_run));
   }
   int streams = c.get_int("streams");
+  if (devices.size() > 1 && (streams > 1 || prof)) {
+    log_warn("device=", opts.device, " runs one detector per device: ",
+             prof ? "with profile=True only device " + devices.front() + " runs (issue 21)"
+                  : "streams= is not applied on top");
+    streams = prof ? 1 : static_cast<int>(devices.size());
+  } else if (devices.size() > 1) {
+    streams = static_cast<int>(devices.size());
+  }
   if (streams > 1 && prof) {
     log_warn("streams=", streams, " runs as streams=1 with profile=True: a profile follows one ",
              "detector's frames from read to output");
     streams = 1;
   }
   std::vector<std::unique_ptr<Detector>> extra;
-  const std::vector<Detector*> detectors = stream_detectors(det, opts, streams, extra);
+  const std::vector<std::string> pool_devices =
+      devices.size() > 1 && !prof ? devices : std::vector<std::string>{};
+  const std::vector<Detector*> detectors =
+      stream_detectors(det, opts, pool_devices, streams, extra);
 
   // Bound before the first frame, so that a port in use fails the run now, not after it.
   LiveWatch live(c, det, frames_to_run, profile ? run_dir / "profile" : std::filesystem::path());
@@ -354,6 +375,11 @@ int run_predict(const Config& c) {
   if (prof) loop.observers.push_back(prof.get());
   loop.observers.push_back(&live);
   if (prof) live.watch_spikes(prof->long_recorder());
+  PoolRun pool;
+  if (!pool_devices.empty()) {
+    loop.devices = pool_devices;
+    loop.device_runs = &pool.devices;
+  }
   const int64_t t_start = now_ns();  // loading the extra models is start-up, like the first
   run_frame_loop(loop);
   const double wall_s = static_cast<double>(now_ns() - t_start) / 1e9;
@@ -374,6 +400,11 @@ int run_predict(const Config& c) {
   if (!sink.dir().empty()) std::cout << "Results saved to " << sink.dir().string() << "\n";
 
   int code = g_stop_requested ? kExitInterrupted : kExitOk;
+  if (!pool.devices.empty()) {
+    std::cout << "Devices: " << describe_devices(pool) << "\n";
+    for (const std::string& line : describe_failures(pool)) std::cerr << "yolo: " << line << "\n";
+    if (pool.any_failed() && code == kExitOk) code = kExitPartial;
+  }
   if (!source->errors().empty()) {
     std::cerr << source->errors().size() << " input(s) skipped or damaged:\n";
     for (const auto& e : source->errors()) std::cerr << "  " << e << "\n";
