@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "background_yolo.h"
 
 namespace fs = std::filesystem;
@@ -50,7 +52,8 @@ class PrometheusScrape : public ::testing::Test {
   void SetUp() override {
     if (!fs::exists(kPrometheus))
       GTEST_SKIP() << kPrometheus << " is missing: apt-get install prometheus (scripts/setup.sh)";
-    dir_ = fs::temp_directory_path() / "ys_prometheus_test";
+    // One folder per process: two runs of this test at once (two build trees) must not share it.
+    dir_ = fs::temp_directory_path() / ("ys_prometheus_test-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     yolo_port_ = ys::testing::free_port();
