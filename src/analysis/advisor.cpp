@@ -87,6 +87,7 @@ std::vector<Finding> advise(const ProfileAnalysis& a, const InputStats& input,
   thread_rules(c, out);
   jitter_rules(c, out);
   gpu_rules(c, out);
+  device_rules(c, out);
   link_symptoms(out);
   order_findings(out);
   return out;

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/device_balance.h"
 #include "analysis/gpu_analysis.h"
 #include "analysis/input_stats.h"
 #include "analysis/profile_analysis.h"
@@ -62,6 +63,7 @@ struct RunFacts {
   double conf = 0.25;
   int64_t input_bytes = 0;  // the model's float32 input tensor
   std::optional<GpuFacts> gpu;
+  std::optional<DeviceBalance> devices;  // several devices (device=0,1); none: one device
   bool on_gpu() const;
 };
 

@@ -79,5 +79,7 @@ WindowPeriod window_spike_period(const ProfileAnalysis& a, size_t skip,
 void link_symptoms(std::vector<Finding>& out);
 // (f) GPU: precision, launches, copies, utilisation, throttling.
 void gpu_rules(const Context& c, std::vector<Finding>& out);
+// (g) several devices: idle, imbalance, feeder bound, throttled (advisor_rules_devices.cpp).
+void device_rules(const Context& c, std::vector<Finding>& out);
 
 }  // namespace ys::advisor_rules
