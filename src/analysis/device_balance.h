@@ -19,10 +19,10 @@ struct Finding;
 struct DeviceFacts {
   std::string device;  // "0", "1", ...
   int64_t frames = 0;
-  double busy_ms = 0;                  // inside detect_batch
-  std::optional<double> util_pct;      // NVML GPU utilisation, mean over the run
-  std::optional<double> sm_clock_mhz;  // NVML SM clock, median over the run
-  std::optional<int64_t> memory_used_bytes;
+  double busy_ms = 0;                    // inside detect_batch
+  std::optional<double> util_pct{};      // NVML GPU utilisation, mean over the run
+  std::optional<double> sm_clock_mhz{};  // NVML SM clock, median over the run
+  std::optional<int64_t> memory_used_bytes{};
 };
 
 struct DeviceBalance {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "analysis/advisor.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/live_watch.h"
@@ -235,6 +236,19 @@ std::vector<Detector*> stream_detectors(Detector& first, const DetectorOptions& 
   return detectors;
 }
 
+// The advisor's several-device rules over a device pool's run (docs/ADVISOR.md).
+std::vector<Finding> pool_findings(const PoolRun& pool, double wall_s) {
+  DeviceBalance b;
+  b.wall_ms = wall_s * 1e3;
+  double read_ms = 0;
+  for (const DeviceRun& d : pool.devices) {
+    b.devices.push_back({.device = d.device, .frames = d.frames, .busy_ms = d.busy_ms});
+    read_ms += d.read_ms;
+  }
+  if (b.wall_ms > 0) b.feeder_busy_pct = 100 * read_ms / b.wall_ms;
+  return device_findings(b);
+}
+
 int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
                    const DetectorOptions& opts, const Detector& det, const Source& source,
                    const ProfileSchedule& schedule, int64_t images,
@@ -403,6 +417,8 @@ int run_predict(const Config& c) {
   if (!pool.devices.empty()) {
     std::cout << "Devices: " << describe_devices(pool) << "\n";
     for (const std::string& line : describe_failures(pool)) std::cerr << "yolo: " << line << "\n";
+    for (const Finding& f : pool_findings(pool, wall_s))
+      std::cout << "Advice: " << f.id << ": " << f.finding << ". Fix: " << f.fix << "\n";
     if (pool.any_failed() && code == kExitOk) code = kExitPartial;
   }
   if (!source->errors().empty()) {

@@ -167,6 +167,7 @@ int64_t run_threaded(const FrameLoop& loop) {
         runs[k].frames += held_count;
         ++runs[k].batches;
         runs[k].busy_ms += busy;
+        runs[k].read_ms += b.stage_ms[static_cast<size_t>(PipelineStage::kRead)];
         held = -1;
         done.emplace(seq, std::move(b));
         done_changed.notify_all();

@@ -61,9 +61,10 @@ struct DeviceRun {
   std::string device;  // as FrameLoop::devices names it ("0", "1", ...)
   int64_t frames = 0;  // frames it detected and that were delivered or queued for delivery
   int64_t batches = 0;
-  double busy_ms = 0;                // inside detect_batch
-  bool failed = false;               // it stopped taking batches
-  std::string error;                 // why, when failed
+  double busy_ms = 0;   // inside detect_batch
+  double read_ms = 0;   // reading its batches from the source (one reader at a time: the feeder)
+  bool failed = false;  // it stopped taking batches
+  std::string error;    // why, when failed
   std::vector<int64_t> lost_frames;  // source positions (0-based, in read order) it held
 };
 
