@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "pipeline/class_names.h"
+#include "pipeline/decoder_choice.h"
 #include "pipeline/detector.h"
 #include "pipeline/detector_pool.h"
 #include "pipeline/frame_loop.h"
@@ -322,6 +323,10 @@ int run_predict(const Config& c) {
   }
   ProfileSchedule schedule = schedule_from(c);
   const SourceSpec spec = source_spec(c, profile, schedule);
+  // decoder=nvdec or nvjpeg where it cannot run says why in one line; the CPU decodes (issue 20).
+  const DecoderChoice decoder = choose_decoder(
+      c.get_string("decoder"), spec.source, probe_decoder_machine(c.get_string("device") != "cpu"));
+  if (!decoder.note.empty()) std::cout << decoder.note << "\n";
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since
   // a frame of a 4K video is 25 MB.
   std::unique_ptr<Source> source = prefetch_source(open_source(spec), det.batch() + 2);

@@ -1,0 +1,96 @@
+// The fallback order follows what a user can fix first: the device argument, then the driver,
+// then the build, then the file.
+#include "pipeline/decoder_choice.h"
+
+#include <dlfcn.h>
+
+#include "core/error.h"
+#include "pipeline/source.h"
+
+#ifdef YS_HAVE_LIBAV
+#include "pipeline/demuxer.h"
+#endif
+
+namespace ys {
+namespace {
+
+bool library_loads(const char* name) {
+  void* handle = dlopen(name, RTLD_LAZY | RTLD_LOCAL);
+  if (!handle) return false;
+  dlclose(handle);
+  return true;
+}
+
+bool is_stream_url(const std::string& s) {
+  return s.rfind("rtsp://", 0) == 0 || s.rfind("rtsps://", 0) == 0 || s.rfind("http://", 0) == 0 ||
+         s.rfind("https://", 0) == 0;
+}
+
+std::string cpu_note(std::string_view requested, const std::string& why) {
+  return cat("decoder=", requested, ": ", why, "; decoding on the CPU");
+}
+
+DecoderChoice choose_nvdec(const std::string& source, const DecoderMachine& m) {
+  if (!is_video_path(source) && !is_stream_url(source))
+    return {DecoderKind::kCpu, cpu_note("nvdec", cat(source, " is not a video file or stream"))};
+  if (!m.cuda_device)
+    return {DecoderKind::kCpu, cpu_note("nvdec", "NVDEC needs a CUDA device (device=0)")};
+  if (!m.cuda_driver)
+    return {DecoderKind::kCpu, cpu_note("nvdec", "no NVIDIA driver here (libcuda.so.1)")};
+  if (!m.nvcuvid)
+    return {DecoderKind::kCpu,
+            cpu_note("nvdec", "the NVIDIA driver here has no video decoder (libnvcuvid.so.1)")};
+#ifdef YS_HAVE_LIBAV
+  try {
+    Demuxer probe(source);
+    if (!nvdec_can_decode(probe.info().codec))
+      return {DecoderKind::kCpu, nvdec_codec_fallback_note(source, probe.info())};
+  } catch (const Error& e) {
+    // The CPU decoder opens the source next and says what is wrong with it in its own words.
+    return {DecoderKind::kCpu,
+            cpu_note("nvdec", cat("the demuxer cannot read it (", e.what(), ")"))};
+  }
+  return {DecoderKind::kCpu,
+          cpu_note("nvdec", "the NVDEC frame path is not in the frame loop yet (issue 20)")};
+#else
+  return {DecoderKind::kCpu,
+          cpu_note("nvdec", "this build has no libavformat to demux it (Debian libavformat-dev)")};
+#endif
+}
+
+DecoderChoice choose_nvjpeg(const std::string& source, const DecoderMachine& m) {
+  if (is_video_path(source) || is_stream_url(source) || source == "synthetic" || source == "-")
+    return {DecoderKind::kCpu, cpu_note("nvjpeg", cat("nvJPEG decodes image files, not ", source))};
+  if (!m.cuda_device)
+    return {DecoderKind::kCpu, cpu_note("nvjpeg", "nvJPEG needs a CUDA device (device=0)")};
+  if (!m.cuda_driver)
+    return {DecoderKind::kCpu, cpu_note("nvjpeg", "no NVIDIA driver here (libcuda.so.1)")};
+  if (!m.nvjpeg) return {DecoderKind::kCpu, cpu_note("nvjpeg", "libnvjpeg is not installed")};
+  return {DecoderKind::kCpu,
+          cpu_note("nvjpeg", "the nvJPEG frame path is not in the frame loop yet (issue 20)")};
+}
+
+}  // namespace
+
+DecoderMachine probe_decoder_machine(bool cuda_device) {
+  DecoderMachine m;
+  m.cuda_device = cuda_device;
+  if (!cuda_device) return m;  // nothing would use them: skip loading the driver
+  m.cuda_driver = library_loads("libcuda.so.1");
+  m.nvcuvid = library_loads("libnvcuvid.so.1");
+  m.nvjpeg = library_loads("libnvjpeg.so") || library_loads("libnvjpeg.so.12");
+  return m;
+}
+
+DecoderChoice choose_decoder(std::string_view requested, const std::string& source,
+                             const DecoderMachine& machine) {
+  if (requested == "nvdec") return choose_nvdec(source, machine);
+  if (requested == "nvjpeg") return choose_nvjpeg(source, machine);
+  // auto picks a GPU decoder only where its frame path would run; none is in the loop yet, so
+  // auto is the CPU, silently, everywhere. cpu is the CPU.
+  if (requested == "auto" || requested == "cpu") return {};
+  fail(ErrorKind::kInvalidArgument, "decoder=", requested,
+       " is not one of auto, cpu, nvdec, nvjpeg");
+}
+
+}  // namespace ys
