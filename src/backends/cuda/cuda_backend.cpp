@@ -145,9 +145,11 @@ class CudaBackend final : public Backend {
     if (p) (void)cudaFree(p);
   }
   void copy_to_device(void* dst, const void* src, size_t bytes) override {
+    check(cudaSetDevice(ctx_->device), "cudaSetDevice");  // a pool's worker thread: see run()
     check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ctx_->s()), "copy to device");
   }
   void copy_to_host(void* dst, const void* src, size_t bytes) override {
+    check(cudaSetDevice(ctx_->device), "cudaSetDevice");
     check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx_->s()), "copy to host");
     check(cudaStreamSynchronize(ctx_->s()), "copy to host");
   }

@@ -213,6 +213,9 @@ void CudaKernel::run() {
   Forward& f = *forward_;
   SpanTiming& t = ctx_->timing;
   if (index_ == 0) {
+    // A device pool runs each device's forward on a thread of its own whose current device is
+    // 0 until told: this context's stream and graph belong to ctx_->device.
+    check(cudaSetDevice(ctx_->device), "cudaSetDevice");
     t.last_run_timed = t.enabled && t.fits(f) && t.first < std::min(t.last, t.spans());
     t.last_first = t.first;
     t.last_end = std::min(t.last, t.spans());
