@@ -19,6 +19,11 @@
 #   devices several GPUs (issue 21; the nvidia-h200-x2 kind, skipped with fewer than two GPUs):
 #           yolo checks lists both; batch-32 throughput on device=0,1 against device=0 (goal
 #           >= 1.9x); detections on device=0,1 identical to device=0; a profile naming both.
+#   decode  NVDEC (issue 20; unproven so far, docs/GPU.md): builds backend_nvdec_test where FFmpeg's
+#           libraries were carried (.device/ffmpeg/lib/pkgconfig) and runs it: every frame of
+#           the H.264, H.265 and 1080p fixtures, NVDEC + NV12 letterbox against the CPU decoder
+#           (mean absolute error, where OpenCV is built in). The speed goals wait for the NVDEC
+#           path in the frame loop and are reported as not measured.
 # Usage: scripts/gpu_check.sh [phase ...] (default: all, in that order).
 # Inputs (carried in .device/, see docs/GPU.md): onnx/{include,lib} (Debian's ONNX headers and
 # libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model,
@@ -51,7 +56,7 @@ done
 [ -e /usr/include/openssl/ssl.h ] || extra+=("-DOPENSSL_INCLUDE_DIR=$DEV/prefix/include")
 
 BUILD=$ROOT/build-gpu
-PHASES=${*:-build tests bench profile e2e long devices}
+PHASES=${*:-build tests bench profile e2e long devices decode}
 has() { [[ " $PHASES " == *" $1 "* ]]; }
 
 if has build; then
@@ -236,6 +241,25 @@ if has devices && [ "$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')" -ge 2 ]; th
   yolo_video devices_profiled 300 half=True device=0,1 profile=True profile_schedule=5,10,200
   python3 -c "import json,sys; s=json.load(open('$RUNS/devices_profiled/profile/summary.json')); d=[x.get('device') for x in s.get('devices', [])]; ok=sorted(d)==['0','1']; print(('PASS' if ok else 'FAIL') + f': profile devices {d}'); sys.exit(not ok)" 2>&1 |
     tee -a "$SUMMARY" || tests_rc=1
+fi
+if has decode; then
+  if [ -d "$DEV/ffmpeg/lib/pkgconfig" ]; then
+    export PKG_CONFIG_PATH=$DEV/ffmpeg/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+    export LD_LIBRARY_PATH=$DEV/ffmpeg/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    { cmake -S "$ROOT" -B "$BUILD" >/dev/null &&
+        cmake --build "$BUILD" -j "$(nproc)" --target backend_nvdec_test; } ||
+      { say "FAIL: build backend_nvdec_test"; tests_rc=1; }
+  fi
+  t=$BUILD/tests/backends/cuda/backend_nvdec_test
+  if [ -x "$t" ]; then
+    "$t" 2>&1 | grep -E "NVDEC vs CPU|OK|FAILED|SKIPPED|Failure|Expected|Which is" | tee -a "$SUMMARY"
+    rc=${PIPESTATUS[0]}
+    say "tests backend_nvdec_test: rc=$rc"
+    [ "$rc" = 0 ] || tests_rc=1
+  else
+    say "SKIP: decode: backend_nvdec_test not built (no libavformat here; docs/GPU.md says what to carry)"
+  fi
+  say "NOT MEASURED: NVDEC end to end (H.264 vtest >= 3,000 frames/s, 1080p >= 1,500): the NVDEC path is not in the frame loop yet"
 fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
 # At most 8 files come back from a device call: every run's output travels as one archive.

@@ -1,0 +1,50 @@
+// NVDEC through the Video Codec SDK's parser and decoder API (issue 20). libcuda and libnvcuvid
+// are loaded at run time by nv-codec-headers' loader (Debian libffmpeg-nvenc-dev), so the build
+// needs no driver and a machine without one gets an ys::Error naming the missing library. Annex B
+// packets go in (pipeline/demuxer makes them); decoded 8-bit 4:2:0 frames come out as NV12
+// surfaces in device memory, in display order, for launch_nv12_letterbox. The decoder keeps
+// min_num_decode_surfaces + 4 surfaces so that it can run ahead of the consumer. Unproven on a
+// GPU so far: no device machine was lent the session that wrote it (docs/GPU.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace ys::cuda {
+
+enum class NvdecCodec { kH264, kHevc, kAv1, kVp9 };
+
+// A mapped surface: valid until the next map_next() or unmap() on its decoder.
+struct NvdecSurface {
+  const uint8_t* luma = nullptr;
+  const uint8_t* chroma = nullptr;  // interleaved Cb/Cr at half resolution
+  int pitch = 0;
+  int width = 0, height = 0;  // the display area
+  int64_t pts = 0;
+};
+
+class NvdecDecoder {
+ public:
+  // Throws ys::Error: kUnsupported where libcuda.so.1 or libnvcuvid.so.1 is missing, or where the
+  // GPU cannot decode the codec at the stream's size and bit depth (said when the first sequence
+  // header arrives, from push()).
+  NvdecDecoder(NvdecCodec codec, int device);
+  ~NvdecDecoder();
+  NvdecDecoder(const NvdecDecoder&) = delete;
+  NvdecDecoder& operator=(const NvdecDecoder&) = delete;
+
+  // Feeds one Annex B packet; size 0 ends the stream and flushes the frames held back.
+  void push(const uint8_t* data, size_t size, int64_t pts);
+  // Maps the oldest decoded frame for kernels on `stream` (a cudaStream_t); false when none is
+  // ready yet.
+  bool map_next(NvdecSurface& out, void* stream);
+  // Frames decoded and not yet mapped.
+  size_t ready() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace ys::cuda
