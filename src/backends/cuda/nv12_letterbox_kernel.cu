@@ -21,7 +21,9 @@ __device__ __forceinline__ float sample(const uint8_t* plane, int pitch, int str
   return top + fy * (bottom - top);
 }
 
-__device__ __forceinline__ float unit(float v) { return fminf(fmaxf(rintf(v), 0.f), 255.f) / 255.f; }
+__device__ __forceinline__ float unit(float v) {
+  return fminf(fmaxf(rintf(v), 0.f), 255.f) / 255.f;
+}
 
 __global__ void nv12_letterbox_kernel(Nv12Letterbox j) {
   const int x = blockIdx.x * blockDim.x + threadIdx.x;
@@ -43,7 +45,7 @@ __global__ void nv12_letterbox_kernel(Nv12Letterbox j) {
   const float cb = sample(j.chroma, j.pitch, 2, 0, cw, ch, cx, cy) - 128.f;
   const float cr = sample(j.chroma, j.pitch, 2, 1, cw, ch, cx, cy) - 128.f;
   const float yy = 1.164383f * (luma - 16.f);
-  j.nchw[at] = unit(yy + 1.596027f * cr);                          // R
+  j.nchw[at] = unit(yy + 1.596027f * cr);                           // R
   j.nchw[plane + at] = unit(yy - 0.391762f * cb - 0.812968f * cr);  // G
   j.nchw[2 * plane + at] = unit(yy + 2.017232f * cb);               // B
 }
