@@ -12,6 +12,7 @@
 #   e2e     end to end on all 795 video frames: the decoder alone, the host pipeline against the
 #           GPU pipeline, with one to three decoding processes and one or two streams, and where
 #           a frame's time goes.
+#   startup a one-frame run twice with a fresh start-up cache (issue 19.3; unproven, docs/GPU.md)
 #   long    profile_detail=long planted faults (issue 15): a sidecar process pulling a 1 GiB
 #           device buffer to pageable memory every 5 s (scripts/gpu_pull_sidecar.py) must be found
 #           every 5 s (within 10%) and blamed device_pcie or device_other_process; the same pull
@@ -56,7 +57,7 @@ done
 [ -e /usr/include/openssl/ssl.h ] || extra+=("-DOPENSSL_INCLUDE_DIR=$DEV/prefix/include")
 
 BUILD=$ROOT/build-gpu
-PHASES=${*:-build tests bench profile e2e long devices decode}
+PHASES=${*:-build tests bench profile e2e startup long devices decode}
 has() { [[ " $PHASES " == *" $1 "* ]]; }
 
 if has build; then
@@ -65,7 +66,7 @@ if has build; then
     -DCMAKE_CUDA_COMPILER="$NVCC" "${extra[@]}" || { say "FAIL: configure"; exit 1; }
   cmake --build "$BUILD" -j "$(nproc)" --target yolo yolo_bench_gpu backend_cuda_test \
     backend_cuda_prepost_test backend_cuda_ops_test backend_ops_test gpu_profiler_test \
-    pipeline_detector_test ||
+    pipeline_detector_test backend_cuda_plan_cache_test ||
     { say "FAIL: build"; exit 1; }
 fi
 
@@ -81,7 +82,8 @@ rm -rf "$RUNS" && mkdir -p "$RUNS"
 if has tests; then
   for t in tests/backends/cuda/backend_cuda_test tests/backends/cuda/backend_cuda_prepost_test \
            tests/backends/cuda/backend_cuda_ops_test tests/backends/backend_ops_test \
-           tests/profiler/gpu_profiler_test tests/pipeline/pipeline_detector_test; do
+           tests/profiler/gpu_profiler_test tests/pipeline/pipeline_detector_test \
+           tests/backends/cuda/backend_cuda_plan_cache_test; do
     [ -x "$BUILD/$t" ] || { say "MISSING: $t"; tests_rc=1; continue; }
     # Brief output: failures in full with their messages, then the counts.
     "$BUILD/$t" --gtest_brief=1 2>&1 | tail -60 | tee -a "$SUMMARY"
@@ -180,6 +182,24 @@ if has e2e; then
   # Where a frame's time goes, from the profile.
   e2e e2e_gpu_pipeline_profiled 2 gpu_pipeline=True profile=True profile_schedule=5,10,200
   unset FEED_WORKERS
+fi
+if has startup; then
+  # Issue 19.3: a one-frame run's wall time (an upper bound of start to first frame) with an empty
+  # start-up cache, then again with the cache the first run wrote. Goal: the second <= 1 s.
+  export YOLOSCOPE_CACHE_DIR=$RUNS/startup-cache
+  rm -rf "$YOLOSCOPE_CACHE_DIR"
+  for run in first second; do
+    t0=$(date +%s.%N)
+    "$BUILD/yolo" detect predict model="$MODEL" source=synthetic frames=1 device=0 half=True \
+      save=False verbose=False >"$RUNS/startup-$run.txt" 2>&1
+    rc=$?
+    secs=$(python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))" \
+      "$(date +%s.%N)" "$t0")
+    say "startup $run: rc=$rc ${secs} s (goal for the second: <= 1 s)"
+    grep -i "start-up cache" "$RUNS/startup-$run.txt" | tee -a "$SUMMARY"
+  done
+  say "startup cache files: $(ls "$YOLOSCOPE_CACHE_DIR" 2>/dev/null | wc -l)"
+  unset YOLOSCOPE_CACHE_DIR
 fi
 if has long; then
   # Issue 15: a minute of the synthetic source each; the checker reads summary.json's spikes.
