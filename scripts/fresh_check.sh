@@ -36,7 +36,7 @@ log() { echo "[fresh] $(date -u +%H:%M:%S) $*"; }
 die() { echo "fresh_check.sh: $*" >&2; exit 1; }
 
 # Inside the private mount and PID namespace: mount, run both commands, record the results.
-# Environment from the outer half: FC_ROOT, FC_SHARED, FC_LOGS.
+# Environment from the outer half: FC_ROOT, FC_SHARED, FC_LOGS, FC_NODE_CA.
 inner() {
   local root="$FC_ROOT"
   # Runs at exit, after inner's locals are gone: it reads FC_ROOT.
@@ -65,7 +65,7 @@ inner() {
     start=$(date +%s)
     set +e
     chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root PATH="$CHROOT_PATH" \
-      LANG=C.UTF-8 TERM=dumb /bin/bash -c "cd /src/yoloscope && scripts/$phase.sh" \
+      LANG=C.UTF-8 TERM=dumb ${FC_NODE_CA:+NODE_EXTRA_CA_CERTS=$FC_NODE_CA} /bin/bash -c "cd /src/yoloscope && scripts/$phase.sh" \
       >"$FC_LOGS/$phase.log" 2>&1 </dev/null
     rc=$?
     set -e
@@ -166,6 +166,16 @@ T_BASE=$(( $(date +%s) - T_BASE0 ))
 log "base root ready ($BASE_HOW) in ${T_BASE} s: $ROOTFS"
 
 apt_sources "$ROOTFS" "$SUITE" "$MIRROR"
+# A network that intercepts TLS (as this sandbox's does) makes the host trust its CA through
+# NODE_EXTRA_CA_CERTS; npm in the root needs the same to reach its registry. Nothing else is
+# carried over, so a fresh machine on an open network sees what the root sees.
+FC_NODE_CA=""
+if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -r "$NODE_EXTRA_CA_CERTS" ]]; then
+  cp -L "$NODE_EXTRA_CA_CERTS" "$ROOTFS/etc/yoloscope-host-extra-ca.crt"
+  FC_NODE_CA=/etc/yoloscope-host-extra-ca.crt
+  log "npm will trust the host's NODE_EXTRA_CA_CERTS ($NODE_EXTRA_CA_CERTS)"
+fi
+export FC_NODE_CA
 cp /etc/hosts "$ROOTFS/etc/hosts"
 # Packages must not start services in a chroot (standard policy-rc.d refusal).
 printf '#!/bin/sh\nexit 101\n' >"$ROOTFS/usr/sbin/policy-rc.d"
