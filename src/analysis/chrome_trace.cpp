@@ -1,7 +1,7 @@
 #include "analysis/chrome_trace.h"
 
-#include "core/rounding.h"
 #include "analysis/trace_lanes.h"
+#include "core/rounding.h"
 
 namespace ys {
 

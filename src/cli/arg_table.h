@@ -15,7 +15,7 @@ inline constexpr std::array<std::string_view, 4> kRefusedTasks = {"segment", "cl
                                                                   "obb"};
 inline constexpr std::array<std::string_view, 3> kSpecialModes = {"help", "version", "checks"};
 inline constexpr std::array<std::string_view, 4> kReportVerbs = {"serve", "encrypt", "decrypt",
-                                                                  "upload"};
+                                                                 "upload"};
 
 // Each type is also its validation rule; type_name() says it in `yolo help`.
 enum class ArgType {
@@ -120,8 +120,7 @@ inline constexpr std::array kArgSpecs = {
     ArgSpec{"a", "", ArgType::kString,
             "'yolo compare' A/B in one run: the baseline side, key=value changes ('threads=1') "
             "or the path of a yolo binary"},
-    ArgSpec{"b", "", ArgType::kString,
-            "'yolo compare' A/B in one run: the side under test, as a="},
+    ArgSpec{"b", "", ArgType::kString, "'yolo compare' A/B in one run: the side under test, as a="},
     ArgSpec{"threshold", "0.05", ArgType::kFraction,
             "'yolo compare': smallest change of a median that counts (0.05: 5%), when also "
             "significant"},
@@ -149,9 +148,10 @@ inline constexpr std::array kArgSpecs = {
             "'long' profiles a stream for hours: per-second buckets, spikes with their period in "
             "wall time, flight records and who caused them (README, 'Long runs')",
             "default|detailed|long"},
-    ArgSpec{"profile_duration", "None", ArgType::kPositiveFloat,
-            "seconds a profile_detail=long run lasts; None: until the source ends (source=synthetic "
-            "without frames= then runs until stopped)"},
+    ArgSpec{
+        "profile_duration", "None", ArgType::kPositiveFloat,
+        "seconds a profile_detail=long run lasts; None: until the source ends (source=synthetic "
+        "without frames= then runs until stopped)"},
     ArgSpec{"profile_whatif", "False", ArgType::kBool,
             "re-run with the advisor's suggestions to measure their gain"},
     ArgSpec{"serve", "False", ArgType::kBool,

@@ -173,8 +173,7 @@ struct Parser {
         errors.push_back(
             "'yolo report' needs a sub-command, i.e. 'yolo report serve "
             "dir=runs/detect/predict/profile'");
-      } else if (std::string missing = missing_report_argument(cmd.sub, config);
-                 !missing.empty()) {
+      } else if (std::string missing = missing_report_argument(cmd.sub, config); !missing.empty()) {
         errors.push_back(std::move(missing));
       }
       return;

@@ -78,8 +78,8 @@ class ProfileSession : public FrameObserver {
   Detector& detector_;
   Profiler profiler_;
   std::unique_ptr<ResourceSampler> sampler_;
-  std::unique_ptr<GpuProfiler> gpu_;  // only on a GPU backend
-  std::unique_ptr<LongRun> long_;     // profile_detail=long only
+  std::unique_ptr<GpuProfiler> gpu_;    // only on a GPU backend
+  std::unique_ptr<LongRun> long_;       // profile_detail=long only
   StageObserver* stages_ = &profiler_;  // in a long run, its hook, which forwards to profiler_
   bool attached_ = true;
   bool whatif_ = false;
