@@ -76,15 +76,6 @@ class TestHooks final : public OpObserver, public StageObserver {
   int64_t op_begin_ns_ = 0, stage_begin_ns_ = 0;
 };
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Unique names: a label repeated in a graph without module indices gets its id appended.
 std::vector<std::string> layer_names(const std::vector<LayerResult>& layers) {
   std::vector<std::string> names;

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "core/clock.h"
 #include "core/rounding.h"
 #include "report/json_figures.h"
 #include "report/report_figures.h"
@@ -12,15 +13,6 @@ namespace ys {
 namespace {
 
 using nlohmann::json;
-
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::ostringstream os;
-  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return os.str();
-}
 
 json model_json(const ModelInfo& model) {
   return {{"name", model.name},

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "core/clock.h"
 #include "core/file_io.h"
 #include "core/log.h"
 #include "report/gpu_memory_json.h"
@@ -19,15 +20,6 @@ namespace {
 constexpr size_t kNvmlKept = 1800;
 // An occurrence's evidence is taken once the samplers have read past its end by this much.
 constexpr int64_t kSettleNs = 1000000000;
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 int online_cores() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
