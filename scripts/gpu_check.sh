@@ -55,6 +55,11 @@ for lib in libcrypto.so.3 libssl.so.3; do
     extra+=("-DOPENSSL_$( [ $lib = libssl.so.3 ] && echo SSL || echo CRYPTO )_LIBRARY=$f")
 done
 [ -e /usr/include/openssl/ssl.h ] || extra+=("-DOPENSSL_INCLUDE_DIR=$DEV/prefix/include")
+# libcurl (report sharing): the machine has the library (CMake links it) but maybe no headers.
+if [ ! -e /usr/include/curl/curl.h ] && [ ! -e /usr/include/x86_64-linux-gnu/curl/curl.h ]; then
+  curl_so=$(ls /usr/lib/x86_64-linux-gnu/libcurl.so.4 /usr/lib64/libcurl.so.4 2>/dev/null | head -1)
+  [ -n "$curl_so" ] && extra+=("-DCURL_INCLUDE_DIR=$DEV/prefix/include" "-DCURL_LIBRARY=$curl_so")
+fi
 
 BUILD=$ROOT/build-gpu
 PHASES=${*:-build tests bench profile e2e startup long devices decode}
