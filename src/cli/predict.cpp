@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <limits>
 #include <sstream>
 
 #include "analysis/advisor.h"
@@ -13,6 +12,7 @@
 #include "cli/interrupt.h"
 #include "cli/live_watch.h"
 #include "cli/load_detector.h"
+#include "cli/predict_options.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -30,36 +30,6 @@ namespace {
 
 const char* process_env(const char* name) {
   return std::getenv(name);
-}
-
-ProfileSchedule schedule_from(const Config& c) {
-  std::vector<int> s = c.get_int_list("profile_schedule");
-  ProfileSchedule p;
-  p.wait = s.at(0);
-  p.warmup = s.at(1);
-  p.active = s.at(2);
-  p.repeat = s.size() > 3 ? s[3] : 1;
-  return p;
-}
-
-// A short source (three images, say) cannot fill the default schedule; measure what it has
-// rather than nothing, keeping one warm-up frame when there are at least two.
-ProfileSchedule fit_schedule(ProfileSchedule s, std::optional<int64_t> frames,
-                             bool explicit_schedule) {
-  if (!frames || *frames <= 0) return s;
-  const int64_t needed = s.wait + s.warmup + 1;
-  if (*frames >= needed) return s;
-  ProfileSchedule f;
-  f.wait = 0;
-  f.warmup = *frames >= 2 ? 1 : 0;
-  f.active = *frames - f.warmup;
-  f.repeat = 1;
-  log_warn("the source has only ", *frames, " frame(s), fewer than profile_schedule=", s.str(),
-           explicit_schedule ? " asks for" : " (the default) needs", "; measuring ", f.active,
-           " frame(s) after ", f.warmup,
-           " warm-up frame(s) instead. Figures from so few frames are rough: ",
-           "profile a video or use more images.");
-  return f;
 }
 
 std::string describe_frame(const Frame& f, int64_t n, std::optional<int64_t> total) {
@@ -107,46 +77,6 @@ void report_lost_outputs(const std::string& what, int64_t image) {
   std::cerr << "yolo: error: " << what << "\n";
   std::cerr << "yolo: error: the run stops: the results of image " << image
             << " and after are not saved; those before it are kept\n";
-}
-
-SourceSpec source_spec(const Config& c, bool profile, const ProfileSchedule& schedule) {
-  SourceSpec spec;
-  spec.source = c.get_string("source");
-  std::vector<int> raw = c.get_int_list("raw_size");
-  if (raw.size() == 2) {
-    spec.raw_width = raw[0];
-    spec.raw_height = raw[1];
-  }
-  spec.raw_fps = c.get_float("raw_fps");
-  spec.synthetic_frames = c.get_int("frames");
-  if (profile && spec.source == "synthetic" && !c.is_set("frames") && schedule.repeat > 0) {
-    spec.synthetic_frames =
-        static_cast<int>(schedule.wait + schedule.warmup + schedule.active * schedule.repeat);
-  }
-  // A long run on the synthetic source lasts profile_duration, or until it is stopped.
-  if (profile && spec.source == "synthetic" && !c.is_set("frames") &&
-      c.get_string("profile_detail") == "long")
-    spec.synthetic_frames = std::numeric_limits<int>::max();
-  spec.vid_stride = c.get_int("vid_stride");
-  spec.max_pixels = c.get_int("max_pixels");
-  return spec;
-}
-
-SinkOptions sink_options(const Config& c, const ModelDescription& model, const SourceSpec& spec) {
-  SinkOptions so;
-  so.project = c.get_string("project");
-  so.name = c.get_string("name");
-  so.exist_ok = c.get_bool("exist_ok");
-  so.save = c.get_bool("save");
-  so.save_txt = c.get_bool("save_txt");
-  so.save_conf = c.get_bool("save_conf");
-  so.save_json = c.get_bool("save_json");
-  so.names = model.names;
-  so.video_fps = spec.source == "-"           ? spec.raw_fps
-                 : spec.source == "synthetic" ? spec.synthetic_fps
-                                              : 0;
-  so.vid_stride = spec.vid_stride;
-  return so;
 }
 
 // The frame loop's delivery: writes each frame's results, prints its line when verbose and adds
@@ -302,7 +232,7 @@ int run_predict(const Config& c) {
     log_warn("report_encrypt and report_upload act on the profile report: they need profile=True");
   }
   ProfileSchedule schedule = schedule_from(c);
-  const SourceSpec spec = source_spec(c, profile, schedule);
+  const SourceSpec spec = source_spec(c, c.get_string("source"));
   // decoder=nvdec or nvjpeg where it cannot run says why in one line; the CPU decodes (issue 20).
   const DecoderChoice decoder = choose_decoder(
       c.get_string("decoder"), spec.source, probe_decoder_machine(c.get_string("device") != "cpu"));
@@ -320,7 +250,7 @@ int run_predict(const Config& c) {
     frames_to_run = (*total + spec.vid_stride - 1) / spec.vid_stride;
   if (profile) schedule = fit_schedule(schedule, frames_to_run, c.is_set("profile_schedule"));
 
-  const SinkOptions so = sink_options(c, model, spec);
+  const SinkOptions so = sink_options(c, model, &spec);
   ResultSink sink(so);
   // The profile's folder too is made before the run, so that an unusable one fails now.
   const std::filesystem::path run_dir =

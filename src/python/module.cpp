@@ -15,6 +15,7 @@
 
 #include "cli/arg_table.h"
 #include "cli/benchmark_run.h"
+#include "cli/predict_options.h"
 #include "core/error.h"
 #include "pipeline/class_names.h"
 #include "pipeline/draw.h"
@@ -184,18 +185,21 @@ std::unique_ptr<PyRun> start(YoloModel& model, const py::list& sources, const Se
       out->arrays.emplace(f.image.data(), array);
       items.emplace_back(std::move(f));
     } else {
-      items.emplace_back(source_spec(py::str(item).cast<std::string>(), config));
+      items.emplace_back(source_spec(config, py::str(item).cast<std::string>()));
     }
   }
   if (items.empty())
     fail(ErrorKind::kInvalidArgument, "source: an empty list; give at least one input");
+  std::optional<SourceSpec> spec;
+  if (items.size() == 1)
+    if (const SourceSpec* one = std::get_if<SourceSpec>(&items.front())) spec = *one;
   Settings given = settings;
   py::gil_scoped_release release;
   std::unique_ptr<Source> source = open_input_list(std::move(items));
   auto [detector, lock] = model.acquire(config);
   out->model_name = detector->model().name;
-  out->run = std::make_unique<PredictRun>(*detector, std::move(lock), std::move(source), config,
-                                          std::move(given));
+  out->run = std::make_unique<PredictRun>(*detector, std::move(lock), std::move(source),
+                                          std::move(spec), config, std::move(given));
   return out;
 }
 

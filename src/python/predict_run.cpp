@@ -1,5 +1,6 @@
 #include "python/predict_run.h"
 
+#include "cli/predict_options.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -10,79 +11,26 @@ namespace {
 // next, few enough that a 4K video does not pile up frames.
 constexpr size_t kQueueDepth = 2;
 
-ProfileSchedule schedule_from(const Config& c) {
-  std::vector<int> s = c.get_int_list("profile_schedule");
-  ProfileSchedule p;
-  p.wait = s.at(0);
-  p.warmup = s.at(1);
-  p.active = s.at(2);
-  p.repeat = s.size() > 3 ? s[3] : 1;
-  return p;
-}
-
-// As the yolo command does: a source shorter than the schedule is measured whole, with one
-// warm-up frame when it has two or more.
-ProfileSchedule fit_schedule(ProfileSchedule s, std::optional<int64_t> frames) {
-  if (!frames || *frames <= 0 || *frames >= s.wait + s.warmup + 1) return s;
-  ProfileSchedule f;
-  f.warmup = *frames >= 2 ? 1 : 0;
-  f.active = *frames - f.warmup;
-  log_warn("the source has only ", *frames, " frame(s), fewer than profile_schedule=", s.str(),
-           " needs; measuring ", f.active, " frame(s) after ", f.warmup, " warm-up frame(s)");
-  return f;
-}
-
-SinkOptions sink_options(const Config& c, const ModelDescription& model) {
-  SinkOptions so;
-  so.project = c.get_string("project");
-  so.name = c.get_string("name");
-  so.exist_ok = c.get_bool("exist_ok");
-  so.save = c.get_bool("save");
-  so.save_txt = c.get_bool("save_txt");
-  so.save_conf = c.get_bool("save_conf");
-  so.save_json = c.get_bool("save_json");
-  so.names = model.names;
-  so.vid_stride = c.get_int("vid_stride");
-  return so;
-}
-
 }  // namespace
 
-SourceSpec source_spec(const std::string& source, const Config& c) {
-  SourceSpec spec;
-  spec.source = source;
-  std::vector<int> raw = c.get_int_list("raw_size");
-  if (raw.size() == 2) {
-    spec.raw_width = raw[0];
-    spec.raw_height = raw[1];
-  }
-  spec.raw_fps = c.get_float("raw_fps");
-  spec.synthetic_frames = c.get_int("frames");
-  if (c.get_bool("profile") && source == "synthetic" && !c.is_set("frames")) {
-    const ProfileSchedule s = schedule_from(c);
-    if (s.repeat > 0) spec.synthetic_frames = s.wait + s.warmup + s.active * s.repeat;
-  }
-  spec.vid_stride = c.get_int("vid_stride");
-  spec.max_pixels = c.get_int("max_pixels");
-  return spec;
-}
-
 PredictRun::PredictRun(Detector& detector, std::unique_lock<std::mutex> model_lock,
-                       std::unique_ptr<Source> source, const Config& config,
-                       std::vector<std::pair<std::string, std::string>> args)
+                       std::unique_ptr<Source> source, std::optional<SourceSpec> spec,
+                       const Config& config, std::vector<std::pair<std::string, std::string>> args)
     : detector_(detector),
       model_lock_(std::move(model_lock)),
       source_(std::move(source)),
+      spec_(std::move(spec)),
       config_(config),
       args_(std::move(args)) {
-  const SinkOptions so = sink_options(config_, detector_.model());
+  const SinkOptions so = sink_options(config_, detector_.model(), spec_ ? &*spec_ : nullptr);
   if (so.save || so.save_txt || so.save_json) {
     sink_ = std::make_unique<ResultSink>(so);
     run_dir_ = sink_->dir();
   }
   if (config_.get_bool("profile")) {
     if (run_dir_.empty()) run_dir_ = make_run_dir(so.project, so.name, so.exist_ok);
-    schedule_ = fit_schedule(schedule_from(config_), source_->size());
+    schedule_ =
+        fit_schedule(schedule_from(config_), source_->size(), config_.is_set("profile_schedule"));
     profile_ =
         std::make_unique<ProfileSession>(detector_, schedule_, config_.get_bool("profile_whatif"),
                                          config_.get_string("profile_detail") == "detailed");

@@ -26,8 +26,9 @@ class PredictRun {
   // Holds `model_lock` (the model's, taken by the caller) until the run ends: a Detector runs one
   // batch at a time. Starts the loop at once.
   // `args`: the keys the caller gave, as text, for the profile's record of the run.
+  // `spec`: the source's spec when it is one path-like item (a saved video takes its frame rate).
   PredictRun(Detector& detector, std::unique_lock<std::mutex> model_lock,
-             std::unique_ptr<Source> source, const Config& config,
+             std::unique_ptr<Source> source, std::optional<SourceSpec> spec, const Config& config,
              std::vector<std::pair<std::string, std::string>> args);
   ~PredictRun();  // stops the loop and waits for it
   PredictRun(const PredictRun&) = delete;
@@ -51,6 +52,7 @@ class PredictRun {
   Detector& detector_;
   std::unique_lock<std::mutex> model_lock_;
   std::unique_ptr<Source> source_;
+  std::optional<SourceSpec> spec_;
   Config config_;
   std::vector<std::pair<std::string, std::string>> args_;
   std::unique_ptr<ResultSink> sink_;
@@ -67,9 +69,5 @@ class PredictRun {
   std::exception_ptr error_;
   std::thread thread_;
 };
-
-// The source's SourceSpec for a path-like item, from the run's keys (vid_stride, max_pixels,
-// frames for "synthetic", raw_size and raw_fps for "-").
-SourceSpec source_spec(const std::string& source, const Config& config);
 
 }  // namespace ys
