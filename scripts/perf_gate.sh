@@ -39,14 +39,36 @@ if [[ ! -f $BASELINE ]]; then
   exit 1
 fi
 
+# The CPU time of the whole machine (user, nice, system, irq, softirq, steal) in seconds, and that
+# of this shell's finished children (bash's `times`): their difference over a benchmark is what
+# the neighbours used while it ran.
+machine_cpu_s() {
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.3f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
+}
+# `times` must run in this shell, not in a $(...) subshell, which has no finished children yet.
+children_cpu_s() {
+  awk 'NR == 2 { s = 0; for (i = 1; i <= 2; ++i) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] }
+                 printf "%.3f", s }' "$1"
+}
+NEIGHBOURS=0  # the most cores the neighbours kept busy during an attempt
+
 # Benchmarks and compares; returns yolo compare's exit code (0 pass, 1 regression, 2 bad input).
 attempt() {
-  local n=$1
+  local n=$1 m0 c0 t0 m1 c1 t1
+  times >"$OUT/times$n"
+  m0=$(machine_cpu_s) c0=$(children_cpu_s "$OUT/times$n") t0=$(date +%s.%N)
   if ! "$YOLO" benchmark "${WORKLOAD[@]}" frames="${YS_PERF_FRAMES:-40}" \
        out="$OUT/current$n.json" >"$OUT/benchmark$n.txt" 2>&1; then
     cat "$OUT/benchmark$n.txt" >&2
     return 2
   fi
+  times >"$OUT/times$n"
+  m1=$(machine_cpu_s) c1=$(children_cpu_s "$OUT/times$n") t1=$(date +%s.%N)
+  local busy
+  busy=$(awk -v a="$m0" -v b="$m1" -v c="$c0" -v d="$c1" -v s="$t0" -v e="$t1" \
+    'BEGIN { x = ((b - a) - (d - c)) / (e - s); printf "%.2f", (x < 0 ? 0 : x) }')
+  NEIGHBOURS=$(awk -v x="$busy" -v m="$NEIGHBOURS" 'BEGIN { print (x > m ? x : m) }')
+  echo "perf_gate: run $n: other processes kept $busy of $(nproc) cores busy"
   "$YOLO" compare baseline="$BASELINE" current="$OUT/current$n.json" threshold="$THRESHOLD" \
     format=junit out="$OUT/perf$n.xml" >"$OUT/compare$n.txt" 2>&1
   local rc=$?
@@ -65,22 +87,15 @@ if [[ $rc == 1 ]]; then
   echo "perf_gate: the regression repeated. Layers:"
   "$YOLO" compare baseline="$BASELINE" current="$OUT/current2.json" threshold="$THRESHOLD" \
     level=layer | grep -E "regression|Compare|WARNING"
-  # Two runs minutes apart on a machine with more runnable work than cores differ by 40-50% with
-  # no change at all (docs/PERFORMANCE.md): there the gate cannot tell, and says so. Busy means
-  # other runnable tasks, sampled now (the load average would still count the ctest just before).
-  others=0
-  for _ in 1 2 3 4 5; do
-    others=$((others + $(awk '/^procs_running/ { print $2 - 1 }' /proc/stat)))
-    sleep 0.2
-  done
-  load=$(awk -v s="$others" 'BEGIN { printf "%.1f", s / 5 }')
-  cores=$(nproc 2>/dev/null || echo 1)
-  if [[ "${YS_PERF_STRICT:-0}" != 1 ]] && awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l >= c) }'
+  # Separate runs cannot be compared while neighbours work: at a load of 8-15 two runs minutes
+  # apart differed by 40-50% with no change at all, and one compiler on the other core of 2 made
+  # the memory-bound preprocess 12% slower twice in a row (docs/PERFORMANCE.md). Busy means that
+  # other processes kept half a core or more busy during an attempt, measured from /proc/stat.
+  if [[ "${YS_PERF_STRICT:-0}" != 1 ]] && awk -v l="$NEIGHBOURS" 'BEGIN { exit !(l >= 0.5) }'
   then
-    echo "perf_gate: INCONCLUSIVE: the machine is busy ($load other runnable tasks on $cores" \
-         "cores), and separate" \
-         "runs cannot be compared then; rerun on a quiet machine, or A/B against the merge base" \
-         "(docs/BENCHMARK.md). YS_PERF_STRICT=1 fails here instead." >&2
+    echo "perf_gate: INCONCLUSIVE: other processes kept $NEIGHBOURS cores busy during the" \
+         "benchmark, and separate runs cannot be compared then; rerun on a quiet machine, or A/B" \
+         "against the merge base (docs/BENCHMARK.md). YS_PERF_STRICT=1 fails here instead." >&2
     exit 0
   fi
   echo "perf_gate: FAILED. If the slowdown is intended, re-baseline (docs/BENCHMARK.md)." >&2
