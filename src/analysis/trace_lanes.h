@@ -1,6 +1,7 @@
 // The lanes of trace.json, shared by the host and the GPU events: the host is process 1 with
 // threads 1-3 for stages, layers and ops, 4 for waits on the GPU and 10 on for CUDA API calls,
-// one per host thread; each GPU is its own process from 100 on, so it sorts after the host.
+// one per host thread; each GPU is its own process from 100 on, so it sorts after the host;
+// each device of a pool from 200 on.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,8 @@ constexpr int kStageTid = 1, kLayerTid = 2, kOpTid = 3;
 constexpr int kWaitTid = 4;
 constexpr int kApiTidBase = 10;
 constexpr int kGpuPidBase = 100;
+// Each device of a device pool (device=0,1) is a process from 200 on, after the GPUs' own.
+constexpr int kDevicePidBase = 200;
 
 // A metadata event naming a process ("process_name").
 inline nlohmann::json name_event(const char* what, int pid, const std::string& name) {

@@ -163,7 +163,8 @@ std::vector<Finding> pool_findings(const PoolRun& pool, double wall_s) {
 int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
                    const DetectorOptions& opts, const Detector& det, const Source& source,
                    const ProfileSchedule& schedule, int64_t images,
-                   const std::filesystem::path& run_dir, int code) {
+                   const std::filesystem::path& run_dir, int code,
+                   const std::vector<DeviceRun>& device_runs) {
   RunInfo run;
   run.source = source.describe();
   run.frames_total = images;
@@ -181,7 +182,7 @@ int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
   facts.batch = det.batch();
   facts.threads = opts.threads;
   facts.conf = opts.nms.conf;
-  ProfileResult r = prof.finish((run_dir / "profile").string(), run, facts);
+  ProfileResult r = prof.finish((run_dir / "profile").string(), run, facts, device_runs);
   std::cout << r.console;
   const ReportSharingOutcome shared =
       share_finished_report(r.dir, report_sharing_options(c), process_env);
@@ -261,8 +262,32 @@ int run_predict(const Config& c) {
     std::cout << "Warm-up: " << fmt_ms(warm_up_ms)
               << "ms for a first, cold inference on a blank batch, not counted in Speed\n";
 
+  // device=0,1: one detector per device, with or without a profile (a pool's profile has a
+  // figure set per device); streams= is not applied on top.
+  const bool pool_run = devices.size() > 1;
+  int streams = c.get_int("streams");
+  if (pool_run && streams > 1)
+    log_warn("device=", opts.device,
+             " runs one detector per device: streams= is not applied on top");
+  if (pool_run) {
+    streams = static_cast<int>(devices.size());
+  } else if (streams > 1 && profile) {
+    log_warn("streams=", streams, " runs as streams=1 with profile=True: a profile follows one ",
+             "detector's frames from read to output");
+    streams = 1;
+  }
+  std::vector<std::unique_ptr<Detector>> extra;
+  const std::vector<std::string> pool_devices = pool_run ? devices : std::vector<std::string>{};
+  const std::vector<Detector*> detectors =
+      stream_detectors(det, opts, pool_devices, streams, extra);
+
   std::unique_ptr<ProfileSession> prof;
-  if (profile) {
+  if (profile && pool_run) {
+    if (c.get_bool("profile_whatif") || c.get_string("profile_detail") != "default")
+      log_warn("device=", opts.device, ": profile_whatif and profile_detail= profile one device; ",
+               "with a device list they are off, and each device's stages are profiled (issue 21)");
+    prof = std::make_unique<ProfileSession>(detectors, pool_devices, schedule);
+  } else if (profile) {
     std::optional<LongRunOptions> long_run;
     if (c.get_string("profile_detail") == "long") {
       long_run.emplace();
@@ -273,25 +298,6 @@ int run_predict(const Config& c) {
                                             c.get_string("profile_detail") == "detailed",
                                             std::move(long_run));
   }
-  int streams = c.get_int("streams");
-  if (devices.size() > 1 && (streams > 1 || prof)) {
-    log_warn("device=", opts.device, " runs one detector per device: ",
-             prof ? "with profile=True only device " + devices.front() + " runs (issue 21)"
-                  : "streams= is not applied on top");
-    streams = prof ? 1 : static_cast<int>(devices.size());
-  } else if (devices.size() > 1) {
-    streams = static_cast<int>(devices.size());
-  }
-  if (streams > 1 && prof) {
-    log_warn("streams=", streams, " runs as streams=1 with profile=True: a profile follows one ",
-             "detector's frames from read to output");
-    streams = 1;
-  }
-  std::vector<std::unique_ptr<Detector>> extra;
-  const std::vector<std::string> pool_devices =
-      devices.size() > 1 && !prof ? devices : std::vector<std::string>{};
-  const std::vector<Detector*> detectors =
-      stream_detectors(det, opts, pool_devices, streams, extra);
 
   // Bound before the first frame, so that a port in use fails the run now, not after it.
   LiveWatch live(c, det, frames_to_run, profile ? run_dir / "profile" : std::filesystem::path());
@@ -332,7 +338,8 @@ int run_predict(const Config& c) {
   if (!pool.devices.empty()) {
     std::cout << "Devices: " << describe_devices(pool) << "\n";
     for (const std::string& line : describe_failures(pool)) std::cerr << "yolo: " << line << "\n";
-    for (const Finding& f : pool_findings(pool, wall_s))
+    // A profile runs these rules with the rest of its advice, on the same counts.
+    for (const Finding& f : prof ? std::vector<Finding>{} : pool_findings(pool, wall_s))
       std::cout << "Advice: " << f.id << ": " << f.finding << ". Fix: " << f.fix << "\n";
     if (pool.any_failed() && code == kExitOk) code = kExitPartial;
   }
@@ -343,7 +350,8 @@ int run_predict(const Config& c) {
   }
   if ((out.images == 0 && code != kExitInterrupted) || output_failed) code = kExitError;
   if (prof)
-    code = finish_profile(*prof, live, c, opts, det, *source, schedule, out.images, run_dir, code);
+    code = finish_profile(*prof, live, c, opts, det, *source, schedule, out.images, run_dir, code,
+                          pool.devices);
   else
     live.finish(false);
   live.serve_until_stopped();

@@ -173,6 +173,7 @@ std::vector<std::vector<Detection>> Detector::detect_batch(
          images.size());
   }
   last_ms_.fill(0);
+  began_.fill(0);
   if (gpu_) return detect_on_gpu(images);
   const int h = static_cast<int>(model_.input_shape[2]),
             w = static_cast<int>(model_.input_shape[3]);

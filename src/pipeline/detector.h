@@ -76,6 +76,9 @@ class Detector {
   bool uses_gpu_pipeline() const { return gpu_ != nullptr; }
   // Milliseconds of each stage in the last detect call (0 for stages it does not run).
   const std::array<double, kPipelineStageCount>& last_stage_ms() const { return last_ms_; }
+  // When each stage of the last detect call began (now_ns(); 0 for stages it did not run): a
+  // device pool lays each device's stages on the timeline from these.
+  const std::array<int64_t, kPipelineStageCount>& last_stage_begin_ns() const { return began_; }
 
   // Boxes above the confidence threshold that entered NMS in the last call, all images together.
   int64_t last_candidates() const { return last_candidates_; }

@@ -34,17 +34,23 @@ bool read_batch(Source& source, int batch, DetectedBatch& b) {
     b.frames.push_back(std::move(f));
   }
   b.stage_ms[static_cast<size_t>(PipelineStage::kRead)] = ms_since(t0);
+  b.stage_begin_ns[static_cast<size_t>(PipelineStage::kRead)] = t0;
   return more;
 }
 
-void detect(Detector& det, DetectedBatch& b) {
+void detect(Detector& det, size_t k, DetectedBatch& b) {
   std::vector<const Tensor*> images;
   for (const Frame& f : b.frames) images.push_back(&f.image);
   b.detections = det.detect_batch(images);
-  const double read_ms = b.stage_ms[static_cast<size_t>(PipelineStage::kRead)];
+  constexpr auto kRead = static_cast<size_t>(PipelineStage::kRead);
+  const double read_ms = b.stage_ms[kRead];
+  const int64_t read_begin = b.stage_begin_ns[kRead];
   b.stage_ms = det.last_stage_ms();
-  b.stage_ms[static_cast<size_t>(PipelineStage::kRead)] = read_ms;
+  b.stage_begin_ns = det.last_stage_begin_ns();
+  b.stage_ms[kRead] = read_ms;
+  b.stage_begin_ns[kRead] = read_begin;
   b.candidates = det.last_candidates();
+  b.detector = k;
 }
 
 std::string what_of(const std::exception_ptr& e) {
@@ -71,6 +77,7 @@ bool deliver(const FrameLoop& loop, DetectedBatch& b, bool bracket) {
   const int64_t t0 = now_ns();
   const bool delivered = loop.deliver(b);
   b.stage_ms[static_cast<size_t>(PipelineStage::kOutput)] = ms_since(t0);
+  b.stage_begin_ns[static_cast<size_t>(PipelineStage::kOutput)] = t0;
   if (bracket && delivered)
     for (FrameObserver* o : loop.observers) o->stage_end(PipelineStage::kOutput);
   return end_batch(loop, b, delivered) && delivered;
@@ -93,7 +100,7 @@ int64_t run_inline(const FrameLoop& loop) {
       break;
     }
     const int64_t t0 = now_ns();
-    detect(det, b);
+    detect(det, 0, b);
     if (loop.device_runs) {
       DeviceRun& r = loop.device_runs->front();
       r.frames += static_cast<int64_t>(b.frames.size());
@@ -160,7 +167,7 @@ int64_t run_threaded(const FrameLoop& loop) {
         }
         const int64_t t0 = now_ns();
         detecting = true;
-        detect(det, b);
+        detect(det, k, b);
         detecting = false;
         const double busy = ms_since(t0);
         std::lock_guard<std::mutex> lock(done_mutex);

@@ -54,6 +54,23 @@ bool Profiler::begin_frame(int64_t index) {
   return rec.ops_traced;
 }
 
+bool Profiler::record_frame(int64_t index, const std::array<int64_t, kPipelineStageCount>& begin_ns,
+                            const std::array<int64_t, kPipelineStageCount>& end_ns) {
+  const bool traced = begin_frame(index);
+  FrameRecord* rec = current_;
+  end_frame();
+  op_cursor_ = scratch_.data();
+  if (!rec) return false;
+  // No op hook ran: an op-traced frame here would count empty op times as measured.
+  if (traced) {
+    rec->ops_traced = false;
+    --traced_frames_;
+  }
+  rec->begin_ns = begin_ns;
+  rec->end_ns = end_ns;
+  return true;
+}
+
 void Profiler::discard_frame() {
   if (!current_ || frames_.empty() || current_ != &frames_.back()) return;
   if (current_->ops_traced) --traced_frames_;

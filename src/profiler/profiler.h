@@ -34,6 +34,11 @@ class Profiler final : public OpObserver, public StageObserver {
   // caller should attach this profiler as the executor's observer.
   bool begin_frame(int64_t index);
   void end_frame() { current_ = nullptr; }
+  // A whole frame timed elsewhere (a device pool's batch, its stages run on a worker thread):
+  // counted against the schedule as begin_frame counts, recorded with these stage spans and no
+  // op trace. Returns true when it was in the measured window.
+  bool record_frame(int64_t index, const std::array<int64_t, kPipelineStageCount>& begin_ns,
+                    const std::array<int64_t, kPipelineStageCount>& end_ns);
   // Forgets the frame begun last, which never ran (begun before the source turned out to have
   // ended): it must not count as a measured frame. Call before end_frame.
   void discard_frame();

@@ -8,11 +8,13 @@
 
 #include "analysis/advisor_spikes.h"
 #include "analysis/gpu_memory.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "model/flops.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
 #include "profiler/gpu_trace_io.h"
+#include "report/device_profile_json.h"
 #include "report/gpu_memory_json.h"
 #include "session/whatif.h"
 
@@ -88,6 +90,37 @@ ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, boo
   }
 }
 
+ProfileSession::ProfileSession(const std::vector<Detector*>& pool,
+                               const std::vector<std::string>& devices, ProfileSchedule schedule)
+    : detector_(*pool.at(0)),
+      profiler_(schedule, detector_.executor().steps().size()),
+      cpu_start_(cpu_jiffies()),
+      pool_(pool),
+      pool_devices_(devices) {
+  if (pool_.size() != pool_devices_.size())
+    fail(ErrorKind::kInvalidArgument, "ProfileSession: ", pool_.size(), " detectors for ",
+         pool_devices_.size(), " device names");
+  sampler_ = std::make_unique<ResourceSampler>(50);
+  std::vector<int> gpus;
+  for (size_t k = 0; k < pool_.size(); ++k) {
+    const std::string& name = pool_devices_[k];
+    const bool gpu = pool_[k]->executor().backend().device() != DeviceKind::kCpu && !name.empty() &&
+                     name.find_first_not_of("0123456789") == std::string::npos;
+    nvml_index_.push_back(gpu ? std::stoi(name) : -1);
+    if (gpu) gpus.push_back(nvml_index_.back());
+  }
+  if (!gpus.empty()) {
+    pool_nvml_ = std::make_unique<NvmlSampler>(gpus, 20);
+    if (!pool_nvml_->available())
+      notes_.push_back("NVML is not available (" + pool_nvml_->why() +
+                       "): the devices' utilisation, memory and clocks are not known");
+  }
+  notes_.push_back(cat(pool_.size(),
+                       " devices ran this profile, each on a thread of its own: the stages are "
+                       "each batch's on the device that ran it; layers and ops are not timed, "
+                       "since the op hooks follow one thread (issue 21)"));
+}
+
 ProfileSession::~ProfileSession() {
   if (attached_) {
     detector_.set_stage_observer(nullptr);
@@ -144,7 +177,57 @@ void ProfileSession::record_input(const Tensor& image, int64_t index, int64_t de
   }
 }
 
+bool ProfileSession::pool_batch_end(const DetectedBatch& batch, bool delivered) {
+  if (batch.frames.empty()) return true;
+  last_batch_ns_ = now_ns();
+  std::array<int64_t, kPipelineStageCount> end{};
+  for (size_t s = 0; s < kPipelineStageCount; ++s) {
+    if (batch.stage_begin_ns[s] != 0)
+      end[s] = batch.stage_begin_ns[s] + static_cast<int64_t>(batch.stage_ms[s] * 1e6);
+  }
+  last_measured_ = profiler_.record_frame(batch.first_frame, batch.stage_begin_ns, end);
+  const auto n = static_cast<int64_t>(batch.frames.size());
+  if (last_measured_ && device_batches_.size() < kMaxDeviceBatches)
+    device_batches_.push_back({.device = batch.detector,
+                               .first_frame = batch.first_frame,
+                               .frames = n,
+                               .begin_ns = batch.stage_begin_ns,
+                               .end_ns = end});
+  if (!delivered) return true;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<size_t>(i);
+    record_input(batch.frames[k].image, batch.first_frame + i,
+                 static_cast<int64_t>(batch.detections[k].size()), batch.candidates / n);
+  }
+  return true;
+}
+
+DeviceProfile ProfileSession::pool_profile(const std::vector<DeviceRun>& runs) {
+  std::vector<DeviceTotals> totals;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    const DeviceRun& d = runs[k];
+    totals.push_back({.device = d.device,
+                      .frames = d.frames,
+                      .batches = d.batches,
+                      .busy_ms = d.busy_ms,
+                      .read_ms = d.read_ms,
+                      .failed = d.failed,
+                      .error = d.error,
+                      .lost_frames = d.lost_frames,
+                      .nvml_index = k < nvml_index_.size() ? nvml_index_[k] : -1});
+  }
+  std::vector<NvmlSample> nvml;
+  if (pool_nvml_) {
+    pool_nvml_->stop();
+    nvml = pool_nvml_->samples();
+  }
+  const int64_t end = last_batch_ns_ ? last_batch_ns_ : now_ns();
+  return analyze_devices(totals, device_batches_, nvml,
+                         static_cast<double>(end - profiler_.start_ns()) / 1e6);
+}
+
 bool ProfileSession::batch_end(const DetectedBatch& batch, bool delivered) {
+  if (!pool_.empty()) return pool_batch_end(batch, delivered);
   end_frame();
   if (!delivered) return !done();
   // After end_frame: measuring the input must not count in the frame's latency.
@@ -157,7 +240,8 @@ bool ProfileSession::batch_end(const DetectedBatch& batch, bool delivered) {
   return !done();  // a long run whose profile_duration is over
 }
 
-ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run, RunFacts facts) {
+ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run, RunFacts facts,
+                                     const std::vector<DeviceRun>& device_runs) {
   detector_.set_stage_observer(nullptr);
   detector_.set_op_observer(nullptr);
   attached_ = false;
@@ -187,6 +271,11 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   facts.synthetic_weights = model.synthetic_weights;
   facts.input_bytes = numel(model.input_shape) * 4;
   if (gpu) facts.gpu = gpu_facts(*gpu, analysis);
+  std::optional<DeviceProfile> devices;
+  if (!pool_.empty()) {
+    devices = pool_profile(device_runs);
+    facts.devices = device_balance(*devices);
+  }
   const int64_t d_total = cpu_end.second - cpu_start_.second;
   if (d_total > 0 && env.cores > 0) {
     facts.system_cpu_pct = 100.0 * env.cores *
@@ -237,10 +326,15 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
     r.summary["long"] = std::move(long_result->long_section);
     r.summary["spikes"] = std::move(long_result->spikes_section);
   }
-  write_profile_reports(
-      dir, r.summary,
-      chrome_trace(profiler_, detector_.executor(), samples, gpu_trace ? &*gpu_trace : nullptr),
-      layers_csv(analysis));
+  r.summary["devices"] = devices ? devices_json(*devices) : nlohmann::json(nullptr);
+  r.summary["device_balance"] = devices ? device_balance_json(*devices) : nlohmann::json(nullptr);
+  nlohmann::json trace =
+      chrome_trace(profiler_, detector_.executor(), samples, gpu_trace ? &*gpu_trace : nullptr);
+  if (devices) {
+    for (nlohmann::json& e : device_trace_events(*devices, device_batches_, profiler_.start_ns()))
+      trace["traceEvents"].push_back(std::move(e));
+  }
+  write_profile_reports(dir, r.summary, trace, layers_csv(analysis));
   if (gpu_trace) {
     // The raw GPU records, for tools of one's own and as test fixtures for machines without a GPU.
     write_gpu_trace(dir + "/gpu_trace.json", *gpu_trace);
@@ -249,7 +343,9 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   // The advice goes just above the report's path, the last line a user reads.
   const size_t at = r.console.rfind("  Report: ");
   r.console.insert(at == std::string::npos ? r.console.size() : at,
-                   (long_result ? long_result->console : std::string()) + advice_console(findings));
+                   (devices ? devices_console(*devices) : std::string()) +
+                       (long_result ? long_result->console : std::string()) +
+                       advice_console(findings));
   return r;
 }
 

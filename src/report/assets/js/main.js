@@ -4,6 +4,7 @@ section('top', renderHeader);
 section('advice', renderAdvice);
 section('longrun', renderLongRun);
 section('stages', renderStages);
+section('devices', renderDevices);
 section('timeline', renderTimeline);
 section('layers', renderLayers);
 section('gpu', renderGpu);

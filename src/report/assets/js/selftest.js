@@ -89,7 +89,7 @@ function selftest() {
     errors.push('selftest numbers: ' + (e && e.stack ? e.stack : e));
   }
   out.layer_rows = document.querySelectorAll('#layer-table tr.layer-row').length;
-  out.sections = ['advice', 'longrun', 'stages', 'timeline', 'layers', 'gpu', 'memory', 'latency', 'system', 'environment']
+  out.sections = ['advice', 'longrun', 'stages', 'devices', 'timeline', 'layers', 'gpu', 'memory', 'latency', 'system', 'environment']
       .filter((id) => $(id) && $(id).querySelector('.section-error'));
   try {
     if (timeline && timeline.hasData) {
@@ -155,6 +155,7 @@ function selftest() {
     out.gpu = gpu ? selftestGpu() : null;
     out.longrun = selftestLongRun();
     out.gpu_memory = selftestGpuMemory();
+    out.devices = selftestDevices();
     if (timeline && timeline.hasData) {
       // Zoomed onto the longest op, so that each lane has room for some of its labels.
       let longest = null;
