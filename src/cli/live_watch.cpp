@@ -17,6 +17,10 @@
 #endif
 
 namespace ys {
+#ifndef YS_HAVE_SERVER
+// Built without cpp-httplib no server is ever made, but the member's destructor needs a type.
+class ReportServer {};
+#endif
 namespace {
 
 // device=0, device=cuda:1 -> {0}, {1}; cpu -> none.

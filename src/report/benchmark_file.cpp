@@ -110,7 +110,8 @@ BenchmarkRecord benchmark_from_json(const json& j, const std::string& name) {
   r.created = member(j, "created", json::value_t::string, name, "").get<std::string>();
   r.machine = strings(member(j, "machine", json::value_t::object, name, ""), name, "machine");
   r.workload = strings(member(j, "workload", json::value_t::object, name, ""), name, "workload");
-  const json& cal = member(j, "calibration", json::value_t::object, name, "");
+  // A copy: g++ 13 takes a reference bound to member()'s result for a dangling one.
+  const json cal = member(j, "calibration", json::value_t::object, name, "");
   r.calibration_method =
       member(cal, "method", json::value_t::string, name, "calibration").get<std::string>();
   r.calibration_ms =
