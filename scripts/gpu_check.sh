@@ -69,7 +69,7 @@ if has build; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYS_WITH_OPENCV=OFF \
     -DYS_WITH_ONEDNN=OFF -DYS_ONNX_ROOT="$DEV/onnx" -DCMAKE_PREFIX_PATH="$DEV/prefix" \
     -DCMAKE_CUDA_COMPILER="$NVCC" "${extra[@]}" || { say "FAIL: configure"; exit 1; }
-  cmake --build "$BUILD" -j "$(nproc)" --target yolo yolo_bench_gpu backend_cuda_test \
+  cmake --build "$BUILD" -j "$(nproc)" -k 0 --target yolo yolo_bench_gpu backend_cuda_test \
     backend_cuda_prepost_test backend_cuda_ops_test backend_ops_test gpu_profiler_test \
     pipeline_detector_test backend_cuda_plan_cache_test ||
     { say "FAIL: build"; exit 1; }
