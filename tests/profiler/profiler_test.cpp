@@ -134,7 +134,17 @@ TEST(ProfileAnalysis, SharesAddUpAndLayersGroupByModule) {
   EXPECT_GT(a.share_basis_ms, 0);
   EXPECT_NEAR(a.layers[0].share_pct, 100.0 * a.layers[0].ms.median / a.share_basis_ms, 1e-9);
   EXPECT_NEAR(a.layer_sum_ms, a.layers[0].ms.median + a.layers[1].ms.median, 1e-12);
-  EXPECT_LE(a.layer_sum_ms, a.share_basis_ms) << "the layers lie inside the inference stage";
+  // The layers lie inside the inference stage in every traced frame. (Not as medians: a sum of
+  // per-layer medians, each from another frame, can exceed the inference median, and under load
+  // did, by 2%.)
+  const size_t inference = static_cast<size_t>(PipelineStage::kInference);
+  for (const FrameRecord& f : p.frames()) {
+    if (!f.ops_traced) continue;
+    const int64_t* op = &p.op_times()[f.op_offset];
+    EXPECT_GE(op[0], f.begin_ns[inference]);
+    EXPECT_LE(op[3], f.end_ns[inference]);
+    EXPECT_LE((op[1] - op[0]) + (op[3] - op[2]), f.end_ns[inference] - f.begin_ns[inference]);
+  }
   double stage_sum = 0;
   for (const ModelStageResult& r : a.model_stages) {
     stage_sum += r.ms.median;
