@@ -30,8 +30,8 @@ struct DeviceTotals {
   double busy_ms = 0;  // inside detect_batch
   double read_ms = 0;  // reading its batches from the source
   bool failed = false;
-  std::string error;
-  std::vector<int64_t> lost_frames;
+  std::string error{};
+  std::vector<int64_t> lost_frames{};
   int nvml_index = -1;  // the GPU NVML sampled for it; -1: none (a CPU or a fake device)
 };
 

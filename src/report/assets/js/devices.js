@@ -35,11 +35,13 @@ function renderDevices() {
   t.appendChild(tb);
 }
 
-// #selftest: the rows as the page shows them.
+// #selftest: the rows as the page shows them, and the timeline's device lanes.
 function selftestDevices() {
   if ($('devices').hidden) return { shown: false };
+  const lanes = timeline ? timeline.lanes.filter((l) => l.process.startsWith('Device ')) : [];
   return {
     shown: true,
+    lanes: lanes.map((l) => ({ process: l.process, spans: l.spans.length })),
     balance: $('devices-balance').textContent,
     rows: [...document.querySelectorAll('#devices-table tr.device-row')].map((tr) => ({
       device: tr.getAttribute('data-device'), cells: [...tr.children].map((td) => td.textContent) })),
