@@ -88,6 +88,7 @@ std::vector<Finding> advise(const ProfileAnalysis& a, const InputStats& input,
   jitter_rules(c, out);
   gpu_rules(c, out);
   device_rules(c, out);
+  decode_rules(c, out);
   link_symptoms(out);
   order_findings(out);
   return out;

@@ -64,6 +64,13 @@ struct RunFacts {
   int64_t input_bytes = 0;  // the model's float32 input tensor
   std::optional<GpuFacts> gpu;
   std::optional<DeviceBalance> devices;  // several devices (device=0,1); none: one device
+  // How frames were decoded (issue 20): cpu, nvdec or nvjpeg; whether the source is a video or
+  // stream and its codec has a GPU decoder; whether a reader thread decoded ahead of the
+  // detector (the CLI's prefetch), so that the read stage is the wait for it.
+  std::string decoder = "cpu";
+  bool video_source = false;
+  bool gpu_codec = false;
+  bool read_ahead = false;
   bool on_gpu() const;
 };
 

@@ -81,5 +81,7 @@ void link_symptoms(std::vector<Finding>& out);
 void gpu_rules(const Context& c, std::vector<Finding>& out);
 // (g) several devices: idle, imbalance, feeder bound, throttled (advisor_rules_devices.cpp).
 void device_rules(const Context& c, std::vector<Finding>& out);
+// (h) decoding: CPU decoding bounding a GPU run (advisor_rules_decode.cpp).
+void decode_rules(const Context& c, std::vector<Finding>& out);
 
 }  // namespace ys::advisor_rules

@@ -2,6 +2,8 @@
 #include "analysis/advisor_rules.h"
 #include "analysis/decode_bound.h"
 
+#include <algorithm>
+
 namespace ys {
 
 using advisor_rules::fmt;
@@ -29,5 +31,39 @@ std::optional<Finding> decode_bound_finding(const DecodeFacts& d) {
   f.gain_how = "estimate: the run takes the detector's time once decoding overlaps it on the GPU";
   return f;
 }
+
+DecodeFacts decode_facts(const ProfileAnalysis& a, const RunFacts& run) {
+  DecodeFacts d;
+  d.on_gpu = run.on_gpu();
+  d.decoder = run.decoder;
+  d.video = run.video_source;
+  d.gpu_codec = run.gpu_codec;
+  double read = 0, detect = 0, output = 0;
+  for (const StageResult& s : a.stages) {
+    if (s.name == "read")
+      read = s.ms.median;
+    else if (s.name == "output")
+      output = s.ms.median;
+    else if (s.name != "decode")
+      detect += s.ms.median;
+  }
+  const double cycle = read + detect + output;
+  if (cycle <= 0 || a.frames_measured <= 0) return d;
+  const auto batches = static_cast<double>(a.frames_measured);
+  d.frames = a.frames_measured * std::max(1, run.batch);
+  d.wall_ms = cycle * batches;
+  const bool waited_for_reader = run.read_ahead && read >= kDecodeWaitPct / 100 * cycle;
+  d.decode_ms = (waited_for_reader ? cycle : read) * batches;
+  d.detect_busy_ms = detect * batches;
+  return d;
+}
+
+namespace advisor_rules {
+
+void decode_rules(const Context& c, std::vector<Finding>& out) {
+  if (auto f = decode_bound_finding(decode_facts(c.a, c.run))) out.push_back(std::move(*f));
+}
+
+}  // namespace advisor_rules
 
 }  // namespace ys

@@ -1,7 +1,6 @@
 // The pipeline.decode_bound rule (issue 20.4): a run on a GPU whose CPU decoding, not the model,
-// sets the pace. A pure function of constructed figures; nothing feeds it from a run yet (the
-// profile does not yet split decoding from the rest of the read stage), so advise() does not
-// call it. Thresholds and wording: docs/ADVISOR.md, "Decoding".
+// sets the pace. advise() calls it with figures from the profile (decode_facts); the rule itself
+// is a pure function of them. Thresholds and wording: docs/ADVISOR.md, "Decoding".
 #pragma once
 
 #include <cstdint>
@@ -11,6 +10,8 @@
 namespace ys {
 
 struct Finding;
+struct ProfileAnalysis;
+struct RunFacts;
 
 struct DecodeFacts {
   bool on_gpu = false;          // the model ran on a CUDA device
@@ -30,5 +31,16 @@ constexpr double kDecodeBoundDetectPct = 60;  // ... while detection fills under
 // Its expected gain assumes GPU decoding overlaps detection completely: the run would take the
 // detector's time.
 std::optional<Finding> decode_bound_finding(const DecodeFacts& facts);
+
+// With a reader thread ahead of the detector (RunFacts::read_ahead), a loop that waits for it at
+// all (a median read of at least this share of the frame's cycle) waits because the reader was
+// decoding throughout the cycle: the reader is then busy the whole cycle.
+constexpr double kDecodeWaitPct = 5;
+
+// The rule's figures from a one-detector profile: per measured batch, read + detection
+// (preprocess to NMS) + output is the cycle, and the run is the median cycle times the batches;
+// decoding is the read stage when read inline, the whole cycle when a reader thread ahead of
+// the loop was waited for (kDecodeWaitPct).
+DecodeFacts decode_facts(const ProfileAnalysis& a, const RunFacts& run);
 
 }  // namespace ys

@@ -267,4 +267,14 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
   return a;
 }
 
+void name_gpu_decode_stage(ProfileAnalysis& a) {
+  for (StageResult& s : a.stages) {
+    if (s.name != pipeline_stage_name(PipelineStage::kRead)) continue;
+    s.name = "decode";
+    s.how =
+        "host steady clock around demuxing, NVDEC decoding and the letterbox kernel into the "
+        "model input (no preprocess stage is left)";
+  }
+}
+
 }  // namespace ys

@@ -107,4 +107,9 @@ void set_shares(ProfileAnalysis& a, double basis_ms, int64_t basis_frames);
 ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& executor,
                                 const std::vector<ResourceSample>& samples);
 
+// decoder=nvdec (issue 20): the read stage is the GPU decoder's (demuxing, NVDEC and the letterbox
+// kernel into the model's input), so it is named "decode", with how it was timed. The frame
+// loop's own name for it stays "read" (trace.json, live metrics).
+void name_gpu_decode_stage(ProfileAnalysis& a);
+
 }  // namespace ys

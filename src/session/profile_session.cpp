@@ -169,7 +169,8 @@ void ProfileSession::end_frame() {
 
 void ProfileSession::record_input(const Tensor& image, int64_t index, int64_t detections,
                                   int64_t candidates) {
-  if (!last_measured_) return;
+  // decoder=nvdec frames have no host pixels unless an output draws on them: nothing to measure.
+  if (!last_measured_ || image.empty()) return;
   input_.add(index, image, detections, candidates);
   if (whatif_ && kept_.size() < kWhatIfFrames && kept_bytes_ + image.nbytes() <= kWhatIfBytes) {
     kept_.push_back(image.clone());
@@ -251,6 +252,7 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   const std::pair<int64_t, int64_t> cpu_end = cpu_jiffies();
   const std::vector<ResourceSample> samples = sampler_->samples();
   ProfileAnalysis analysis = analyze_profile(profiler_, detector_.executor(), samples);
+  if (facts.decoder == "nvdec") name_gpu_decode_stage(analysis);
   std::optional<GpuTrace> gpu_trace;
   std::optional<GpuAnalysis> gpu;
   if (gpu_) {
