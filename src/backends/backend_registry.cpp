@@ -8,6 +8,9 @@
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_prepost.h"
 #endif
+#if defined(YS_HAVE_CUDA) && defined(YS_HAVE_NVDEC)
+#include "backends/cuda/nvdec_video.h"
+#endif
 #ifdef YS_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif
@@ -78,6 +81,17 @@ std::unique_ptr<DevicePrePost> make_device_prepost(Backend& backend, const Devic
 #else
   (void)backend;
   (void)nms;
+  return nullptr;
+#endif
+}
+
+std::unique_ptr<DeviceVideoDecoder> make_device_video_decoder(Backend& backend,
+                                                              DeviceVideoCodec codec) {
+#if defined(YS_HAVE_CUDA) && defined(YS_HAVE_NVDEC)
+  return make_nvdec_video_decoder(backend, codec);
+#else
+  (void)backend;
+  (void)codec;
   return nullptr;
 #endif
 }

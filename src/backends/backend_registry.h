@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/device_prepost.h"
+#include "backends/device_video.h"
 #include "runtime/backend.h"
 
 namespace ys {
@@ -32,5 +33,11 @@ std::vector<std::string> available_backends();
 // Letterbox, decoding and NMS on `backend`'s device, or nullptr where the backend has none (the
 // CPU: the pipeline runs them on the host).
 std::unique_ptr<DevicePrePost> make_device_prepost(Backend& backend, const DeviceNmsOptions& nms);
+
+// A video decoder on `backend`'s device whose frames go straight into that backend's model input
+// (NVDEC on a CUDA backend), or nullptr where the backend or this build has none. Throws
+// kUnsupported where the driver's libraries (libcuda.so.1, libnvcuvid.so.1) are missing.
+std::unique_ptr<DeviceVideoDecoder> make_device_video_decoder(Backend& backend,
+                                                              DeviceVideoCodec codec);
 
 }  // namespace ys

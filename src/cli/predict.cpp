@@ -21,6 +21,7 @@
 #include "pipeline/detector.h"
 #include "pipeline/detector_pool.h"
 #include "pipeline/frame_loop.h"
+#include "pipeline/nvdec_source.h"
 #include "pipeline/sink.h"
 #include "pipeline/source.h"
 #include "session/profile_session.h"
@@ -164,7 +165,7 @@ int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
                    const DetectorOptions& opts, const Detector& det, const Source& source,
                    const ProfileSchedule& schedule, int64_t images,
                    const std::filesystem::path& run_dir, int code,
-                   const std::vector<DeviceRun>& device_runs) {
+                   const std::vector<DeviceRun>& device_runs, const DecoderChoice& decoder) {
   RunInfo run;
   run.source = source.describe();
   run.frames_total = images;
@@ -182,6 +183,11 @@ int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
   facts.batch = det.batch();
   facts.threads = opts.threads;
   facts.conf = opts.nms.conf;
+  const std::string& src = c.get_string("source");
+  facts.decoder = decoder_name(decoder.kind);
+  facts.video_source = is_video_path(src) || src.find("://") != std::string::npos;
+  facts.gpu_codec = decoder.gpu_codec;
+  facts.read_ahead = decoder.kind == DecoderKind::kCpu;  // prefetch_source
   ProfileResult r = prof.finish((run_dir / "profile").string(), run, facts, device_runs);
   std::cout << r.console;
   const ReportSharingOutcome shared =
@@ -235,12 +241,25 @@ int run_predict(const Config& c) {
   ProfileSchedule schedule = schedule_from(c);
   const SourceSpec spec = source_spec(c, c.get_string("source"));
   // decoder=nvdec or nvjpeg where it cannot run says why in one line; the CPU decodes (issue 20).
-  const DecoderChoice decoder = choose_decoder(
-      c.get_string("decoder"), spec.source, probe_decoder_machine(c.get_string("device") != "cpu"));
+  // NVDEC's frames go into one detector's input: a run of several detectors decodes on the CPU.
+  const std::string requested_decoder = c.get_string("decoder");
+  const bool one_detector = devices.size() == 1 && (c.get_int("streams") <= 1 || profile);
+  DecoderChoice decoder =
+      confirm_decoder(choose_decoder(requested_decoder, spec.source,
+                                     probe_decoder_machine(c.get_string("device") != "cpu")),
+                      requested_decoder, one_detector ? 1 : 2, det.uses_gpu_pipeline());
+  std::unique_ptr<Source> source;
+  if (decoder.kind == DecoderKind::kNvdec) {
+    // Host pixels only for the annotated images and videos of save=True.
+    NvdecSourceResult nvdec =
+        open_nvdec_source(spec.source, det, spec.vid_stride, c.get_bool("save"), requested_decoder);
+    source = std::move(nvdec.source);
+    if (!source) decoder = {DecoderKind::kCpu, nvdec.note, decoder.gpu_codec};
+  }
   if (!decoder.note.empty()) std::cout << decoder.note << "\n";
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since
-  // a frame of a 4K video is 25 MB.
-  std::unique_ptr<Source> source = prefetch_source(open_source(spec), det.batch() + 2);
+  // a frame of a 4K video is 25 MB. NVDEC's frames are in the detector's input: never ahead.
+  if (!source) source = prefetch_source(open_source(spec), det.batch() + 2);
   // An interrupt must not wait for input that may never come (a stalled pipe on source=-).
   const OnInterrupt wake_source([&source] { source->cancel(); });
   std::cout << "Source: " << source->describe() << "\n";
@@ -351,7 +370,7 @@ int run_predict(const Config& c) {
   if ((out.images == 0 && code != kExitInterrupted) || output_failed) code = kExitError;
   if (prof)
     code = finish_profile(*prof, live, c, opts, det, *source, schedule, out.images, run_dir, code,
-                          pool.devices);
+                          pool.devices, decoder);
   else
     live.finish(false);
   live.serve_until_stopped();

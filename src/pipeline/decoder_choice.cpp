@@ -30,6 +30,34 @@ std::string cpu_note(std::string_view requested, const std::string& why) {
   return cat("decoder=", requested, ": ", why, "; decoding on the CPU");
 }
 
+// A video the demuxer can read, on a machine whose driver has NVDEC: whether NVDEC takes its
+// codec. `requested` names the argument in the note.
+DecoderChoice probe_codec(std::string_view requested, const std::string& source) {
+#ifdef YS_HAVE_LIBAV
+  try {
+    Demuxer probe(source);
+    if (!nvdec_can_decode(probe.info().codec)) {
+      std::string note = nvdec_codec_fallback_note(source, probe.info());
+      if (requested != "nvdec") note.clear();
+      return {DecoderKind::kCpu, note};
+    }
+  } catch (const Error& e) {
+    // The CPU decoder opens the source next and says what is wrong with it in its own words.
+    return {DecoderKind::kCpu,
+            requested == "nvdec"
+                ? cpu_note("nvdec", cat("the demuxer cannot read it (", e.what(), ")"))
+                : ""};
+  }
+  return {DecoderKind::kNvdec, "", true};
+#else
+  return {DecoderKind::kCpu, requested == "nvdec"
+                                 ? cpu_note("nvdec",
+                                            "this build has no libavformat to demux it (Debian "
+                                            "libavformat-dev)")
+                                 : ""};
+#endif
+}
+
 DecoderChoice choose_nvdec(const std::string& source, const DecoderMachine& m) {
   if (!is_video_path(source) && !is_stream_url(source))
     return {DecoderKind::kCpu, cpu_note("nvdec", cat(source, " is not a video file or stream"))};
@@ -40,22 +68,17 @@ DecoderChoice choose_nvdec(const std::string& source, const DecoderMachine& m) {
   if (!m.nvcuvid)
     return {DecoderKind::kCpu,
             cpu_note("nvdec", "the NVIDIA driver here has no video decoder (libnvcuvid.so.1)")};
-#ifdef YS_HAVE_LIBAV
-  try {
-    Demuxer probe(source);
-    if (!nvdec_can_decode(probe.info().codec))
-      return {DecoderKind::kCpu, nvdec_codec_fallback_note(source, probe.info())};
-  } catch (const Error& e) {
-    // The CPU decoder opens the source next and says what is wrong with it in its own words.
-    return {DecoderKind::kCpu,
-            cpu_note("nvdec", cat("the demuxer cannot read it (", e.what(), ")"))};
-  }
-  return {DecoderKind::kCpu,
-          cpu_note("nvdec", "the NVDEC frame path is not in the frame loop yet (issue 20)")};
-#else
-  return {DecoderKind::kCpu,
-          cpu_note("nvdec", "this build has no libavformat to demux it (Debian libavformat-dev)")};
-#endif
+  return probe_codec("nvdec", source);
+}
+
+// auto takes NVDEC where nvdec would run, and says nothing either way; cpu stays on the CPU but
+// still learns the codec on a GPU, for the advisor.
+DecoderChoice choose_auto_or_cpu(std::string_view requested, const std::string& source,
+                                 const DecoderMachine& m) {
+  if (!m.cuda_device || (!is_video_path(source) && !is_stream_url(source))) return {};
+  DecoderChoice c = probe_codec(requested, source);
+  if (requested == "cpu" || !m.cuda_driver || !m.nvcuvid) c.kind = DecoderKind::kCpu;
+  return c;
 }
 
 DecoderChoice choose_nvjpeg(const std::string& source, const DecoderMachine& m) {
@@ -86,11 +109,37 @@ DecoderChoice choose_decoder(std::string_view requested, const std::string& sour
                              const DecoderMachine& machine) {
   if (requested == "nvdec") return choose_nvdec(source, machine);
   if (requested == "nvjpeg") return choose_nvjpeg(source, machine);
-  // auto picks a GPU decoder only where its frame path would run; none is in the loop yet, so
-  // auto is the CPU, silently, everywhere. cpu is the CPU.
-  if (requested == "auto" || requested == "cpu") return {};
+  if (requested == "auto" || requested == "cpu")
+    return choose_auto_or_cpu(requested, source, machine);
   fail(ErrorKind::kInvalidArgument, "decoder=", requested,
        " is not one of auto, cpu, nvdec, nvjpeg");
+}
+
+DecoderChoice confirm_decoder(DecoderChoice choice, std::string_view requested, int detectors,
+                              bool gpu_pipeline) {
+  if (choice.kind != DecoderKind::kNvdec) return choice;
+  std::string why;
+  if (detectors > 1)
+    why = cat("NVDEC feeds one detector's input on the GPU, and this run has ", detectors,
+              " (streams=, device=)");
+  else if (!gpu_pipeline)
+    why = "NVDEC feeds the GPU pipeline's input, which is off (gpu_pipeline=False)";
+  if (why.empty()) return choice;
+  choice.kind = DecoderKind::kCpu;
+  choice.note = requested == "nvdec" ? cpu_note("nvdec", why) : "";
+  return choice;
+}
+
+const char* decoder_name(DecoderKind kind) {
+  switch (kind) {
+    case DecoderKind::kCpu:
+      return "cpu";
+    case DecoderKind::kNvdec:
+      return "nvdec";
+    case DecoderKind::kNvjpeg:
+      return "nvjpeg";
+  }
+  return "cpu";
 }
 
 }  // namespace ys

@@ -240,23 +240,58 @@ std::vector<std::vector<Detection>> Detector::detect_on_gpu(
   gpu.letterbox(images, at, executor_->input(0));
   gpu.synchronize();
   end(PipelineStage::kPreprocess);
+  return finish_on_gpu(info);
+}
 
+Tensor Detector::device_input() const {
+  if (!gpu_)
+    fail(ErrorKind::kInvalidArgument,
+         "a device decoder needs the GPU pipeline (a CUDA device and gpu_pipeline=True)");
+  return executor_->input(0);
+}
+
+std::vector<std::vector<Detection>> Detector::detect_letterboxed(
+    const std::vector<std::array<int, 2>>& frame_sizes) {
+  const int b = batch();
+  if (frame_sizes.empty() || static_cast<int>(frame_sizes.size()) > b)
+    fail(ErrorKind::kInvalidArgument, "detect_letterboxed takes 1 to ", b, " frames, got ",
+         frame_sizes.size());
+  if (!gpu_)
+    fail(ErrorKind::kInvalidArgument,
+         "frames letterboxed on the device need the GPU pipeline (a CUDA device and "
+         "gpu_pipeline=True)");
+  last_ms_.fill(0);
+  began_.fill(0);
+  const int h = static_cast<int>(model_.input_shape[2]),
+            w = static_cast<int>(model_.input_shape[3]);
+  std::vector<LetterboxInfo> info(frame_sizes.size());
+  for (size_t i = 0; i < frame_sizes.size(); ++i) {
+    if (frame_sizes[i][0] < 1 || frame_sizes[i][1] < 1)
+      fail(ErrorKind::kBadInput, "frame ", i, " is ", frame_sizes[i][0], "x", frame_sizes[i][1]);
+    info[i] = letterbox_geometry(frame_sizes[i][0], frame_sizes[i][1], w, h);
+  }
+  return finish_on_gpu(info);
+}
+
+std::vector<std::vector<Detection>> Detector::finish_on_gpu(
+    const std::vector<LetterboxInfo>& info) {
+  DevicePrePost& gpu = *gpu_;
   begin(PipelineStage::kInference);
   executor_->run();
   executor_->backend().synchronize();
   end(PipelineStage::kInference);
 
   begin(PipelineStage::kBoxDecode);
-  gpu.decode(executor_->output(0), static_cast<int>(images.size()));
+  gpu.decode(executor_->output(0), static_cast<int>(info.size()));
   gpu.synchronize();
   end(PipelineStage::kBoxDecode);
 
   begin(PipelineStage::kNms);
   gpu.nms();
   gpu.synchronize();
-  std::vector<std::vector<Detection>> result(images.size());
+  std::vector<std::vector<Detection>> result(info.size());
   last_candidates_ = 0;
-  for (size_t i = 0; i < images.size(); ++i) {
+  for (size_t i = 0; i < info.size(); ++i) {
     for (const DeviceDetection& d : gpu.detections(static_cast<int>(i)))
       result[i].push_back({d.x1, d.y1, d.x2, d.y2, d.conf, d.cls});
     scale_boxes(result[i], info[i]);

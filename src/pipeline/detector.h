@@ -17,7 +17,8 @@
 
 namespace ys {
 
-class DevicePrePost;  // backends/device_prepost.h
+class DevicePrePost;   // backends/device_prepost.h
+struct LetterboxInfo;  // pipeline/letterbox.h
 
 struct DetectorOptions {
   std::string model = "yolov8n.yaml";  // ONNX file, or a built-in architecture (synthetic weights)
@@ -74,6 +75,14 @@ class Detector {
   const DetectorOptions& options() const { return options_; }
   // Whether detect runs letterbox, box decoding and NMS on the GPU.
   bool uses_gpu_pipeline() const { return gpu_ != nullptr; }
+  // decoder=nvdec (issue 20): the model's input in device memory, where a device video decoder
+  // (backends/device_video.h, on executor().backend()) letterboxes frames slot by slot.
+  Tensor device_input() const;
+  // Frames a device decoder has letterboxed into slots 0..n-1 of device_input(), each of the
+  // given {width, height}: inference, box decoding and NMS on the GPU, no preprocess stage;
+  // detections in each frame's pixels. Needs the GPU pipeline.
+  std::vector<std::vector<Detection>> detect_letterboxed(
+      const std::vector<std::array<int, 2>>& frame_sizes);
   // Milliseconds of each stage in the last detect call (0 for stages it does not run).
   const std::array<double, kPipelineStageCount>& last_stage_ms() const { return last_ms_; }
   // When each stage of the last detect call began (now_ns(); 0 for stages it did not run): a
@@ -90,6 +99,8 @@ class Detector {
   void begin(PipelineStage s);
   void end(PipelineStage s);
   std::vector<std::vector<Detection>> detect_on_gpu(const std::vector<const Tensor*>& images);
+  // Inference, box decoding and NMS on the GPU for an input already letterboxed as `info` says.
+  std::vector<std::vector<Detection>> finish_on_gpu(const std::vector<LetterboxInfo>& info);
 
   DetectorOptions options_;
   ModelDescription model_;

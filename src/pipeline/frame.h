@@ -22,8 +22,14 @@ struct Frame {
   // Why the picture is incomplete though it decoded (a truncated JPEG); empty when whole. The
   // source has also listed it among its errors().
   std::string damage;
-  int height() const { return image.empty() ? 0 : static_cast<int>(image.dim(0)); }
-  int width() const { return image.empty() ? 0 : static_cast<int>(image.dim(1)); }
+  // decoder=nvdec (issue 20): the source decoded this frame on the GPU and letterboxed it into
+  // batch slot `device_slot` of its detector's input (Detector::detect_letterboxed); `image`
+  // then holds host pixels only where an output draws on them, and the size is given here.
+  int device_slot = -1;
+  int device_width = 0, device_height = 0;
+  bool on_device() const { return device_slot >= 0; }
+  int height() const { return image.empty() ? device_height : static_cast<int>(image.dim(0)); }
+  int width() const { return image.empty() ? device_width : static_cast<int>(image.dim(1)); }
 };
 
 }  // namespace ys

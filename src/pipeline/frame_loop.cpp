@@ -38,10 +38,29 @@ bool read_batch(Source& source, int batch, DetectedBatch& b) {
   return more;
 }
 
+// Frames a device decoder has letterboxed into the detector's input (decoder=nvdec) go straight
+// to inference. Their slots must be their places in the batch, or the input would hold other
+// frames than the ones delivered.
+std::vector<std::vector<Detection>> detect_frames(Detector& det, const std::vector<Frame>& frames) {
+  if (!frames.front().on_device()) {
+    std::vector<const Tensor*> images;
+    for (const Frame& f : frames) images.push_back(&f.image);
+    return det.detect_batch(images);
+  }
+  std::vector<std::array<int, 2>> sizes;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Frame& f = frames[i];
+    if (f.device_slot != static_cast<int>(i))
+      fail(ErrorKind::kInternal, "frame ", f.index, " of ", f.source, " is in slot ", f.device_slot,
+           " of the device input, not ", i, " (decoder=nvdec reads one batch at a ",
+           "time into one detector)");
+    sizes.push_back({f.device_width, f.device_height});
+  }
+  return det.detect_letterboxed(sizes);
+}
+
 void detect(Detector& det, size_t k, DetectedBatch& b) {
-  std::vector<const Tensor*> images;
-  for (const Frame& f : b.frames) images.push_back(&f.image);
-  b.detections = det.detect_batch(images);
+  b.detections = detect_frames(det, b.frames);
   constexpr auto kRead = static_cast<size_t>(PipelineStage::kRead);
   const double read_ms = b.stage_ms[kRead];
   const int64_t read_begin = b.stage_begin_ns[kRead];

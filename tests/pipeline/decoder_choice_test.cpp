@@ -22,14 +22,42 @@ std::string h264() {
   return testing::source_dir() + "/tests/fixtures/video/vtest_h264.mp4";
 }
 
-TEST(DecoderChoice, CpuAndAutoDecodeOnTheCpuSilently) {
-  for (const auto* m : {&kNoGpu, &kReady}) {
+TEST(DecoderChoice, CpuAlwaysAndAutoWithoutAReadyGpuDecodeOnTheCpuSilently) {
+  for (const auto* m : {&kNoGpu, &kGpuNoDriver, &kDriverNoNvdec, &kReady}) {
     for (const char* req : {"cpu", "auto"}) {
+      if (m == &kReady && std::string(req) == "auto") continue;  // the next test's
       const DecoderChoice c = choose_decoder(req, h264(), *m);
       EXPECT_EQ(c.kind, DecoderKind::kCpu) << req;
       EXPECT_EQ(c.note, "") << req;
     }
   }
+  EXPECT_EQ(choose_decoder("auto", "photos/", kReady).kind, DecoderKind::kCpu);
+  EXPECT_EQ(choose_decoder("auto", "synthetic", kReady).kind, DecoderKind::kCpu);
+}
+
+TEST(DecoderChoice, AutoTakesNvdecForACodecItDecodesOnAReadyGpu) {
+#ifdef YS_HAVE_LIBAV
+  const DecoderChoice c = choose_decoder("auto", h264(), kReady);
+  EXPECT_EQ(c.kind, DecoderKind::kNvdec);
+  EXPECT_EQ(c.note, "");
+  EXPECT_TRUE(c.gpu_codec);
+  const std::string h265 = testing::source_dir() + "/tests/fixtures/video/vtest_h265.mp4";
+  EXPECT_EQ(choose_decoder("auto", h265, kReady).kind, DecoderKind::kNvdec);
+  // decoder=cpu on a GPU still learns the codec, for the advisor's pipeline.decode_bound.
+  const DecoderChoice cpu = choose_decoder("cpu", h264(), kReady);
+  EXPECT_EQ(cpu.kind, DecoderKind::kCpu);
+  EXPECT_TRUE(cpu.gpu_codec);
+  EXPECT_FALSE(choose_decoder("cpu", h264(), kNoGpu).gpu_codec) << "nothing is probed on a CPU";
+  YS_REQUIRE_TESTDATA("data/video/vtest.avi");
+  const DecoderChoice divx =
+      choose_decoder("auto", testing::testdata("data/video/vtest.avi"), kReady);
+  EXPECT_EQ(divx.kind, DecoderKind::kCpu);
+  EXPECT_EQ(divx.note, "") << "auto falls back silently";
+  EXPECT_FALSE(divx.gpu_codec);
+#else
+  EXPECT_EQ(choose_decoder("auto", h264(), kReady).kind, DecoderKind::kCpu);
+  EXPECT_EQ(choose_decoder("auto", h264(), kReady).note, "");
+#endif
 }
 
 TEST(DecoderChoice, NvdecSaysInOneLineWhyItFallsBack) {
@@ -42,7 +70,7 @@ TEST(DecoderChoice, NvdecSaysInOneLineWhyItFallsBack) {
             "decoding on the CPU");
   EXPECT_EQ(choose_decoder("nvdec", "photos/", kReady).note,
             "decoder=nvdec: photos/ is not a video file or stream; decoding on the CPU");
-  for (const auto* m : {&kNoGpu, &kGpuNoDriver, &kDriverNoNvdec, &kReady}) {
+  for (const auto* m : {&kNoGpu, &kGpuNoDriver, &kDriverNoNvdec}) {
     const DecoderChoice c = choose_decoder("nvdec", h264(), *m);
     EXPECT_EQ(c.kind, DecoderKind::kCpu);
     EXPECT_EQ(c.note.find('\n'), std::string::npos) << c.note;
@@ -51,9 +79,10 @@ TEST(DecoderChoice, NvdecSaysInOneLineWhyItFallsBack) {
 
 TEST(DecoderChoice, NvdecOnAReadyMachineReadsTheCodec) {
 #ifdef YS_HAVE_LIBAV
-  EXPECT_EQ(choose_decoder("nvdec", h264(), kReady).note,
-            "decoder=nvdec: the NVDEC frame path is not in the frame loop yet (issue 20); "
-            "decoding on the CPU");
+  const DecoderChoice ready = choose_decoder("nvdec", h264(), kReady);
+  EXPECT_EQ(ready.kind, DecoderKind::kNvdec);
+  EXPECT_EQ(ready.note, "");
+  EXPECT_TRUE(ready.gpu_codec);
   YS_REQUIRE_TESTDATA("data/video/vtest.avi");
   EXPECT_EQ(choose_decoder("nvdec", testing::testdata("data/video/vtest.avi"), kReady).note,
             "decoder=nvdec: vtest.avi is msmpeg4v3 (MPEG-4 part 2 Microsoft variant version 3), "
@@ -78,6 +107,34 @@ TEST(DecoderChoice, NvjpegIsForImagesAndFallsBackLikeNvdec) {
             "decoder=nvjpeg: nvJPEG needs a CUDA device (device=0); decoding on the CPU");
   EXPECT_EQ(choose_decoder("nvjpeg", "photos/", DecoderMachine{true, true, true, false}).note,
             "decoder=nvjpeg: libnvjpeg is not installed; decoding on the CPU");
+}
+
+TEST(DecoderChoice, NvdecFeedsOneDetectorWithTheGpuPipelineOrSaysWhyNot) {
+  const DecoderChoice nvdec{DecoderKind::kNvdec, "", true};
+  const DecoderChoice one = confirm_decoder(nvdec, "nvdec", 1, true);
+  EXPECT_EQ(one.kind, DecoderKind::kNvdec);
+  EXPECT_EQ(one.note, "");
+  const DecoderChoice streams = confirm_decoder(nvdec, "nvdec", 2, true);
+  EXPECT_EQ(streams.kind, DecoderKind::kCpu);
+  EXPECT_EQ(streams.note,
+            "decoder=nvdec: NVDEC feeds one detector's input on the GPU, and this run has 2 "
+            "(streams=, device=); decoding on the CPU");
+  EXPECT_TRUE(streams.gpu_codec) << "the codec is still one NVDEC takes, for the advisor";
+  EXPECT_EQ(confirm_decoder(nvdec, "nvdec", 1, false).note,
+            "decoder=nvdec: NVDEC feeds the GPU pipeline's input, which is off "
+            "(gpu_pipeline=False); decoding on the CPU");
+  const DecoderChoice quiet = confirm_decoder(nvdec, "auto", 3, false);
+  EXPECT_EQ(quiet.kind, DecoderKind::kCpu);
+  EXPECT_EQ(quiet.note, "") << "auto falls back silently";
+  // A CPU choice passes as it is, note and all.
+  const DecoderChoice cpu{DecoderKind::kCpu, "decoder=nvdec: x; decoding on the CPU", false};
+  EXPECT_EQ(confirm_decoder(cpu, "nvdec", 4, false).note, cpu.note);
+}
+
+TEST(DecoderChoice, NamesEachDecoderAsTheArgumentSpellsIt) {
+  EXPECT_STREQ(decoder_name(DecoderKind::kCpu), "cpu");
+  EXPECT_STREQ(decoder_name(DecoderKind::kNvdec), "nvdec");
+  EXPECT_STREQ(decoder_name(DecoderKind::kNvjpeg), "nvjpeg");
 }
 
 TEST(DecoderChoice, RefusesAnUnknownDecoder) {

@@ -25,4 +25,16 @@ struct Nv12Letterbox {
 
 void launch_nv12_letterbox(const Nv12Letterbox& job, cudaStream_t s);
 
+// A whole surface as interleaved uint8 BGR at its own size, for outputs that draw on the frame
+// (save=True). Chroma is taken from the nearest sample: the picture is for people, not the model.
+struct Nv12Bgr {
+  const uint8_t* luma = nullptr;
+  const uint8_t* chroma = nullptr;
+  int pitch = 0;
+  int width = 0, height = 0;
+  uint8_t* bgr = nullptr;  // device, [height, width, 3]
+};
+
+void launch_nv12_to_bgr(const Nv12Bgr& job, cudaStream_t s);
+
 }  // namespace ys::cuda

@@ -50,7 +50,30 @@ __global__ void nv12_letterbox_kernel(Nv12Letterbox j) {
   j.nchw[2 * plane + at] = unit(yy + 2.017232f * cb);               // B
 }
 
+__device__ __forceinline__ uint8_t byte(float v) {
+  return static_cast<uint8_t>(fminf(fmaxf(rintf(v), 0.f), 255.f));
+}
+
+__global__ void nv12_to_bgr_kernel(Nv12Bgr j) {
+  const int x = blockIdx.x * blockDim.x + threadIdx.x;
+  const int y = blockIdx.y * blockDim.y + threadIdx.y;
+  if (x >= j.width || y >= j.height) return;
+  const uint8_t* uv = j.chroma + static_cast<int64_t>(y / 2) * j.pitch + (x / 2) * 2;
+  const float yy = 1.164383f * (j.luma[static_cast<int64_t>(y) * j.pitch + x] - 16.f);
+  const float cb = uv[0] - 128.f, cr = uv[1] - 128.f;
+  uint8_t* out = j.bgr + (static_cast<int64_t>(y) * j.width + x) * 3;
+  out[0] = byte(yy + 2.017232f * cb);
+  out[1] = byte(yy - 0.391762f * cb - 0.812968f * cr);
+  out[2] = byte(yy + 1.596027f * cr);
+}
+
 }  // namespace
+
+void launch_nv12_to_bgr(const Nv12Bgr& job, cudaStream_t s) {
+  const dim3 block(32, 8);
+  const dim3 grid((job.width + block.x - 1) / block.x, (job.height + block.y - 1) / block.y);
+  nv12_to_bgr_kernel<<<grid, block, 0, s>>>(job);
+}
 
 void launch_nv12_letterbox(const Nv12Letterbox& job, cudaStream_t s) {
   const dim3 block(32, 8);

@@ -1,0 +1,35 @@
+// decoder=nvdec's frames (issue 20): a video file or stream URL demuxed on the host (libavformat,
+// pipeline/demuxer.h), decoded by the GPU's video decoder (the registry's
+// make_device_video_decoder) and letterboxed on the GPU straight into the detector's input, one
+// batch slot per frame (Frame::device_slot), with no host copy of the frame. Only outputs that
+// draw on frames (save=True) get host pixels, copied back per frame. The frame loop's read stage
+// is then the whole decode: demuxing, NVDEC and the letterbox kernel. The source belongs to its
+// detector: it must be read in batches of detector.batch() by one frame loop with that detector
+// alone, never ahead of it (prefetch_source), since the frames are in the detector's input.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "pipeline/detector.h"
+#include "pipeline/source.h"
+
+namespace ys {
+
+struct NvdecSourceResult {
+  std::unique_ptr<Source> source;  // nullptr where NVDEC cannot take this stream here
+  // Then the one line that says why ("decoder=nvdec: ...; decoding on the CPU"); empty for
+  // decoder=auto, which falls back silently.
+  std::string note;
+};
+
+// `requested` is the decoder= argument (nvdec or auto), for the note. Opening primes the decoder
+// with the packets up to the first decoded frame, so that a stream this GPU cannot decode (its
+// profile, bit depth or size), a missing driver library or a build without a demuxer or NVDEC is
+// found here, not mid-run. Later failures are the run's: a corrupt packet or a stream cut short
+// is listed in errors() and skipped, a change of size mid-stream ends the run with a message.
+NvdecSourceResult open_nvdec_source(const std::string& url, Detector& detector, int vid_stride,
+                                    bool host_pixels, std::string_view requested = "nvdec");
+
+}  // namespace ys
