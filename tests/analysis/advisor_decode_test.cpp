@@ -1,9 +1,11 @@
 // pipeline.decode_bound (issue 20.4) on constructed figures: when it fires, its fix and its
-// estimate, and every condition that keeps it quiet.
+// estimate, and every condition that keeps it quiet; then through advise(), from a profile's
+// stage medians (decode_facts), and the profile's decode stage under decoder=nvdec.
 #include <gtest/gtest.h>
 
 #include "analysis/advisor.h"
 #include "analysis/decode_bound.h"
+#include "analysis/profile_analysis.h"
 
 namespace ys {
 namespace {
@@ -60,6 +62,92 @@ TEST(DecodeBound, StaysQuietWhereTheGpuDecoderWouldNotHelp) {
   d = cpu_bound();
   d.wall_ms = 0;  // no run
   EXPECT_FALSE(decode_bound_finding(d));
+}
+
+// A one-detector profile of 100 batches: each stage's median, in ms.
+ProfileAnalysis profile(double read, double inference, double output = 0.02) {
+  ProfileAnalysis a;
+  auto stage = [&](const char* name, double ms) {
+    StageResult s;
+    s.name = name;
+    s.ms.median = ms;
+    a.stages.push_back(s);
+  };
+  stage("read", read);
+  stage("preprocess", 0.05);
+  stage("inference", inference);
+  stage("box_decode", 0.02);
+  stage("nms", 0.03);
+  stage("output", output);
+  a.frames_measured = 100;
+  a.latency.median = read + inference + 0.1 + output;
+  return a;
+}
+
+// The H200's vtest run: CPU decoding read ahead by the CLI's prefetch, the loop waiting for it.
+RunFacts gpu_run() {
+  RunFacts r;
+  r.device = "0";
+  r.decoder = "cpu";
+  r.video_source = true;
+  r.gpu_codec = true;
+  r.read_ahead = true;
+  return r;
+}
+
+bool fired(const ProfileAnalysis& a, const RunFacts& r) {
+  for (const Finding& f : advise(a, InputStats{}, r))
+    if (f.id == "pipeline.decode_bound") return true;
+  return false;
+}
+
+TEST(DecodeBound, AdviseFiresWhenTheLoopWaitsForAReaderAhead) {
+  // Waiting 0.5 ms of a 0.98 ms cycle: the reader decoded throughout; detection 0.46 ms (47%).
+  const ProfileAnalysis a = profile(0.5, 0.36);
+  const DecodeFacts d = decode_facts(a, gpu_run());
+  EXPECT_EQ(d.frames, 100);
+  EXPECT_NEAR(d.wall_ms, 98.0, 1e-9);
+  EXPECT_NEAR(d.decode_ms, d.wall_ms, 1e-9);
+  EXPECT_NEAR(d.detect_busy_ms, 46.0, 1e-9);
+  EXPECT_TRUE(fired(a, gpu_run()));
+}
+
+TEST(DecodeBound, AdviseReadsAnInlineReadAsTheDecodingItself) {
+  RunFacts inline_read = gpu_run();
+  inline_read.read_ahead = false;
+  EXPECT_FALSE(fired(profile(0.5, 0.36), inline_read)) << "decoding 51% of the cycle";
+  EXPECT_TRUE(fired(profile(2.5, 0.36), inline_read)) << "decoding 85% of the cycle";
+  EXPECT_NEAR(decode_facts(profile(2.5, 0.36), inline_read).decode_ms, 250.0, 1e-9);
+}
+
+TEST(DecodeBound, AdviseStaysQuietWhereTheRuleDoesNotApply) {
+  const ProfileAnalysis bound = profile(0.5, 0.36);
+  RunFacts r = gpu_run();
+  r.device = "cpu";
+  EXPECT_FALSE(fired(bound, r)) << "the model on the CPU";
+  r = gpu_run();
+  r.decoder = "nvdec";
+  EXPECT_FALSE(fired(bound, r)) << "already decoding on the GPU";
+  r = gpu_run();
+  r.gpu_codec = false;
+  EXPECT_FALSE(fired(bound, r)) << "DivX 3: NVDEC cannot take it";
+  // A reader ahead that the loop hardly waits for (under kDecodeWaitPct of the cycle) keeps up.
+  EXPECT_FALSE(fired(profile(0.02, 0.36), gpu_run()));
+  // A model slow enough that detection fills the cycle.
+  EXPECT_FALSE(fired(profile(0.5, 2.0), gpu_run()));
+  EXPECT_FALSE(fired(ProfileAnalysis{}, gpu_run())) << "no frames measured";
+}
+
+TEST(DecodeStage, NvdecRunsNameTheReadStageDecode) {
+  ProfileAnalysis a = profile(0.3, 0.36);
+  name_gpu_decode_stage(a);
+  EXPECT_EQ(a.stages.front().name, "decode");
+  EXPECT_NE(a.stages.front().how.find("NVDEC"), std::string::npos) << a.stages.front().how;
+  for (size_t i = 1; i < a.stages.size(); ++i) EXPECT_NE(a.stages[i].name, "decode");
+  // Its time is the GPU decoder's: decode_facts does not count it as CPU decoding.
+  RunFacts r = gpu_run();
+  r.decoder = "nvdec";
+  EXPECT_EQ(decode_facts(a, r).decode_ms, 0);
 }
 
 }  // namespace
