@@ -60,6 +60,28 @@ TEST(Profiler, RecordsOnlyActiveFramesAndAlternatesOpTracing) {
   EXPECT_LT(p.hook_cost_ns(), 10000) << "a hook pair must cost nanoseconds, not microseconds";
 }
 
+// A device pool's frames come whole, timed on the devices' threads (issue 21): the schedule counts
+// them as begin_frame does, their spans are kept as given, and none is op-traced.
+TEST(Profiler, RecordedFramesFollowTheScheduleAndAreNeverOpTraced) {
+  Profiler p(parse_profile_schedule("1,1,3"), 3);
+  std::vector<bool> kept;
+  for (int64_t f = 0; f < 6; ++f) {
+    std::array<int64_t, kPipelineStageCount> begin{}, end{};
+    const auto inf = static_cast<size_t>(PipelineStage::kInference);
+    begin[inf] = 1000 * (f + 1);
+    end[inf] = begin[inf] + 500;
+    kept.push_back(p.record_frame(f, begin, end));
+  }
+  EXPECT_EQ(kept, (std::vector<bool>{false, false, true, true, true, false}));
+  ASSERT_EQ(p.frames().size(), 3u);
+  for (const FrameRecord& r : p.frames()) EXPECT_FALSE(r.ops_traced) << "frame " << r.index;
+  EXPECT_EQ(p.frames()[0].index, 2);
+  EXPECT_EQ(p.frames()[0].begin_ns[static_cast<size_t>(PipelineStage::kInference)], 3000);
+  EXPECT_EQ(p.frames()[0].end_ns[static_cast<size_t>(PipelineStage::kInference)], 3500);
+  EXPECT_FALSE(p.measuring());
+  EXPECT_TRUE(p.finished());
+}
+
 TEST(Profiler, UntracedFramesNeverWriteIntoTheWindowBuffer) {
   Profiler p(parse_profile_schedule("0,0,2"), 2);
   ASSERT_TRUE(p.begin_frame(0));
