@@ -50,6 +50,7 @@ DecoderChoice probe_codec(std::string_view requested, const std::string& source)
   }
   return {DecoderKind::kNvdec, "", true};
 #else
+  (void)source;
   return {DecoderKind::kCpu, requested == "nvdec"
                                  ? cpu_note("nvdec",
                                             "this build has no libavformat to demux it (Debian "

@@ -21,11 +21,11 @@ std::string cpu_note(std::string_view requested, const std::string& why) {
   return cat("decoder=", requested, ": ", why, "; decoding on the CPU");
 }
 
+#ifdef YS_HAVE_LIBAV
 bool is_url(const std::string& s) {
   return s.find("://") != std::string::npos;
 }
 
-#ifdef YS_HAVE_LIBAV
 DeviceVideoCodec device_codec(VideoCodec c) {
   switch (c) {
     case VideoCodec::kHevc:
