@@ -3,9 +3,9 @@
 #include <dlfcn.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include "core/error.h"
+#include "core/numa_memory.h"
 
 namespace ys {
 namespace {
@@ -59,13 +59,6 @@ std::string gib(long long bytes) {
 }
 
 }  // namespace
-
-std::optional<int> numa_node_of(const std::string& bus_id, const std::string& pci_root) {
-  std::ifstream in(pci_root + "/" + bus_id + "/numa_node");
-  int node = -1;
-  if (!(in >> node) || node < 0) return std::nullopt;
-  return node;
-}
 
 std::string topology_path_name(int level) {
   switch (level) {
@@ -151,7 +144,7 @@ GpuInventory list_gpus(const std::string& library, const std::string& pci_root) 
       char id[32];
       std::snprintf(id, sizeof id, "%04x:%02x:%02x.0", p.domain & 0xffffu, p.bus, p.device);
       g.bus_id = id;
-      g.numa_node = numa_node_of(g.bus_id, pci_root);
+      g.numa_node = pci_numa_node(g.bus_id, pci_root);
     }
     g.sm_clock_mhz = clock_query(clock, d, kClockSm);
     g.sm_clock_max_mhz = clock_query(max_clock, d, kClockSm);

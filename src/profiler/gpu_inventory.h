@@ -38,9 +38,6 @@ struct GpuInventory {
 GpuInventory list_gpus(const std::string& library = "libnvidia-ml.so.1",
                        const std::string& pci_root = "/sys/bus/pci/devices");
 
-// sysfs numa_node of a PCI device; nullopt for -1, a missing file or unreadable text.
-std::optional<int> numa_node_of(const std::string& bus_id, const std::string& pci_root);
-
 // NVML's nvmlGpuTopologyLevel_t (0, 10, ... 50) in words, e.g. "one PCIe switch".
 std::string topology_path_name(int level);
 

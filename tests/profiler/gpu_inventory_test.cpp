@@ -52,15 +52,6 @@ TEST(GpuInventory, ListsEveryGpuWithMemoryClocksLinkAndNumaNode) {
   EXPECT_NE(text.find("GPU 0 <-> GPU 1: one PCIe switch"), std::string::npos) << text;
 }
 
-TEST(GpuInventory, NumaNodeMinusOneOrMissingIsNone) {
-  const auto root = std::filesystem::temp_directory_path() / "ys_gpu_inventory_numa";
-  std::filesystem::create_directories(root / "0000:01:00.0");
-  std::ofstream(root / "0000:01:00.0" / "numa_node") << "-1\n";
-  EXPECT_EQ(numa_node_of("0000:01:00.0", root.string()), std::nullopt);
-  EXPECT_EQ(numa_node_of("0000:02:00.0", root.string()), std::nullopt);
-  std::filesystem::remove_all(root);
-}
-
 TEST(GpuInventory, TopologyLevelsInWords) {
   EXPECT_EQ(topology_path_name(0), "the same board");
   EXPECT_EQ(topology_path_name(50), "across NUMA nodes (SMP interconnect)");

@@ -8,6 +8,7 @@
 
 #include "backends/cuda/cuda_backend.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace ys::cuda {
 namespace {
@@ -53,8 +54,22 @@ bool on_device(const void* p) {
 
 }  // namespace
 
-PinnedBuffer::PinnedBuffer(size_t bytes, const char* what) : bytes_(bytes) {
+PinnedBuffer::PinnedBuffer(size_t bytes, const char* what, int numa_node) : bytes_(bytes) {
   if (bytes == 0) return;
+  if (numa_node >= 0) {
+    NodeLocalMemory local(bytes, numa_node, what);
+    if (local.bound() &&
+        cudaHostRegister(local.get(), bytes, cudaHostRegisterDefault) == cudaSuccess) {
+      ptr_ = local.get();
+      node_ = numa_node;
+      local_ = std::move(local);
+      return;
+    }
+    (void)cudaGetLastError();
+    log_warn("cuda: ", what, ": pinned memory on NUMA node ", numa_node, " failed (",
+             local.bound() ? std::string("cudaHostRegister refused it") : local.why(),
+             "); cudaHostAlloc places it instead");
+  }
   const cudaError_t status = cudaHostAlloc(&ptr_, bytes, cudaHostAllocDefault);
   if (status != cudaSuccess) {
     (void)cudaGetLastError();
@@ -65,24 +80,51 @@ PinnedBuffer::PinnedBuffer(size_t bytes, const char* what) : bytes_(bytes) {
 }
 
 PinnedBuffer::~PinnedBuffer() {
-  if (ptr_) (void)cudaFreeHost(ptr_);
+  release();
+}
+
+void PinnedBuffer::release() {
+  if (ptr_ && local_.get())
+    (void)cudaHostUnregister(ptr_);
+  else if (ptr_)
+    (void)cudaFreeHost(ptr_);
+  local_ = NodeLocalMemory();
+  ptr_ = nullptr;
+  bytes_ = 0;
+  node_ = -1;
 }
 
 PinnedBuffer::PinnedBuffer(PinnedBuffer&& o) noexcept
-    : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
+    : ptr_(std::exchange(o.ptr_, nullptr)),
+      bytes_(std::exchange(o.bytes_, 0)),
+      node_(std::exchange(o.node_, -1)),
+      local_(std::move(o.local_)) {}
 
 PinnedBuffer& PinnedBuffer::operator=(PinnedBuffer&& o) noexcept {
   if (this != &o) {
-    if (ptr_) (void)cudaFreeHost(ptr_);
+    release();
     ptr_ = std::exchange(o.ptr_, nullptr);
     bytes_ = std::exchange(o.bytes_, 0);
+    node_ = std::exchange(o.node_, -1);
+    local_ = std::move(o.local_);
   }
   return *this;
+}
+
+int device_numa_node(int device) {
+  if (online_numa_nodes() < 2) return -1;
+  char bus_id[32] = {};
+  if (cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, device) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return -1;
+  }
+  return pci_numa_node(bus_id).value_or(-1);
 }
 
 PrePost::PrePost(std::shared_ptr<Context> ctx) : ctx_(std::move(ctx)) {
   YS_CHECK(ctx_ != nullptr);
   check(cudaSetDevice(ctx_->device), "cudaSetDevice");
+  numa_node_ = device_numa_node(ctx_->device);
   cudaEvent_t e = nullptr;
   check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
   uploaded_.reset(e);
@@ -151,7 +193,7 @@ void PrePost::letterbox(const std::vector<const Tensor*>& images,
   const std::string what = cat("staging ", n, " image(s) for the GPU letterbox");
   // The previous upload may still be reading the staging buffer.
   check(cudaEventSynchronize(uploaded_.get()), "waiting for the previous image upload");
-  if (staging_.size() < total) staging_ = PinnedBuffer(total, what.c_str());
+  if (staging_.size() < total) staging_ = PinnedBuffer(total, what.c_str(), numa_node_);
   if (upload_.size() < total) {
     synchronize();
     upload_ = DeviceBuffer(total, what);
@@ -283,7 +325,7 @@ void PrePost::nms() {
   if (results_.size() < bytes) {
     synchronize();
     results_ = DeviceBuffer(bytes, "detections");
-    results_host_ = PinnedBuffer(bytes, "detections");
+    results_host_ = PinnedBuffer(bytes, "detections", numa_node_);
   }
   result_slots_ = slots;
 

@@ -15,16 +15,20 @@
 #include "backends/cuda/cuda_context.h"
 #include "backends/cuda/cuda_prepost_kernels.h"
 #include "backends/device_prepost.h"
+#include "core/numa_memory.h"
 #include "core/tensor.h"
 #include "runtime/backend.h"
 
 namespace ys::cuda {
 
-// cudaHostAlloc'd bytes, for copies that are truly asynchronous.
+// Page-locked host bytes, for copies that are truly asynchronous. With a NUMA node (a host of
+// several nodes, the node of the GPU's PCIe slot), the pages are placed on that node first and
+// then registered with CUDA (core/numa_memory.h); where that cannot be done, and without a node,
+// cudaHostAlloc places them wherever the allocating thread's policy does.
 class PinnedBuffer {
  public:
   PinnedBuffer() = default;
-  PinnedBuffer(size_t bytes, const char* what);
+  PinnedBuffer(size_t bytes, const char* what, int numa_node = -1);
   ~PinnedBuffer();
   PinnedBuffer(PinnedBuffer&& o) noexcept;
   PinnedBuffer& operator=(PinnedBuffer&& o) noexcept;
@@ -32,11 +36,21 @@ class PinnedBuffer {
   PinnedBuffer& operator=(const PinnedBuffer&) = delete;
   void* get() const { return ptr_; }
   size_t size() const { return bytes_; }
+  // The node its pages were placed on; -1 when none was asked for or placing them failed.
+  int numa_node() const { return node_; }
 
  private:
+  void release();
+
   void* ptr_ = nullptr;
   size_t bytes_ = 0;
+  int node_ = -1;
+  NodeLocalMemory local_;  // the pages, when registered rather than cudaHostAlloc'd
 };
+
+// The NUMA node of CUDA device `device` on a host of several nodes; -1 on a host of one node or
+// where sysfs does not say.
+int device_numa_node(int device);
 
 // The three calls enqueue work on the context's stream and return; synchronize() waits for it.
 // Buffers are sized at first use and grow when a larger image or output comes.
@@ -67,7 +81,8 @@ class PrePost {
   void upload_classes(const std::vector<int>& classes, int nc);
 
   std::shared_ptr<Context> ctx_;
-  EventPtr uploaded_;  // the staging buffer may be refilled once this has passed
+  int numa_node_ = -1;  // where its pinned buffers go (device_numa_node)
+  EventPtr uploaded_;   // the staging buffer may be refilled once this has passed
   PinnedBuffer staging_;
   DeviceBuffer upload_;
 

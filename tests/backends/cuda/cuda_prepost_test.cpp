@@ -325,5 +325,36 @@ TEST(CudaPrePostNms, OutputsThatAreNotHeadsAreRefused) {
   }
 }
 
+// Pinned staging memory on the GPU's NUMA node (issue 21): the pages are where the kernel says,
+// the buffer serves an asynchronous round trip through the device, and this device's node is
+// sysfs' (or -1 on a host of one node).
+TEST(CudaPinnedBuffer, PlacedOnANumaNodeAndCopiedThrough) {
+  YS_REQUIRE_GPU();
+  Gpu gpu;
+  const int node = cuda::device_numa_node(gpu.ctx->device);
+  EXPECT_TRUE(node == -1 || online_numa_nodes() > 1) << "node " << node;
+  cuda::PinnedBuffer pinned(size_t{1} << 20, "test staging", 0);
+  ASSERT_NE(pinned.get(), nullptr);
+  EXPECT_EQ(pinned.numa_node(), 0) << "node 0 exists on every host";
+  EXPECT_EQ(numa_node_of_page(pinned.get()), 0);
+  auto* bytes = static_cast<uint8_t*>(pinned.get());
+  for (size_t i = 0; i < pinned.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 31);
+  cuda::DeviceBuffer dev(pinned.size(), "test device copy");
+  cuda::check(
+      cudaMemcpyAsync(dev.get(), bytes, pinned.size(), cudaMemcpyHostToDevice, gpu.ctx->s()),
+      "test upload");
+  cuda::check(cudaStreamSynchronize(gpu.ctx->s()), "test upload sync");
+  std::memset(bytes, 0, pinned.size());
+  cuda::check(
+      cudaMemcpyAsync(bytes, dev.get(), pinned.size(), cudaMemcpyDeviceToHost, gpu.ctx->s()),
+      "test download");
+  cuda::check(cudaStreamSynchronize(gpu.ctx->s()), "test download sync");
+  for (size_t i = 0; i < pinned.size(); i += 4093)
+    ASSERT_EQ(bytes[i], static_cast<uint8_t>(i * 31)) << "byte " << i;
+  cuda::PinnedBuffer moved = std::move(pinned);
+  EXPECT_EQ(moved.numa_node(), 0);
+  EXPECT_EQ(pinned.get(), nullptr);
+}
+
 }  // namespace
 }  // namespace ys
