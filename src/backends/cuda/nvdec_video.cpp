@@ -69,6 +69,7 @@ class NvdecVideoDecoder final : public DeviceVideoDecoder {
       fail(ErrorKind::kInvalidArgument, "NVDEC letterbox: a ", at.resized_width, "x",
            at.resized_height, " picture at (", at.pad_left, ", ", at.pad_top,
            ") does not fit the model input ", width, "x", height);
+    cuda::check(cudaSetDevice(ctx_->device), "cudaSetDevice");
     cuda::Nv12Letterbox job;
     job.luma = surface_.luma;
     job.chroma = surface_.chroma;
@@ -90,6 +91,7 @@ class NvdecVideoDecoder final : public DeviceVideoDecoder {
   Tensor download_bgr() override {
     if (!mapped_) fail(ErrorKind::kInternal, "NVDEC download: no current frame (call next())");
     const size_t bytes = static_cast<size_t>(surface_.width) * surface_.height * 3;
+    cuda::check(cudaSetDevice(ctx_->device), "cudaSetDevice");
     if (bgr_.size() < bytes) bgr_ = cuda::DeviceBuffer(bytes, "NVDEC frame for the outputs");
     cuda::Nv12Bgr job;
     job.luma = surface_.luma;
