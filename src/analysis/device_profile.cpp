@@ -91,6 +91,7 @@ DeviceProfile analyze_devices(const std::vector<DeviceTotals>& totals,
     d.failed = t.failed;
     d.error = t.error;
     d.lost_frames = t.lost_frames;
+    d.nvml_index = t.nvml_index;
     p.devices.push_back(std::move(d));
   }
   std::vector<DeviceFacts> facts;
@@ -115,7 +116,7 @@ DeviceBalance device_balance(const DeviceProfile& p) {
 }
 
 nlohmann::json device_trace_events(const DeviceProfile& p, const std::vector<DeviceBatch>& batches,
-                                   int64_t start_ns) {
+                                   const std::vector<NvmlSample>& nvml, int64_t start_ns) {
   using namespace trace_lanes;
   auto us = [&](int64_t ns) { return round_to(static_cast<double>(ns - start_ns) / 1e3, 3); };
   nlohmann::json ev = nlohmann::json::array();
@@ -140,6 +141,28 @@ nlohmann::json device_trace_events(const DeviceProfile& p, const std::vector<Dev
                      {{"frame", b.first_frame},
                       {"frames", b.frames},
                       {"device", p.devices[b.device].facts.device}}}});
+    }
+  }
+  for (size_t k = 0; k < p.devices.size(); ++k) {
+    const DeviceFigures& d = p.devices[k];
+    if (d.nvml_index < 0) continue;
+    const int pid = kDevicePidBase + static_cast<int>(k);
+    // Named with the device: the timeline lists counters by name, not by process.
+    const std::string device = "Device " + d.facts.device + " ";
+    auto counter = [&](const NvmlSample& n, const char* name, const char* unit, double v,
+                       int digits) {
+      ev.push_back({{"name", device + name},
+                    {"ph", "C"},
+                    {"pid", pid},
+                    {"ts", us(n.t_ns)},
+                    {"args", {{unit, round_to(v, digits)}}}});
+    };
+    for (const NvmlSample& n : nvml) {
+      if (n.device != d.nvml_index) continue;
+      if (n.gpu_util_pct) counter(n, "GPU utilization", "percent", *n.gpu_util_pct, 1);
+      if (n.mem_used_bytes)
+        counter(n, "memory used", "MiB", static_cast<double>(*n.mem_used_bytes) / 1048576.0, 1);
+      if (n.sm_clock_mhz) counter(n, "SM clock", "MHz", *n.sm_clock_mhz, 0);
     }
   }
   return ev;

@@ -58,6 +58,14 @@ struct DeviceFigures {
   bool failed = false;
   std::string error;
   std::vector<int64_t> lost_frames;
+  int nvml_index = -1;
+};
+
+// How two GPUs of the pool are connected (NVML's common ancestor, profiler/gpu_inventory.h): two
+// behind one PCIe switch share its uplink to the host.
+struct DeviceLink {
+  std::string a, b;  // device names
+  std::string path;  // "one PCIe switch", "one PCIe host bridge", ...
 };
 
 struct DeviceProfile {
@@ -66,6 +74,7 @@ struct DeviceProfile {
   double busy_imbalance = 0;   // 1 - least / most busy time
   std::optional<double> feeder_busy_pct;
   std::vector<DeviceFigures> devices;
+  std::vector<DeviceLink> links;  // set by the caller where NVML gives the topology
 };
 
 // `batches` are the measured window's; `nvml` any samples, matched to a device by nvml_index.
@@ -77,8 +86,9 @@ DeviceProfile analyze_devices(const std::vector<DeviceTotals>& totals,
 DeviceBalance device_balance(const DeviceProfile& p);
 
 // trace.json events: one process per device ("Device 0", after the host and the GPUs), with a
-// lane of its batches' stages, preprocess to NMS, each tagged with its frames and device.
+// lane of its batches' stages, preprocess to NMS, each tagged with its frames and device, and
+// where NVML sampled it, counters of its utilisation, memory and SM clock.
 nlohmann::json device_trace_events(const DeviceProfile& p, const std::vector<DeviceBatch>& batches,
-                                   int64_t start_ns);
+                                   const std::vector<NvmlSample>& nvml, int64_t start_ns);
 
 }  // namespace ys

@@ -51,11 +51,14 @@ json devices_json(const DeviceProfile& p) {
 }
 
 json device_balance_json(const DeviceProfile& p) {
+  json links = p.links.empty() ? json(nullptr) : json::array();
+  for (const DeviceLink& l : p.links) links.push_back({{"devices", {l.a, l.b}}, {"path", l.path}});
   return {{"devices", p.devices.size()},
           {"wall_ms", round_to(p.wall_ms, 3)},
           {"frame_imbalance_pct", round_to(100 * p.frame_imbalance, 2)},
           {"busy_imbalance_pct", round_to(100 * p.busy_imbalance, 2)},
-          {"feeder_busy_pct", optional_json(p.feeder_busy_pct, 2)}};
+          {"feeder_busy_pct", optional_json(p.feeder_busy_pct, 2)},
+          {"links", links}};
 }
 
 std::string devices_console(const DeviceProfile& p) {
@@ -82,6 +85,8 @@ std::string devices_console(const DeviceProfile& p) {
   if (p.feeder_busy_pct)
     s += "; the feeder (one thread reading the source for every device) busy " +
          fmt("%.0f", *p.feeder_busy_pct) + "% of the run";
+  for (const DeviceLink& l : p.links)
+    s += "; devices " + l.a + " and " + l.b + " meet at " + l.path;
   return s + "\n";
 }
 

@@ -13,6 +13,7 @@
 #include "model/flops.h"
 #include "pipeline/build_info.h"
 #include "profiler/environment.h"
+#include "profiler/gpu_inventory.h"
 #include "profiler/gpu_trace_io.h"
 #include "report/device_profile_json.h"
 #include "report/gpu_memory_json.h"
@@ -217,14 +218,26 @@ DeviceProfile ProfileSession::pool_profile(const std::vector<DeviceRun>& runs) {
                       .lost_frames = d.lost_frames,
                       .nvml_index = k < nvml_index_.size() ? nvml_index_[k] : -1});
   }
-  std::vector<NvmlSample> nvml;
   if (pool_nvml_) {
     pool_nvml_->stop();
-    nvml = pool_nvml_->samples();
+    pool_samples_ = pool_nvml_->samples();
   }
   const int64_t end = last_batch_ns_ ? last_batch_ns_ : now_ns();
-  return analyze_devices(totals, device_batches_, nvml,
-                         static_cast<double>(end - profiler_.start_ns()) / 1e6);
+  DeviceProfile p = analyze_devices(totals, device_batches_, pool_samples_,
+                                    static_cast<double>(end - profiler_.start_ns()) / 1e6);
+  if (pool_nvml_ && pool_nvml_->available()) {
+    // Which GPUs share a PCIe switch, and so its uplink: host-side contention no timing shows.
+    auto name_of = [&](int index) -> const std::string* {
+      for (size_t k = 0; k < nvml_index_.size(); ++k)
+        if (nvml_index_[k] == index) return &pool_devices_[k];
+      return nullptr;
+    };
+    for (const GpuLink& l : list_gpus().links) {
+      const std::string *a = name_of(l.a), *b = name_of(l.b);
+      if (a && b) p.links.push_back({*a, *b, l.path});
+    }
+  }
+  return p;
 }
 
 bool ProfileSession::batch_end(const DetectedBatch& batch, bool delivered) {
@@ -333,7 +346,8 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   nlohmann::json trace =
       chrome_trace(profiler_, detector_.executor(), samples, gpu_trace ? &*gpu_trace : nullptr);
   if (devices) {
-    for (nlohmann::json& e : device_trace_events(*devices, device_batches_, profiler_.start_ns()))
+    for (nlohmann::json& e :
+         device_trace_events(*devices, device_batches_, pool_samples_, profiler_.start_ns()))
       trace["traceEvents"].push_back(std::move(e));
   }
   write_profile_reports(dir, r.summary, trace, layers_csv(analysis));

@@ -117,6 +117,7 @@ class ProfileSession : public FrameObserver {
   std::vector<std::string> pool_devices_;
   std::vector<int> nvml_index_;
   std::unique_ptr<NvmlSampler> pool_nvml_;
+  std::vector<NvmlSample> pool_samples_;  // pool_nvml_'s, once stopped
   std::vector<DeviceBatch> device_batches_;
   int64_t last_batch_ns_ = 0;
 

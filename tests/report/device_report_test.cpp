@@ -4,8 +4,10 @@
 // latency, NVML figures and status, the imbalance above) and a timeline process per device.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "analysis/device_profile.h"
 #include "browser.h"
@@ -23,6 +25,7 @@ constexpr int64_t kMs = 1000000;
 // then failed holding frames 10 and 11.
 struct TwoDevices {
   std::vector<ys::DeviceBatch> batches;
+  std::vector<ys::NvmlSample> nvml;
   ys::DeviceProfile profile;
 };
 
@@ -62,6 +65,7 @@ TwoDevices two_devices() {
     nvml.push_back(s);
   }
   t.profile = ys::analyze_devices(totals, t.batches, nvml, 40);
+  t.nvml = nvml;
   return t;
 }
 
@@ -87,6 +91,13 @@ TEST(DeviceProfileJson, FiguresPerDeviceAndNullWhereNvmlDidNotSay) {
   EXPECT_EQ(b["frame_imbalance_pct"], 66.67);
   EXPECT_EQ(b["busy_imbalance_pct"], 0.0);
   EXPECT_EQ(b["feeder_busy_pct"], 17.5);
+  EXPECT_TRUE(b["links"].is_null()) << "no topology was given";
+  ys::DeviceProfile linked = t.profile;
+  linked.links.push_back({"0", "1", "one PCIe switch"});
+  EXPECT_EQ(ys::device_balance_json(linked)["links"],
+            json::parse(R"([{"devices": ["0", "1"], "path": "one PCIe switch"}])"));
+  EXPECT_NE(ys::devices_console(linked).find("devices 0 and 1 meet at one PCIe switch"),
+            std::string::npos);
   const ys::DeviceBalance advisor = ys::device_balance(t.profile);
   ASSERT_EQ(advisor.devices.size(), 2u);
   EXPECT_EQ(advisor.devices[0].sm_clock_mhz, 1867.5);
@@ -105,7 +116,7 @@ TEST(DeviceReportBrowser, ShowsARowPerDeviceAndALanePerDevice) {
   const TwoDevices t = two_devices();
   fx.summary["devices"] = ys::devices_json(t.profile);
   fx.summary["device_balance"] = ys::device_balance_json(t.profile);
-  for (json& e : ys::device_trace_events(t.profile, t.batches, 0))
+  for (json& e : ys::device_trace_events(t.profile, t.batches, t.nvml, 0))
     fx.trace["traceEvents"].push_back(std::move(e));
   ys::write_html_report((dir / "report.html").string(), fx.summary, fx.trace);
   const json v = ys::testing::selftest(dir, dir / "report.html");
@@ -133,6 +144,13 @@ TEST(DeviceReportBrowser, ShowsARowPerDeviceAndALanePerDevice) {
   EXPECT_EQ(d["lanes"][0]["spans"], 27);  // 9 batches of 3 stages
   EXPECT_EQ(d["lanes"][1]["process"], "Device 1");
   EXPECT_EQ(d["lanes"][1]["spans"], 9);
+  // NVML's counters of device 0, named with it; device 1 had none.
+  std::vector<std::string> counters;
+  for (const json& c : v["timeline"]["counters"]) counters.push_back(c.get<std::string>());
+  EXPECT_NE(std::find(counters.begin(), counters.end(), "Device 0 GPU utilization (percent)"),
+            counters.end())
+      << v["timeline"]["counters"].dump();
+  for (const std::string& c : counters) EXPECT_EQ(c.find("Device 1"), std::string::npos) << c;
 }
 
 TEST(DeviceReportBrowser, AOneDeviceRunHidesTheSection) {
