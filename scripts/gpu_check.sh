@@ -19,7 +19,9 @@
 #           inside our own process (YS_TEST_GPU_PULL) must be blamed own_gpu.
 #   devices several GPUs (issue 21; the nvidia-h200-x2 kind, skipped with fewer than two GPUs):
 #           yolo checks lists both; batch-32 throughput on device=0,1 against device=0 (goal
-#           >= 1.9x); detections on device=0,1 identical to device=0; a profile naming both.
+#           >= 1.9x); detections on device=0,1 identical to device=0; end to end on the video
+#           (goal >= 1.8x, or the profile names the bound); a profile with both devices, each
+#           with frames, NVML figures and batch latency, the balance, and a lane per device.
 #   decode  NVDEC (issue 20; unproven so far, docs/GPU.md): builds backend_nvdec_test with the
 #           nv-codec-headers carried in .device/video/include and runs it on the Annex B streams
 #           there (scripts/make_device_video.sh; no FFmpeg needed): frames decoded, frames/s of
@@ -263,10 +265,48 @@ if has devices && [ "$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')" -ge 2 ]; th
   else
     say "FAIL: detections on device=0,1 differ from device=0"; tests_rc=1
   fi
-  # A profile of two GPUs: summary.json must name both devices (unproven: see docs/GPU.md).
-  yolo_video devices_profiled 300 half=True device=0,1 profile=True profile_schedule=5,10,200
-  python3 -c "import json,sys; s=json.load(open('$RUNS/devices_profiled/profile/summary.json')); d=[x.get('device') for x in s.get('devices', [])]; ok=sorted(d)==['0','1']; print(('PASS' if ok else 'FAIL') + f': profile devices {d}'); sys.exit(not ok)" 2>&1 |
-    tee -a "$SUMMARY" || tests_rc=1
+  # End to end on the H.264 test video (decoded on the host, fed on a pipe): goal >= 1.8x one GPU,
+  # or the profile below names what bounds it (the feeder, an imbalance, a device).
+  e2e() {  # name device
+    yolo_video "$1" 600 half=True device="$2"
+    grep -h '^Throughput' "$RUNS/$1.txt" | sed -E 's/.* ([0-9.]+) images\/s.*/\1/'
+  }
+  one=$(e2e devices_e2e_one 0 | tail -1)
+  two=$(e2e devices_e2e_two 0,1 | tail -1)
+  python3 -c "import sys; r = float('$two') / float('$one'); print(('PASS' if r >= 1.8 else 'BOUND') + f': end to end two GPUs {r:.2f}x one (goal 1.8x, else the profile names the bound)')" 2>&1 |
+    tee -a "$SUMMARY"
+  # A profile of two GPUs (schema: docs/PROFILE_SCHEMA.md, "devices" and "device_balance"): both
+  # devices with frames adding up to the run's, NVML's utilisation, memory and SM clock for each,
+  # the balance, and a timeline process per device; the console's device lines and advice.
+  yolo_video devices_profiled 600 half=True device=0,1 profile=True profile_schedule=5,10,400
+  grep -E "^  Device|^  Devices|devices\." "$RUNS/devices_profiled.txt" | tee -a "$SUMMARY"
+  python3 - "$RUNS/devices_profiled/profile" <<'PY' 2>&1 | tee -a "$SUMMARY" || tests_rc=1
+import json, sys
+d = sys.argv[1]
+s = json.load(open(d + "/summary.json"))
+t = json.load(open(d + "/trace.json"))
+devs = s.get("devices") or []
+bal = s.get("device_balance") or {}
+procs = {e["args"]["name"] for e in t["traceEvents"] if e.get("name") == "process_name"}
+checks = {
+    "both devices": sorted(x.get("device") for x in devs) == ["0", "1"],
+    "frames add up": sum(x.get("frames", 0) for x in devs) == s["run"]["frames_total"],
+    "each device ran": all(x.get("frames", 0) > 0 and not x.get("failed") for x in devs),
+    "NVML per device": all(x.get(k) is not None for x in devs
+                           for k in ("utilization_pct", "memory_used_max_bytes", "sm_clock_mhz")),
+    "batch latency": all((x.get("batch_latency_ms") or {}).get("count", 0) > 0 for x in devs),
+    "balance": bal.get("frame_imbalance_pct") is not None,
+    "lanes": {"Device 0", "Device 1"} <= procs,
+}
+for x in devs:
+    print(f"  device {x['device']}: {x['frames']} frames, busy {x['busy_pct']}%, util "
+          f"{x['utilization_pct']}%, SM {x['sm_clock_mhz']} MHz, batch p50 "
+          f"{(x['batch_latency_ms'] or {}).get('median')} ms")
+print(f"  balance: {bal}")
+bad = [k for k, ok in checks.items() if not ok]
+print(("FAIL: profile of two devices: " + ", ".join(bad)) if bad else "PASS: profile of two devices")
+sys.exit(bool(bad))
+PY
 fi
 if has decode; then
   # NVDEC's loader is built from nv-codec-headers, which this machine lacks; they come with the
