@@ -1,6 +1,6 @@
-// decoder= through the `yolo` binary (issue 20): on this machine (no CUDA device in the run, no
-// GPU decoder path yet) every request decodes on the CPU and finishes the run; nvdec and nvjpeg
-// say why in exactly one line, auto and cpu say nothing, and a decoder not in the list is refused.
+// decoder= through the `yolo` binary (issue 20): on this machine (no CUDA device in the run) every
+// request decodes on the CPU and finishes the run; nvdec and nvjpeg say why in exactly one line,
+// auto and cpu say nothing, and a decoder not in the list is refused.
 #include <gtest/gtest.h>
 
 #include <string>
