@@ -85,8 +85,7 @@ std::string devices_console(const DeviceProfile& p) {
   if (p.feeder_busy_pct)
     s += "; the feeder (one thread reading the source for every device) busy " +
          fmt("%.0f", *p.feeder_busy_pct) + "% of the run";
-  for (const DeviceLink& l : p.links)
-    s += "; devices " + l.a + " and " + l.b + " meet at " + l.path;
+  for (const DeviceLink& l : p.links) s += "; devices " + l.a + " and " + l.b + ": " + l.path;
   return s + "\n";
 }
 

@@ -96,7 +96,7 @@ TEST(DeviceProfileJson, FiguresPerDeviceAndNullWhereNvmlDidNotSay) {
   linked.links.push_back({"0", "1", "one PCIe switch"});
   EXPECT_EQ(ys::device_balance_json(linked)["links"],
             json::parse(R"([{"devices": ["0", "1"], "path": "one PCIe switch"}])"));
-  EXPECT_NE(ys::devices_console(linked).find("devices 0 and 1 meet at one PCIe switch"),
+  EXPECT_NE(ys::devices_console(linked).find("devices 0 and 1: one PCIe switch"),
             std::string::npos);
   const ys::DeviceBalance advisor = ys::device_balance(t.profile);
   ASSERT_EQ(advisor.devices.size(), 2u);
