@@ -37,7 +37,11 @@ struct DetectedBatch {
   // The detector's stages (Detector::last_stage_ms), with kRead, reading the batch from the
   // source, timed by the loop; kOutput, the delivery, once observers see the batch.
   std::array<double, kPipelineStageCount> stage_ms{};
+  // When each of those stages began (now_ns(); 0: it did not run), so that a profile of
+  // several devices can place each batch's stages, run on worker threads, on a timeline.
+  std::array<int64_t, kPipelineStageCount> stage_begin_ns{};
   int64_t candidates = 0;  // boxes that entered NMS, all frames together
+  size_t detector = 0;     // index in FrameLoop::detectors (and devices) of the one that ran it
 };
 
 class FrameObserver {
