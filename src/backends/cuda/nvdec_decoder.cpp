@@ -62,11 +62,17 @@ struct NvdecDecoder::State {
   std::string callback_error;
 
   ~State() {
+    // The driver's calls act on the current context, which this thread may not hold.
+    const bool pushed = cu && context && cu->cuCtxPushCurrent(context) == CUDA_SUCCESS;
     if (cuvid) {
       if (mapped) cuvid->cuvidUnmapVideoFrame(decoder, mapped);
       if (parser) cuvid->cuvidDestroyVideoParser(parser);
       if (decoder) cuvid->cuvidDestroyDecoder(decoder);
       if (lock) cuvid->cuvidCtxLockDestroy(lock);
+    }
+    if (pushed) {
+      CUcontext popped = nullptr;
+      cu->cuCtxPopCurrent(&popped);
     }
     if (cu && context) cu->cuDevicePrimaryCtxRelease(device);
     cuvid_free_functions(&cuvid);
@@ -152,13 +158,6 @@ struct NvdecDecoder::State {
     if (info) static_cast<State*>(self)->frames.push_back(*info);  // nullptr: end of stream
     return 1;
   }
-
-  void unmap() {
-    if (!mapped) return;
-    CUdeviceptr m = mapped;
-    mapped = 0;
-    check(cuvid->cuvidUnmapVideoFrame(decoder, m), "cuvidUnmapVideoFrame");
-  }
 };
 
 NvdecDecoder::NvdecDecoder(NvdecCodec codec, int device) : state_(std::make_unique<State>()) {
@@ -209,7 +208,15 @@ void NvdecDecoder::push(const uint8_t* data, size_t size, int64_t pts) {
 
 bool NvdecDecoder::map_next(NvdecSurface& out, void* stream) {
   State& s = *state_;
-  s.unmap();
+  if (s.mapped) {
+    s.check(s.cu->cuCtxPushCurrent(s.context), "cuCtxPushCurrent");
+    CUdeviceptr m = s.mapped;
+    s.mapped = 0;
+    const CUresult r = s.cuvid->cuvidUnmapVideoFrame(s.decoder, m);
+    CUcontext popped = nullptr;
+    s.cu->cuCtxPopCurrent(&popped);
+    s.check(r, "cuvidUnmapVideoFrame");
+  }
   if (s.frames.empty()) return false;
   const CUVIDPARSERDISPINFO info = s.frames.front();
   s.frames.pop_front();
