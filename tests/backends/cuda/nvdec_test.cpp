@@ -159,6 +159,25 @@ TEST(NvdecAnnexB, SplitsAStreamIntoItsNalUnits) {
   EXPECT_EQ(bytes, std::filesystem::file_size(stream_file("vtest.h264")));
 }
 
+// A 10-bit stream: NVDEC on an H200 decodes Main 10, but the NV12 letterbox takes 8 bits, so the
+// first sequence header refuses it as unsupported, naming the bit depth (decoder=nvdec then falls
+// back to the CPU).
+TEST(NvdecAnnexB, RefusesATenBitStreamAsUnsupported) {
+  YS_REQUIRE_GPU();
+  YS_REQUIRE_STREAM("main10.h265");
+  cuda::NvdecDecoder nvdec(cuda::NvdecCodec::kHevc, 0);
+  try {
+    for (const auto& unit : annexb_units(stream_file("main10.h265")))
+      nvdec.push(unit.data(), unit.size(), 0);
+    nvdec.push(nullptr, 0, 0);
+    FAIL() << "decoded a 10-bit stream into the 8-bit path";
+  } catch (const Error& e) {
+    std::printf("NVDEC on main10.h265: %s\n", e.what());
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("-bit"), std::string::npos) << e.what();
+  }
+}
+
 // NVDEC alone: every frame decoded and mapped (its post-processing), no kernel of ours.
 TEST(NvdecAnnexB, DecodesEveryFrameAndTimesTheDecoderAlone) {
   YS_REQUIRE_GPU();
