@@ -76,7 +76,8 @@ inline constexpr std::array kArgSpecs = {
             "1",
             ArgType::kPositiveInt,
             "detectors working on consecutive batches at once, each on its own thread (and CUDA "
-            "stream); results keep the source order. Not with profile=True",
+            "stream), that many per device with a device list; results keep the source order. With "
+            "profile=True only with a device list",
             {},
             64},
     ArgSpec{"threads",

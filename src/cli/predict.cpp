@@ -132,15 +132,22 @@ struct PredictOutput {
 };
 
 // streams=N: the first detector and N-1 more of the same model, each warmed up, for their own
-// streams; the first one's errors (a bad model, no GPU) have been reported by now.
-// With a device list, one detector per device instead, the k-th on devices[k].
+// streams; the first one's errors (a bad model, no GPU) have been reported by now. With a device
+// list, N detectors per device instead, interleaved (0, 1, 0, 1, ...) as DetectorPool makes them;
+// `names` gets each detector's device.
 std::vector<Detector*> stream_detectors(Detector& first, const DetectorOptions& opts,
                                         const std::vector<std::string>& devices, int streams,
-                                        std::vector<std::unique_ptr<Detector>>& extra) {
+                                        std::vector<std::unique_ptr<Detector>>& extra,
+                                        std::vector<std::string>& names) {
   std::vector<Detector*> detectors = {&first};
-  for (int k = 1; k < streams; ++k) {
+  names = devices.empty() ? std::vector<std::string>{} : std::vector<std::string>{devices.front()};
+  const size_t per_stream = std::max<size_t>(devices.size(), 1);
+  for (size_t k = 1; k < static_cast<size_t>(streams) * per_stream; ++k) {
     DetectorOptions o = opts;
-    if (!devices.empty()) o.device = devices.at(static_cast<size_t>(k));
+    if (!devices.empty()) {
+      o.device = devices[k % devices.size()];
+      names.push_back(o.device);
+    }
     extra.push_back(std::make_unique<Detector>(o));
     warm_up(*extra.back());
     detectors.push_back(extra.back().get());
@@ -281,24 +288,19 @@ int run_predict(const Config& c) {
     std::cout << "Warm-up: " << fmt_ms(warm_up_ms)
               << "ms for a first, cold inference on a blank batch, not counted in Speed\n";
 
-  // device=0,1: one detector per device, with or without a profile (a pool's profile has a
-  // figure set per device); streams= is not applied on top.
+  // device=0,1: streams= detectors per device, with or without a profile (a pool's profile has
+  // a figure set per device).
   const bool pool_run = devices.size() > 1;
   int streams = c.get_int("streams");
-  if (pool_run && streams > 1)
-    log_warn("device=", opts.device,
-             " runs one detector per device: streams= is not applied on top");
-  if (pool_run) {
-    streams = static_cast<int>(devices.size());
-  } else if (streams > 1 && profile) {
+  if (!pool_run && streams > 1 && profile) {
     log_warn("streams=", streams, " runs as streams=1 with profile=True: a profile follows one ",
              "detector's frames from read to output");
     streams = 1;
   }
   std::vector<std::unique_ptr<Detector>> extra;
-  const std::vector<std::string> pool_devices = pool_run ? devices : std::vector<std::string>{};
-  const std::vector<Detector*> detectors =
-      stream_detectors(det, opts, pool_devices, streams, extra);
+  std::vector<std::string> pool_devices;
+  const std::vector<Detector*> detectors = stream_detectors(
+      det, opts, pool_run ? devices : std::vector<std::string>{}, streams, extra, pool_devices);
 
   std::unique_ptr<ProfileSession> prof;
   if (profile && pool_run) {
@@ -355,6 +357,7 @@ int run_predict(const Config& c) {
 
   int code = g_stop_requested ? kExitInterrupted : kExitOk;
   if (!pool.devices.empty()) {
+    pool.devices = merge_device_runs(pool.devices);  // streams per device: one entry per device
     std::cout << "Devices: " << describe_devices(pool) << "\n";
     for (const std::string& line : describe_failures(pool)) std::cerr << "yolo: " << line << "\n";
     // A profile runs these rules with the rest of its advice, on the same counts.

@@ -88,11 +88,39 @@ std::vector<std::string> describe_failures(const PoolRun& run) {
   return lines;
 }
 
-DetectorPool::DetectorPool(const DetectorOptions& options) : devices_(device_list(options.device)) {
-  for (const std::string& d : devices_) {
-    DetectorOptions one = options;
-    one.device = d;
-    detectors_.push_back(std::make_unique<Detector>(one));
+std::vector<DeviceRun> merge_device_runs(const std::vector<DeviceRun>& runs) {
+  std::vector<DeviceRun> out;
+  for (const DeviceRun& r : runs) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const DeviceRun& o) { return o.device == r.device; });
+    if (it == out.end()) {
+      out.push_back(r);
+      continue;
+    }
+    it->frames += r.frames;
+    it->batches += r.batches;
+    it->busy_ms += r.busy_ms;
+    it->read_ms += r.read_ms;
+    if (r.failed && !it->failed) it->error = r.error;
+    it->failed = it->failed || r.failed;
+    it->lost_frames.insert(it->lost_frames.end(), r.lost_frames.begin(), r.lost_frames.end());
+    std::sort(it->lost_frames.begin(), it->lost_frames.end());
+  }
+  return out;
+}
+
+DetectorPool::DetectorPool(const DetectorOptions& options, int streams_per_device) {
+  if (streams_per_device < 1)
+    fail(ErrorKind::kInvalidArgument, "DetectorPool: ", streams_per_device,
+         " streams per device; at least 1");
+  const std::vector<std::string> names = device_list(options.device);
+  for (int s = 0; s < streams_per_device; ++s) {
+    for (const std::string& d : names) {
+      DetectorOptions one = options;
+      one.device = d;
+      detectors_.push_back(std::make_unique<Detector>(one));
+      devices_.push_back(d);
+    }
   }
 }
 
@@ -116,7 +144,13 @@ void DetectorPool::run(FrameLoop loop, PoolRun& out) {
   loop.detectors = detectors();
   loop.devices = devices_;
   loop.device_runs = &out.devices;
-  out.delivered = run_frame_loop(loop);
+  try {
+    out.delivered = run_frame_loop(loop);
+  } catch (...) {
+    out.devices = merge_device_runs(out.devices);
+    throw;
+  }
+  out.devices = merge_device_runs(out.devices);
 }
 
 }  // namespace ys

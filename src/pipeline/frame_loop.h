@@ -68,8 +68,8 @@ struct DeviceRun {
   double busy_ms = 0;   // inside detect_batch
   double read_ms = 0;   // reading its batches from the source (one reader at a time: the feeder)
   bool failed = false;  // it stopped taking batches
-  std::string error;    // why, when failed
-  std::vector<int64_t> lost_frames;  // source positions (0-based, in read order) it held
+  std::string error{};  // why, when failed
+  std::vector<int64_t> lost_frames{};  // source positions (0-based, in read order) it held
 };
 
 struct FrameLoop {

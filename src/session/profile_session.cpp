@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "model/flops.h"
 #include "pipeline/build_info.h"
+#include "pipeline/detector_pool.h"
 #include "profiler/environment.h"
 #include "profiler/gpu_inventory.h"
 #include "profiler/gpu_trace_io.h"
@@ -96,15 +97,19 @@ ProfileSession::ProfileSession(const std::vector<Detector*>& pool,
     : detector_(*pool.at(0)),
       profiler_(schedule, detector_.executor().steps().size()),
       cpu_start_(cpu_jiffies()),
-      pool_(pool),
-      pool_devices_(devices) {
-  if (pool_.size() != pool_devices_.size())
+      pool_(pool) {
+  if (pool_.size() != devices.size())
     fail(ErrorKind::kInvalidArgument, "ProfileSession: ", pool_.size(), " detectors for ",
-         pool_devices_.size(), " device names");
+         devices.size(), " device names");
   sampler_ = std::make_unique<ResourceSampler>(50);
+  // A device named more than once holds several detectors (streams per device): one entry each.
   std::vector<int> gpus;
   for (size_t k = 0; k < pool_.size(); ++k) {
-    const std::string& name = pool_devices_[k];
+    const std::string& name = devices[k];
+    const auto at = std::find(pool_devices_.begin(), pool_devices_.end(), name);
+    device_of_.push_back(static_cast<size_t>(at - pool_devices_.begin()));
+    if (at != pool_devices_.end()) continue;
+    pool_devices_.push_back(name);
     const bool gpu = pool_[k]->executor().backend().device() != DeviceKind::kCpu && !name.empty() &&
                      name.find_first_not_of("0123456789") == std::string::npos;
     nvml_index_.push_back(gpu ? std::stoi(name) : -1);
@@ -116,10 +121,10 @@ ProfileSession::ProfileSession(const std::vector<Detector*>& pool,
       notes_.push_back("NVML is not available (" + pool_nvml_->why() +
                        "): the devices' utilisation, memory and clocks are not known");
   }
-  notes_.push_back(cat(pool_.size(),
-                       " devices ran this profile, each on a thread of its own: the stages are "
-                       "each batch's on the device that ran it; layers and ops are not timed, "
-                       "since the op hooks follow one thread (issue 21)"));
+  notes_.push_back(cat(pool_devices_.size(), " devices (", pool_.size(),
+                       " detectors) ran this profile, each detector on a thread of its own: the "
+                       "stages are each batch's on the device that ran it; layers and ops are not "
+                       "timed, since the op hooks follow one thread (issue 21)"));
 }
 
 ProfileSession::~ProfileSession() {
@@ -190,7 +195,7 @@ bool ProfileSession::pool_batch_end(const DetectedBatch& batch, bool delivered) 
   last_measured_ = profiler_.record_frame(batch.first_frame, batch.stage_begin_ns, end);
   const auto n = static_cast<int64_t>(batch.frames.size());
   if (last_measured_ && device_batches_.size() < kMaxDeviceBatches)
-    device_batches_.push_back({.device = batch.detector,
+    device_batches_.push_back({.device = device_of_.at(batch.detector),
                                .first_frame = batch.first_frame,
                                .frames = n,
                                .begin_ns = batch.stage_begin_ns,
@@ -206,8 +211,9 @@ bool ProfileSession::pool_batch_end(const DetectedBatch& batch, bool delivered) 
 
 DeviceProfile ProfileSession::pool_profile(const std::vector<DeviceRun>& runs) {
   std::vector<DeviceTotals> totals;
-  for (size_t k = 0; k < runs.size(); ++k) {
-    const DeviceRun& d = runs[k];
+  for (const DeviceRun& d : merge_device_runs(runs)) {
+    const auto at = std::find(pool_devices_.begin(), pool_devices_.end(), d.device);
+    const auto k = static_cast<size_t>(at - pool_devices_.begin());
     totals.push_back({.device = d.device,
                       .frames = d.frames,
                       .batches = d.batches,

@@ -50,7 +50,9 @@ class ProfileSession : public FrameObserver {
   // buckets, spikes, their flight records and blame, summary.json checkpoints in its dir.
   ProfileSession(Detector& detector, ProfileSchedule schedule, bool whatif = false,
                  bool gpu_detailed = false, std::optional<LongRunOptions> long_run = std::nullopt);
-  // Over the detectors of a device pool, one name per detector (DetectorPool::devices()).
+  // Over the detectors of a device pool, one name per detector (DetectorPool::devices(); a name
+  // repeats where a device holds several detectors). finish() then takes one run per device
+  // (merge_device_runs).
   ProfileSession(const std::vector<Detector*>& pool, const std::vector<std::string>& devices,
                  ProfileSchedule schedule);
   ~ProfileSession();
@@ -111,10 +113,12 @@ class ProfileSession : public FrameObserver {
   std::vector<Tensor> kept_;
   size_t kept_bytes_ = 0;
   std::pair<int64_t, int64_t> cpu_start_;  // busy and total jiffies of all CPUs
-  // A device pool's session only: its detectors and device names, the GPU NVML samples for each
-  // (-1: none), the measured batches and when the last batch was delivered.
+  // A device pool's session only: its detectors, its devices (each once) and each detector's,
+  // the GPU NVML samples for each device (-1: none), the measured batches and when the last
+  // batch was delivered.
   std::vector<Detector*> pool_;
   std::vector<std::string> pool_devices_;
+  std::vector<size_t> device_of_;  // per detector, into pool_devices_
   std::vector<int> nvml_index_;
   std::unique_ptr<NvmlSampler> pool_nvml_;
   std::vector<NvmlSample> pool_samples_;  // pool_nvml_'s, once stopped

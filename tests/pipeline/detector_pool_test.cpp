@@ -166,6 +166,55 @@ TEST(DetectorPool, AFailedDeviceIsReportedWithItsFramesAndTheOthersGoOn) {
       << lines[0];
 }
 
+// device=0,1 streams=2: two detectors per device, their figures summed per device.
+TEST(DetectorPool, StreamsPerDeviceAreOneEntryPerDevice) {
+  DetectorPool pool = fake_pool({{.name = "0", .delay_ms = 30},
+                                 {.name = "1", .delay_ms = 30},
+                                 {.name = "0", .delay_ms = 30},
+                                 {.name = "1", .delay_ms = 30, .fail_at = 2}});
+  ASSERT_EQ(pool.size(), 4u);
+  auto src = synthetic(12);
+  Delivered got;
+  const PoolRun r = run_pool(pool, *src, got);
+  ASSERT_EQ(r.devices.size(), 2u);
+  EXPECT_EQ(r.devices[0].device, "0");
+  EXPECT_EQ(r.devices[1].device, "1");
+  EXPECT_EQ(r.devices[0].frames + r.devices[1].frames + r.lost_frames(), 12);
+  EXPECT_EQ(r.delivered, 11);
+  // One of device 1's detectors failed: the device is reported failed with its lost frame, and
+  // its other detector went on.
+  EXPECT_TRUE(r.devices[1].failed);
+  EXPECT_EQ(r.devices[1].lost_frames.size(), 1u);
+  EXPECT_GT(r.devices[1].frames, 1) << "device 1's second detector took no frames";
+  EXPECT_FALSE(r.devices[0].failed);
+}
+
+TEST(MergeDeviceRuns, SumsByDeviceInFirstAppearanceOrder) {
+  std::vector<DeviceRun> runs = {
+      {.device = "1", .frames = 3, .batches = 3, .busy_ms = 30, .read_ms = 1},
+      {.device = "0", .frames = 5, .batches = 5, .busy_ms = 50, .read_ms = 2},
+      {.device = "1",
+       .frames = 2,
+       .batches = 2,
+       .busy_ms = 20,
+       .read_ms = 3,
+       .failed = true,
+       .error = "lost",
+       .lost_frames = {9, 4}}};
+  const std::vector<DeviceRun> m = merge_device_runs(runs);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].device, "1");
+  EXPECT_EQ(m[0].frames, 5);
+  EXPECT_EQ(m[0].batches, 5);
+  EXPECT_EQ(m[0].busy_ms, 50);
+  EXPECT_EQ(m[0].read_ms, 4);
+  EXPECT_TRUE(m[0].failed);
+  EXPECT_EQ(m[0].error, "lost");
+  EXPECT_EQ(m[0].lost_frames, (std::vector<int64_t>{4, 9}));
+  EXPECT_EQ(m[1].device, "0");
+  EXPECT_FALSE(m[1].failed);
+}
+
 TEST(DetectorPool, EveryDeviceFailingFailsTheRun) {
   DetectorPool pool = fake_pool({{.name = "0", .fail_at = 1}, {.name = "1", .fail_at = 1}});
   auto src = synthetic(6);

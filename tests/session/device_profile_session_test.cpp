@@ -150,6 +150,23 @@ TEST(DeviceProfile, AFailedDeviceIsInTheProfileWithItsLostFrames) {
   EXPECT_NE(r.result.console.find("FAILED (1 frames lost)"), std::string::npos) << r.result.console;
 }
 
+// device=0,1 streams=2: four detectors, two devices in the profile.
+TEST(DeviceProfile, StreamsPerDeviceProfileOneEntryPerDevice) {
+  DetectorPool pool = fake_pool(
+      {{.name = "0", .delay_ms = 20}, {.name = "1"}, {.name = "0", .delay_ms = 20}, {.name = "1"}});
+  const ProfiledPoolRun r = profile_pool(pool, 12, "streams_per_device");
+  const json& d = r.result.summary["devices"];
+  ASSERT_EQ(d.size(), 2u) << d.dump();
+  EXPECT_EQ(d[0]["device"], "0");
+  EXPECT_EQ(d[1]["device"], "1");
+  EXPECT_EQ(d[0]["frames"].get<int64_t>() + d[1]["frames"].get<int64_t>(), 12);
+  EXPECT_EQ(d[0]["measured_batches"].get<int64_t>() + d[1]["measured_batches"].get<int64_t>(), 12);
+  int processes = 0;
+  for (const json& e : r.trace["traceEvents"])
+    if (e.value("name", "") == "process_name" && e["pid"].get<int>() >= 200) ++processes;
+  EXPECT_EQ(processes, 2);
+}
+
 TEST(DeviceProfile, AOneDeviceRunHasNoDevicesSection) {
   Detector det(tiny_options());
   ProfileSession session(det, parse_profile_schedule("0,0,1"));
