@@ -77,7 +77,8 @@ std::string sha256_hex(std::string_view bytes) {
 std::string startup_cache_key_text(const StartupCacheKey& key) {
   return cat("format=", kStartupCacheFormat, "\ndevice=", key.device, "\ndriver=", key.driver,
              "\nlibrary=", key.library, "\nmodel=", key.model_sha256, "\nshapes=", key.shapes,
-             "\nbatch=", key.batch, "\nprecision=", key.precision, "\n");
+             "\nbatch=", key.batch, "\nprecision=", key.precision, "\nsettings=", key.settings,
+             "\n");
 }
 
 std::string startup_cache_dir() {
@@ -89,7 +90,9 @@ std::string startup_cache_dir() {
 
 std::string startup_cache_path(const std::string& dir, std::string_view kind,
                                const StartupCacheKey& key) {
-  const std::string id = sha256_hex(startup_cache_key_text(key)).substr(0, 32);
+  const std::string identity = cat(key.device, "\n", key.model_sha256, "\n", key.shapes, "\n",
+                                   key.batch, "\n", key.precision, "\n", key.settings);
+  const std::string id = sha256_hex(identity).substr(0, 32);
   return (std::filesystem::path(dir) / cat(kind, "-", id, ".bin")).string();
 }
 

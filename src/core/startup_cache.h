@@ -14,7 +14,7 @@
 
 namespace ys {
 
-inline constexpr std::uint32_t kStartupCacheFormat = 1;
+inline constexpr std::uint32_t kStartupCacheFormat = 2;
 
 struct StartupCacheKey {
   std::string device;        // name and UUID
@@ -24,6 +24,7 @@ struct StartupCacheKey {
   std::string shapes;        // input shapes, e.g. "images:1x3x640x640"
   int batch = 1;
   std::string precision;  // "fp16", "fp32"
+  std::string settings;   // backend options that change the choices, e.g. "graph_fusion=1"
 };
 
 // Lower-case hex SHA-256 of bytes (OpenSSL EVP).
@@ -35,7 +36,10 @@ std::string startup_cache_key_text(const StartupCacheKey& key);
 // YOLOSCOPE_CACHE_DIR, else $HOME/.cache/yoloscope; empty where neither is set.
 std::string startup_cache_dir();
 
-// dir/<kind>-<first 32 hex digits of the key text's SHA-256>.bin
+// dir/<kind>-<first 32 hex digits of a SHA-256>.bin, hashed over what names one model on one
+// device (device, model, shapes, batch, precision, settings) and not over the driver, library or
+// format version: an upgrade then finds the old file, reads it as stale naming what changed, and
+// the rebuilt file replaces it instead of piling up beside it.
 std::string startup_cache_path(const std::string& dir, std::string_view kind,
                                const StartupCacheKey& key);
 

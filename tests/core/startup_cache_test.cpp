@@ -22,7 +22,8 @@ StartupCacheKey sample_key() {
           sha256_hex("model bytes"),
           "images:1x3x640x640",
           1,
-          "fp16"};
+          "fp16",
+          "graph_fusion=1"};
 }
 
 std::filesystem::path scratch_dir(const std::string& name) {
@@ -36,17 +37,16 @@ TEST(StartupCache, Sha256HexKnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST(StartupCache, EveryKeyComponentChangesThePath) {
+TEST(StartupCache, ModelAndDeviceComponentsChangeThePath) {
   const StartupCacheKey base = sample_key();
   const std::string path = startup_cache_path("/d", "conv_plans", base);
   const std::vector<std::function<void(StartupCacheKey&)>> changes = {
       [](StartupCacheKey& k) { k.device = "NVIDIA H200 GPU-5678"; },
-      [](StartupCacheKey& k) { k.driver = "580.160.00"; },
-      [](StartupCacheKey& k) { k.library = "cudnn 91500"; },
       [](StartupCacheKey& k) { k.model_sha256 = sha256_hex("other model"); },
       [](StartupCacheKey& k) { k.shapes = "images:1x3x320x320"; },
       [](StartupCacheKey& k) { k.batch = 32; },
       [](StartupCacheKey& k) { k.precision = "fp32"; },
+      [](StartupCacheKey& k) { k.settings = "graph_fusion=0"; },
   };
   for (size_t i = 0; i < changes.size(); ++i) {
     StartupCacheKey k = base;
@@ -56,6 +56,23 @@ TEST(StartupCache, EveryKeyComponentChangesThePath) {
   EXPECT_EQ(startup_cache_path("/d", "conv_plans", sample_key()), path);
   EXPECT_NE(startup_cache_key_text(base).find("format=" + std::to_string(kStartupCacheFormat)),
             std::string::npos);
+}
+
+// A new driver or cuDNN keeps the file's name, so the old file is found and named stale.
+TEST(StartupCache, DriverAndLibraryChangesAreStaleAtTheSamePath) {
+  const std::string path = startup_cache_path("/d", "conv_plans", sample_key());
+  const std::string file = encode_startup_cache(sample_key(), "p");
+  StartupCacheKey driver = sample_key();
+  driver.driver = "999.0";
+  EXPECT_EQ(startup_cache_path("/d", "conv_plans", driver), path);
+  EXPECT_EQ(decode_startup_cache(file, driver).problem, "stale: key differs (driver)");
+  StartupCacheKey library = sample_key();
+  library.library = "cudnn 92000";
+  EXPECT_EQ(startup_cache_path("/d", "conv_plans", library), path);
+  EXPECT_EQ(decode_startup_cache(file, library).problem, "stale: key differs (library)");
+  StartupCacheKey settings = sample_key();
+  settings.settings = "graph_fusion=0";
+  EXPECT_EQ(decode_startup_cache(file, settings).problem, "stale: key differs (settings)");
 }
 
 TEST(StartupCache, RoundTripIncludingEmptyAndBinaryPayloads) {
