@@ -44,13 +44,13 @@ DeviceVideoCodec device_codec(VideoCodec c) {
 class NvdecSource final : public Source {
  public:
   NvdecSource(std::string url, std::unique_ptr<Demuxer> demux,
-              std::unique_ptr<DeviceVideoDecoder> decoder, Detector& detector, int stride,
+              std::unique_ptr<DeviceVideoDecoder> decoder, const Tensor& input, int stride,
               bool host_pixels)
       : url_(std::move(url)),
         demux_(std::move(demux)),
         decoder_(std::move(decoder)),
-        input_(detector.device_input()),
-        batch_(detector.batch()),
+        input_(input),
+        batch_(static_cast<int>(input.dim(0))),
         stride_(stride),
         host_pixels_(host_pixels),
         kind_(is_url(url_) ? FrameKind::kStream : FrameKind::kVideo) {}
@@ -157,6 +157,20 @@ NvdecSourceResult open_nvdec_source(const std::string& url, Detector& detector, 
     return {nullptr, cpu_note(requested,
                               "NVDEC feeds the GPU pipeline's input, and this detector has none "
                               "(a CUDA device with gpu_pipeline=True)")};
+  Backend& backend = detector.executor().backend();
+  return open_device_video_source(
+      url, [&backend](DeviceVideoCodec codec) { return make_device_video_decoder(backend, codec); },
+      detector.device_input(), vid_stride, host_pixels, requested);
+}
+
+NvdecSourceResult open_device_video_source(const std::string& url,
+                                           const DeviceDecoderFactory& make_decoder,
+                                           const Tensor& input, int vid_stride, bool host_pixels,
+                                           std::string_view requested) {
+  check_vid_stride(vid_stride);
+  if (input.dtype() != DType::kFloat32 || input.rank() != 4 || input.dim(1) != 3)
+    fail(ErrorKind::kInvalidArgument, "a device video source needs a float32 [B, 3, H, W] input, ",
+         "got ", dtype_name(input.dtype()), " ", shape_str(input.shape()));
 #ifdef YS_HAVE_LIBAV
   try {
     auto demux = std::make_unique<Demuxer>(url);
@@ -164,11 +178,10 @@ NvdecSourceResult open_nvdec_source(const std::string& url, Detector& detector, 
       std::string note = nvdec_codec_fallback_note(url, demux->info());
       return {nullptr, requested == "nvdec" ? note : ""};
     }
-    std::unique_ptr<DeviceVideoDecoder> decoder =
-        make_device_video_decoder(detector.executor().backend(), device_codec(demux->info().codec));
+    std::unique_ptr<DeviceVideoDecoder> decoder = make_decoder(device_codec(demux->info().codec));
     if (!decoder)
       return {nullptr, cpu_note(requested, "the detector's backend has no video decoder")};
-    auto source = std::make_unique<NvdecSource>(url, std::move(demux), std::move(decoder), detector,
+    auto source = std::make_unique<NvdecSource>(url, std::move(demux), std::move(decoder), input,
                                                 vid_stride, host_pixels);
     source->prime();
     return {std::move(source), ""};
@@ -179,6 +192,7 @@ NvdecSourceResult open_nvdec_source(const std::string& url, Detector& detector, 
   }
 #else
   (void)url;
+  (void)make_decoder;
   (void)host_pixels;
   return {nullptr, cpu_note(requested,
                             "this build has no libavformat to demux it (Debian libavformat-dev)")};

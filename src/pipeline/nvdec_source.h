@@ -8,9 +8,12 @@
 // alone, never ahead of it (prefetch_source), since the frames are in the detector's input.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "backends/device_video.h"
 
 #include "pipeline/detector.h"
 #include "pipeline/source.h"
@@ -31,5 +34,14 @@ struct NvdecSourceResult {
 // is listed in errors() and skipped, a change of size mid-stream ends the run with a message.
 NvdecSourceResult open_nvdec_source(const std::string& url, Detector& detector, int vid_stride,
                                     bool host_pixels, std::string_view requested = "nvdec");
+
+// The same over any device decoder, made by `make_decoder` for the stream's codec, into batch
+// slots of `input` (float32 [B, 3, H, W]): open_nvdec_source passes the registry's decoder and
+// the detector's input; tests play a device on the CPU.
+using DeviceDecoderFactory = std::function<std::unique_ptr<DeviceVideoDecoder>(DeviceVideoCodec)>;
+NvdecSourceResult open_device_video_source(const std::string& url,
+                                           const DeviceDecoderFactory& make_decoder,
+                                           const Tensor& input, int vid_stride, bool host_pixels,
+                                           std::string_view requested = "nvdec");
 
 }  // namespace ys

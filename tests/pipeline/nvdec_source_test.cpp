@@ -2,16 +2,21 @@
 // says why in one line (or nothing, for auto) and the caller decodes on the CPU; frames that a
 // device decoder letterboxed keep their size for the outputs, and the frame loop refuses them
 // on a detector without the GPU pipeline or out of their slots rather than detecting the wrong
-// pixels. The GPU side is backend_nvdec_test's.
+// pixels. Over a device decoder played on the CPU (one frame a packet), the source's own work:
+// batch slots in turn, vid_stride, placements, timestamps, host pixels only when asked, a packet
+// the parser refuses listed and skipped, and a stream the device refuses at the first header
+// turned into the fallback line. The GPU side is backend_nvdec_test's.
 #include "pipeline/nvdec_source.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "pipeline/frame_loop.h"
+#include "pipeline/letterbox.h"
 #include "test_data.h"
 
 namespace ys {
@@ -124,6 +129,177 @@ TEST(NvdecSource, DetectLetterboxedChecksItsArguments) {
   EXPECT_THROW(det.detect_letterboxed({{1, 1}, {1, 1}, {1, 1}}), Error);  // batch 2
   EXPECT_THROW(det.device_input(), Error);                                // no GPU pipeline
 }
+
+#ifdef YS_HAVE_LIBAV
+// What the fake decoder saw, kept by the test after the source owns the decoder.
+struct DecoderLog {
+  int pushes = 0;
+  bool flushed = false;
+  std::vector<int> slots;
+  std::vector<LetterboxPlacement> placements;
+  int downloads = 0;
+  int refuse_packet = 0;     // the parser refuses this push (1-based), kBadInput
+  bool unsupported = false;  // the first push says the device cannot decode the stream
+  DeviceVideoCodec codec = DeviceVideoCodec::kAv1;
+};
+
+// One 768x576 frame out per packet, as NVDEC gives for these all-intra-or-P streams in order.
+class FakeDecoder : public DeviceVideoDecoder {
+ public:
+  explicit FakeDecoder(DecoderLog& log) : log_(log) {}
+  void push(const uint8_t*, size_t size, int64_t pts) override {
+    if (size == 0) {
+      log_.flushed = true;
+      return;
+    }
+    ++log_.pushes;
+    if (log_.unsupported)
+      fail(ErrorKind::kUnsupported,
+           "NVDEC: only 8-bit 4:2:0 streams go to the NV12 letterbox so far");
+    if (log_.pushes == log_.refuse_packet)
+      fail(ErrorKind::kBadInput, "NVDEC: the parser refused a packet: CUDA_ERROR_INVALID_VALUE");
+    queued_.push_back({768, 576, pts});
+  }
+  bool next(DeviceVideoFrame& f) override {
+    if (queued_.empty()) return false;
+    f = queued_.front();
+    queued_.erase(queued_.begin());
+    return true;
+  }
+  void letterbox(const LetterboxPlacement& at, const Tensor&, int slot) override {
+    log_.slots.push_back(slot);
+    log_.placements.push_back(at);
+  }
+  Tensor download_bgr() override {
+    ++log_.downloads;
+    return Tensor(DType::kUInt8, {576, 768, 3});
+  }
+
+ private:
+  DecoderLog& log_;
+  std::vector<DeviceVideoFrame> queued_;
+};
+
+DeviceDecoderFactory fake(DecoderLog& log) {
+  return [&log](DeviceVideoCodec codec) {
+    log.codec = codec;
+    return std::make_unique<FakeDecoder>(log);
+  };
+}
+
+const Tensor kInput3(DType::kFloat32, {3, 3, 64, 64});  // batch 3, a 64x64 model
+
+std::vector<Frame> read_all(Source& s) {
+  std::vector<Frame> frames;
+  Frame f;
+  while (s.next(f)) frames.push_back(f);
+  return frames;
+}
+
+TEST(DeviceVideoSource, LetterboxesEveryFrameIntoTheBatchSlotsInTurn) {
+  DecoderLog log;
+  NvdecSourceResult r = open_device_video_source(h264(), fake(log), kInput3, 1, false);
+  ASSERT_NE(r.source, nullptr) << r.note;
+  EXPECT_EQ(r.note, "");
+  EXPECT_EQ(log.codec, DeviceVideoCodec::kH264);
+  EXPECT_EQ(r.source->size(), 795);
+  EXPECT_NE(r.source->describe().find("768x576, 10 fps; h264 decoded by NVDEC)"), std::string::npos)
+      << r.source->describe();
+  const std::vector<Frame> frames = read_all(*r.source);
+  ASSERT_EQ(frames.size(), 795u);
+  EXPECT_TRUE(log.flushed);
+  EXPECT_EQ(log.pushes, 795);
+  const LetterboxInfo g = letterbox_geometry(768, 576, 64, 64);
+  ASSERT_EQ(log.slots.size(), 795u);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Frame& f = frames[i];
+    EXPECT_EQ(f.index, static_cast<int64_t>(i));
+    EXPECT_EQ(f.device_slot, static_cast<int>(i % 3));
+    EXPECT_EQ(log.slots[i], static_cast<int>(i % 3));
+    EXPECT_EQ(f.width(), 768);
+    EXPECT_EQ(f.height(), 576);
+    EXPECT_TRUE(f.image.empty()) << "no host pixels unless an output draws";
+    EXPECT_EQ(f.kind, FrameKind::kVideo);
+    EXPECT_EQ(f.source, h264());
+    EXPECT_EQ(log.placements[i].resized_width, g.resized_width);
+    EXPECT_EQ(log.placements[i].resized_height, g.resized_height);
+    EXPECT_EQ(log.placements[i].pad_left, g.pad_left);
+    EXPECT_EQ(log.placements[i].pad_top, g.pad_top);
+  }
+  EXPECT_EQ(log.downloads, 0);
+  EXPECT_TRUE(r.source->errors().empty());
+  // The fake hands frames out in decode order; their media times are still every 0.1 s once.
+  std::vector<double> times;
+  for (const Frame& f : frames) times.push_back(f.timestamp_s);
+  std::sort(times.begin(), times.end());
+  for (size_t i = 0; i < times.size(); ++i)
+    EXPECT_NEAR(times[i], 0.1 * static_cast<double>(i), 1e-6);
+}
+
+TEST(DeviceVideoSource, VidStrideDecodesEveryFrameButLetterboxesOnlyTheKeptOnes) {
+  DecoderLog log;
+  NvdecSourceResult r = open_device_video_source(h264(), fake(log), kInput3, 100, true);
+  ASSERT_NE(r.source, nullptr) << r.note;
+  const std::vector<Frame> frames = read_all(*r.source);
+  ASSERT_EQ(frames.size(), 8u);  // 0, 100, ..., 700
+  EXPECT_EQ(log.pushes, 795);
+  EXPECT_EQ(log.slots, (std::vector<int>{0, 1, 2, 0, 1, 2, 0, 1}));
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, static_cast<int64_t>(100 * i));
+    EXPECT_EQ(frames[i].image.shape(), (Shape{576, 768, 3})) << "save=True: host pixels";
+  }
+  EXPECT_EQ(log.downloads, 8);
+}
+
+TEST(DeviceVideoSource, APacketTheParserRefusesIsListedAndSkipped) {
+  DecoderLog log;
+  log.refuse_packet = 5;
+  NvdecSourceResult r = open_device_video_source(h264(), fake(log), kInput3, 1, false);
+  ASSERT_NE(r.source, nullptr) << r.note;
+  EXPECT_EQ(read_all(*r.source).size(), 794u);
+  ASSERT_EQ(r.source->errors().size(), 1u);
+  // Packet 5 in decode order holds the picture shown at 0.3 s (B-frames follow their references).
+  EXPECT_EQ(
+      r.source->errors()[0],
+      h264() + ": packet 5 at 0.3 s: NVDEC: the parser refused a packet: CUDA_ERROR_INVALID_VALUE");
+}
+
+TEST(DeviceVideoSource, AStreamTheDeviceRefusesFallsBackWithOneLine) {
+  DecoderLog log;
+  log.unsupported = true;
+  const NvdecSourceResult r = open_device_video_source(h264(), fake(log), kInput3, 1, false);
+  EXPECT_EQ(r.source, nullptr);
+  EXPECT_EQ(r.note,
+            "decoder=nvdec: NVDEC: only 8-bit 4:2:0 streams go to the NV12 letterbox so far; "
+            "decoding on the CPU");
+  DecoderLog quiet_log;
+  quiet_log.unsupported = true;
+  EXPECT_EQ(open_device_video_source(h264(), fake(quiet_log), kInput3, 1, false, "auto").note, "");
+}
+
+TEST(DeviceVideoSource, FallsBackForWhatItCannotOpen) {
+  DecoderLog log;
+  const std::string missing = testing::source_dir() + "/tests/fixtures/video/missing.mp4";
+  const NvdecSourceResult none = open_device_video_source(missing, fake(log), kInput3, 1, false);
+  EXPECT_EQ(none.source, nullptr);
+  EXPECT_EQ(none.note, "decoder=nvdec: " + missing + ": no such video file; decoding on the CPU");
+  const NvdecSourceResult no_decoder = open_device_video_source(
+      h264(), [](DeviceVideoCodec) { return std::unique_ptr<DeviceVideoDecoder>(); }, kInput3, 1,
+      false);
+  EXPECT_EQ(no_decoder.note,
+            "decoder=nvdec: the detector's backend has no video decoder; decoding on the CPU");
+  EXPECT_THROW(
+      open_device_video_source(h264(), fake(log), Tensor(DType::kFloat32, {3, 64, 64}), 1, false),
+      Error);
+  YS_REQUIRE_TESTDATA("data/video/vtest.avi");
+  const NvdecSourceResult divx = open_device_video_source(testing::testdata("data/video/vtest.avi"),
+                                                          fake(log), kInput3, 1, false);
+  EXPECT_EQ(divx.source, nullptr);
+  EXPECT_EQ(divx.note,
+            "decoder=nvdec: vtest.avi is msmpeg4v3 (MPEG-4 part 2 Microsoft variant version 3), "
+            "which NVDEC cannot decode; decoding on the CPU");
+}
+#endif
 
 }  // namespace
 }  // namespace ys
