@@ -78,6 +78,9 @@ class Backend {
 
   // Rewrites the graph before planning: fusions and tensor layouts this backend prefers.
   virtual void prepare(Graph& /*graph*/) {}
+  // Called once every kernel of the graph prepare() was given exists: where a backend keeps what
+  // it worked out while creating them (the CUDA backend's start-up cache).
+  virtual void finish_kernels() {}
   // inputs[i] / outputs[i] are views of the node's tensors: constants in host memory, everything
   // else in the arena. An empty tensor marks an omitted optional input. Throws kUnsupported.
   virtual std::unique_ptr<Kernel> create_kernel(const Graph& graph, const Node& node,

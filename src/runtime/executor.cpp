@@ -33,6 +33,7 @@ Executor::Executor(Graph graph, std::shared_ptr<Backend> backend)
       for (int v : n.outputs) outs.push_back(v < 0 ? Tensor() : arena_view(v));
       steps_.push_back({static_cast<int>(k), backend_->create_kernel(graph_, n, ins, outs)});
     }
+    backend_->finish_kernels();
   } catch (...) {
     steps_.clear();
     backend_->deallocate(arena_);

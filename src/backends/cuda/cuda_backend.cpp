@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "backends/cuda/cuda_context.h"
 #include "backends/cuda/cuda_ops.h"
 #include "core/error.h"
+#include "core/log.h"
+#include "model/graph_fingerprint.h"
 
 namespace ys {
 namespace {
@@ -104,11 +108,23 @@ class CudaBackend final : public Backend {
   bool supports(const Graph&, const Node& n) const override { return cuda::has_kernel(n); }
 
   void prepare(Graph& graph) override {
+    open_startup_cache(graph);
     cuda_assign_formats(graph, ctx_->half);
     cuda_concat_split_sources(graph);
     if (ctx_->half && ctx_->graph_fusion) cuda_fuse_residual_adds(graph);
     // A new plan: the kernels created from here on form one capturable forward.
     ctx_->forward = std::make_shared<cuda::Forward>();
+  }
+
+  void finish_kernels() override {
+    bool warn = false;
+    ctx_->cache_note = cuda::finish_conv_cache(ctx_->conv_cache, &warn);
+    if (ctx_->cache_note.empty()) return;
+    if (warn) {
+      log_warn(ctx_->cache_note);
+    } else {
+      log_info(ctx_->cache_note);
+    }
   }
 
   std::unique_ptr<Kernel> create_kernel(const Graph& g, const Node& n,
@@ -160,6 +176,24 @@ class CudaBackend final : public Backend {
   const std::shared_ptr<cuda::Context>& context() const { return ctx_; }
 
  private:
+  // Keyed by the graph as the caller gave it (before this backend's rewrites, which are a function
+  // of it and of the settings in the key) and by everything that changes what a convolution picks.
+  void open_startup_cache(const Graph& graph) {
+    cuda::Context& c = *ctx_;
+    c.counters = {};
+    c.cache_note.clear();
+    const std::string settings =
+        cat("graph_fusion=", c.graph_fusion ? 1 : 0, " fusion_candidates=", c.fusion_candidates,
+            " cuda_graph=", c.graphs ? 1 : 0, " workspace_mib=", c.workspace_limit >> 20);
+    const Value* first =
+        graph.inputs.empty() ? nullptr : &graph.values[static_cast<size_t>(graph.inputs.front())];
+    const int batch = first && !first->shape.empty() ? static_cast<int>(first->shape[0]) : 1;
+    std::string why;
+    std::optional<StartupCacheKey> key = cuda::conv_cache_key(
+        c.device, graph_sha256(graph), graph_input_shapes(graph), batch, c.half, settings, &why);
+    c.conv_cache = key ? cuda::open_conv_cache(*key) : cuda::disabled_conv_cache(why);
+  }
+
   std::shared_ptr<cuda::Context> ctx_;
   CudaTimer timer_;
 };

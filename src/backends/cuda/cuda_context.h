@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/plan_cache.h"
 #include "runtime/backend.h"
 
 namespace ys::cuda {
@@ -100,6 +101,16 @@ struct SpanTiming {
   bool records(size_t i) const { return i >= last_first && i <= last_end; }
 };
 
+// What the convolutions of the current plan worked out at creation, counted so that a test can
+// tell a start-up cache hit (all zero but plans_loaded) from a load that tuned.
+struct StartupCounters {
+  int algorithm_finds = 0;  // cudnnFindConvolutionForwardAlgorithmEx calls
+  int timings = 0;          // fused candidates timed on the device against the unfused path
+  int plans_built = 0;      // fused plans finalized from cuDNN's heuristics (NVRTC for some)
+  int plans_loaded = 0;     // fused plans restored from the start-up cache's JSON
+  int plans_alone = 0;      // a stored engine finalized alone (no JSON, or cuDNN refused it)
+};
+
 struct Context {
   Context(int device, bool half, bool graphs, size_t workspace_bytes);
 
@@ -118,6 +129,9 @@ struct Context {
   SpanTiming timing;
   DeviceObserver* observer = nullptr;
   uint64_t observer_generation = 0;  // bumped when the observer changes: graphs are re-captured
+  ConvCache conv_cache;              // the start-up cache of the plan being created
+  StartupCounters counters;          // of the plan being created
+  std::string cache_note;            // finish_conv_cache's line for the last plan
 
   // Copies host bytes into the weight pool (chunks of several MiB, so a model's few hundred
   // constants take a handful of allocations) and returns their device address.

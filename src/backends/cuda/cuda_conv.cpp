@@ -95,7 +95,6 @@ class ConvKernel final : public CudaKernel {
     y_ = r.outputs[0].data();
     count_ = numel(out.shape);
     channels_ = out.shape[1];
-    choose_algorithm(r, what, math);
     FusedConvShape shape;
     shape.n = in.shape[0], shape.c = in.shape[1], shape.h = in.shape[2], shape.w = in.shape[3];
     shape.k = K, shape.r = R, shape.s = S, shape.out_h = out.shape[2], shape.out_w = out.shape[3];
@@ -104,7 +103,23 @@ class ConvKernel final : public CudaKernel {
     shape.half = elem_ == Elem::kF16;
     shape.silu = act_ == UnaryOp::kSiLU;
     shape.residual = residual_ != nullptr;
-    try_fusing(r, numel(in.shape), shape);
+    ConvCache& cache = r.context->conv_cache;
+    const ConvChoice* stored = cache.find(n.name);
+    std::string why_not;
+    if (stored && take_stored(*r.context, *stored, shape, &why_not)) {
+      ++cache.taken;
+    } else {
+      if (stored) {
+        ++cache.rebuilt;
+        if (cache.rebuilt_why.empty()) cache.rebuilt_why = cat(n.name, ": ", why_not);
+      }
+      graph_fused_.reset();
+      fused_ = false;
+      check(cudnnSetConvolutionMathType(cd, math), "cudnnSetConvolutionMathType");
+      choose_algorithm(r, what, math);
+      try_fusing(r, numel(in.shape), shape);
+    }
+    cache.chosen[n.name] = choice();
   }
 
   void enqueue() override {
@@ -149,6 +164,79 @@ class ConvKernel final : public CudaKernel {
     return r.context->upload(h.data(), h.size() * sizeof(uint16_t));
   }
 
+  // What this convolution runs with, for the start-up cache.
+  ConvChoice choice() const {
+    ConvChoice c;
+    c.algo = static_cast<int>(algo_);
+    c.math = static_cast<int>(math_);
+    c.workspace_bytes = workspace_bytes_;
+    c.label = label_;
+    if (graph_fused_) {
+      c.fused_engine = graph_fused_->engine_index();
+      // cuDNN serializes runtime-compiled plans only; the others finalize fast from the index.
+      if (graph_fused_->runtime_compiled()) c.plan_json = graph_fused_->serialize();
+    }
+    if (fused_) c.legacy_fused_algo = static_cast<int>(fused_algo_);
+    return c;
+  }
+
+  // Takes a stored choice: no algorithm search, no timing, and the fused plan from its JSON (no
+  // NVRTC) or, where cuDNN refuses the JSON, that one engine finalized alone. False, with the
+  // reason, where the choice no longer fits: the caller then works everything out as without it.
+  bool take_stored(Context& c, const ConvChoice& s, const FusedConvShape& shape,
+                   std::string* why_not) {
+    if (s.algo < 0 || s.algo >= CUDNN_CONVOLUTION_FWD_ALGO_COUNT ||
+        s.workspace_bytes > c.workspace_limit) {
+      *why_not = "stored algorithm out of range";
+      return false;
+    }
+    algo_ = static_cast<cudnnConvolutionFwdAlgo_t>(s.algo);
+    math_ = static_cast<cudnnMathType_t>(s.math);
+    check(cudnnSetConvolutionMathType(conv_desc_.get(), math_), "cudnnSetConvolutionMathType");
+    workspace_bytes_ = s.workspace_bytes;
+    // Allocated here, as the search would have: never first inside a stream capture.
+    void* ws = c.cudnn_workspace();
+    workspace_ = workspace_bytes_ ? ws : nullptr;
+    label_ = s.label;
+    if (s.fused_engine >= 0) {
+      std::string why;
+      if (!s.plan_json.empty()) {
+        graph_fused_ = FusedConv::from_json(c.cudnn.get(), s.plan_json, shape, c.workspace_limit,
+                                            s.label, s.fused_engine, &why);
+        if (graph_fused_) ++c.counters.plans_loaded;
+      }
+      if (!graph_fused_) {
+        graph_fused_ =
+            FusedConv::for_engine(c.cudnn.get(), shape, c.workspace_limit, s.fused_engine, why_not);
+        if (!graph_fused_) return false;
+        ++c.counters.plans_alone;
+        // The choice stands; only the plan was rebuilt, so the file is written again.
+        if (!s.plan_json.empty()) {
+          ++c.conv_cache.plans_rebuilt;
+          if (c.conv_cache.rebuilt_why.empty())
+            c.conv_cache.rebuilt_why = cat("plan from JSON refused: ", why);
+        }
+      }
+      label_ = graph_fused_->engine_name();
+    } else if (s.legacy_fused_algo >= 0) {
+      if (s.legacy_fused_algo >= CUDNN_CONVOLUTION_FWD_ALGO_COUNT || !bias_) {
+        *why_not = "stored fused algorithm out of range";
+        return false;
+      }
+      make_fusion_descriptors();
+      fused_algo_ = static_cast<cudnnConvolutionFwdAlgo_t>(s.legacy_fused_algo);
+      if (cudnnGetConvolutionForwardWorkspaceSize(
+              c.cudnn.get(), x_desc_.get(), w_desc_.get(), conv_desc_.get(), y_desc_.get(),
+              fused_algo_, &fused_workspace_bytes_) != CUDNN_STATUS_SUCCESS ||
+          fused_workspace_bytes_ > c.workspace_limit) {
+        *why_not = "stored fused algorithm has no workspace size within the limit";
+        return false;
+      }
+      fused_ = true;
+    }
+    return true;
+  }
+
   // cuDNN times its candidates on our own buffers at creation (the arena is already allocated),
   // inside the one workspace; the fastest that keeps the requested math wins.
   void choose_algorithm(const KernelRequest& r, const std::string& what, cudnnMathType_t math) {
@@ -161,6 +249,7 @@ class ConvKernel final : public CudaKernel {
               y_, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf, ws, c.workspace_limit),
           "cudnnFindConvolutionForwardAlgorithmEx");
     check(cudaStreamSynchronize(c.s()), "cudnnFindConvolutionForwardAlgorithmEx");
+    ++c.counters.algorithm_finds;
     // Find times each algorithm on its own, where the tensor-core ones, which run a few kernels
     // each, lose to single CUDA-core kernels at batch 1. Replayed from a CUDA Graph they win by
     // far (YOLOv8n FP16 batch 1 on an H200: 0.60 ms against 1.40 ms; eager they lose, 5.8 ms
@@ -185,6 +274,7 @@ class ConvKernel final : public CudaKernel {
     if (math == CUDNN_FMA_MATH && tensor_op) return false;
     if (tensor_ops_only && !tensor_op) return false;
     algo_ = p.algo;
+    math_ = math == CUDNN_FMA_MATH ? math : p.mathType;
     workspace_bytes_ = p.memory;
     workspace_ = p.memory ? c.cudnn_workspace() : nullptr;
     if (math != CUDNN_FMA_MATH) {
@@ -220,6 +310,49 @@ class ConvKernel final : public CudaKernel {
   void try_fusing(const KernelRequest& r, int64_t x_count, const FusedConvShape& shape) {
     if (!bias_ || act_ == UnaryOp::kSigmoid) return;
     Context& c = *r.context;
+    make_fusion_descriptors();
+    launch_fill(x_, elem_, x_count, 0x5eed, c.s());
+    // The shortcut too: whatever the arena held there might not even be finite.
+    if (residual_) launch_fill(const_cast<void*>(residual_), elem_, count_, 0xfeed, c.s());
+    enqueue();
+    const std::vector<float> want = sample(c);
+    double scale = 1.0;
+    for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+    const double tol = (elem_ == Elem::kF16 ? 2e-2 : 1e-4) * scale;
+    if (c.graph_fusion && elem_ == Elem::kF16 && try_graph_fusion(c, shape, want, tol)) return;
+    // cuDNN's legacy fused call adds its z operand before the activation, not after.
+    if (residual_) return;
+    const float one = 1.f, zero = 0.f;
+    const bool swish = act_ == UnaryOp::kSiLU;
+    for (cudnnConvolutionFwdAlgo_t algo :
+         {algo_, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM}) {
+      size_t bytes = 0;
+      if (cudnnGetConvolutionForwardWorkspaceSize(c.cudnn.get(), x_desc_.get(), w_desc_.get(),
+                                                  conv_desc_.get(), y_desc_.get(), algo,
+                                                  &bytes) != CUDNN_STATUS_SUCCESS ||
+          bytes > c.workspace_limit)
+        continue;
+      launch_fill(y_, elem_, count_, 0xbad, c.s());
+      const cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
+          c.cudnn.get(), &one, x_desc_.get(), x_, w_desc_.get(), w_, conv_desc_.get(), algo,
+          bytes ? c.cudnn_workspace() : nullptr, bytes, &zero, y_desc_.get(), y_, bias_desc_.get(),
+          bias_, act_desc_.get(), y_desc_.get(), y_);
+      if (st != CUDNN_STATUS_SUCCESS || cudaStreamSynchronize(c.s()) != cudaSuccess) {
+        (void)cudaGetLastError();
+        continue;
+      }
+      if (!matches(sample(c), want, tol)) continue;
+      fused_ = true;
+      fused_algo_ = algo;
+      fused_workspace_bytes_ = bytes;
+      label_ = "cudnn:conv_bias_" + std::string(swish ? "swish" : "identity") + ":algo" +
+               std::to_string(static_cast<int>(algo));
+      return;
+    }
+  }
+
+  // The bias and activation descriptors of the legacy fused call.
+  void make_fusion_descriptors() {
     const cudnnDataType_t dt = elem_ == Elem::kF16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
     cudnnActivationDescriptor_t ad = nullptr;
     check(cudnnCreateActivationDescriptor(&ad), "cudnnCreateActivationDescriptor");
@@ -238,44 +371,6 @@ class ConvKernel final : public CudaKernel {
     check(
         cudnnSetTensor4dDescriptor(bd, CUDNN_TENSOR_NHWC, dt, 1, static_cast<int>(channels_), 1, 1),
         "cudnnSetTensor4dDescriptor");
-
-    launch_fill(x_, elem_, x_count, 0x5eed, c.s());
-    // The shortcut too: whatever the arena held there might not even be finite.
-    if (residual_) launch_fill(const_cast<void*>(residual_), elem_, count_, 0xfeed, c.s());
-    enqueue();
-    const std::vector<float> want = sample(c);
-    double scale = 1.0;
-    for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
-    const double tol = (elem_ == Elem::kF16 ? 2e-2 : 1e-4) * scale;
-    if (c.graph_fusion && elem_ == Elem::kF16 && try_graph_fusion(c, shape, want, tol)) return;
-    // cuDNN's legacy fused call adds its z operand before the activation, not after.
-    if (residual_) return;
-    const float one = 1.f, zero = 0.f;
-    for (cudnnConvolutionFwdAlgo_t algo :
-         {algo_, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM}) {
-      size_t bytes = 0;
-      if (cudnnGetConvolutionForwardWorkspaceSize(c.cudnn.get(), x_desc_.get(), w_desc_.get(),
-                                                  conv_desc_.get(), y_desc_.get(), algo,
-                                                  &bytes) != CUDNN_STATUS_SUCCESS ||
-          bytes > c.workspace_limit)
-        continue;
-      launch_fill(y_, elem_, count_, 0xbad, c.s());
-      const cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
-          c.cudnn.get(), &one, x_desc_.get(), x_, w_desc_.get(), w_, conv_desc_.get(), algo,
-          bytes ? c.cudnn_workspace() : nullptr, bytes, &zero, y_desc_.get(), y_, bd, bias_, ad,
-          y_desc_.get(), y_);
-      if (st != CUDNN_STATUS_SUCCESS || cudaStreamSynchronize(c.s()) != cudaSuccess) {
-        (void)cudaGetLastError();
-        continue;
-      }
-      if (!matches(sample(c), want, tol)) continue;
-      fused_ = true;
-      fused_algo_ = algo;
-      fused_workspace_bytes_ = bytes;
-      label_ = "cudnn:conv_bias_" + std::string(swish ? "swish" : "identity") + ":algo" +
-               std::to_string(static_cast<int>(algo));
-      return;
-    }
   }
 
   // cuDNN's fused engines for conv + bias (+ SiLU), each checked against the unfused output. With
@@ -287,7 +382,8 @@ class ConvKernel final : public CudaKernel {
     std::string why_not;
     std::vector<std::unique_ptr<FusedConv>> valid;
     for (std::unique_ptr<FusedConv>& f : FusedConv::candidates(
-             c.cudnn.get(), shape, c.workspace_limit, std::max(2, c.fusion_candidates), &why_not)) {
+             c.cudnn.get(), shape, c.workspace_limit, std::max(2, c.fusion_candidates), &why_not,
+             &c.counters.plans_built)) {
       launch_fill(y_, elem_, count_, 0xbad, c.s());
       if (f->execute(c.cudnn.get(), x_, w_, bias_, y_,
                      f->workspace_bytes() ? c.cudnn_workspace() : nullptr,
@@ -303,6 +399,7 @@ class ConvKernel final : public CudaKernel {
     if (valid.empty()) return false;
     size_t best = 0;
     if (c.fusion_candidates > 1) {
+      ++c.counters.timings;
       double best_ms = device_ms(c, [&] { enqueue(); });  // unfused: graph_fused_ is not set yet
       best = valid.size();
       for (size_t k = 0; k < valid.size(); ++k) {
@@ -352,6 +449,7 @@ class ConvKernel final : public CudaKernel {
   FilterDescPtr w_desc_;
   ConvDescPtr conv_desc_;
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  cudnnMathType_t math_ = CUDNN_DEFAULT_MATH;  // what conv_desc_ runs algo_ with
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
   Elem elem_ = Elem::kF32;

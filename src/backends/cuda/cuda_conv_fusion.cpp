@@ -1,5 +1,6 @@
 #include "backends/cuda/cuda_conv_fusion.h"
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <string>
@@ -293,7 +294,7 @@ bool has(const std::vector<int>& notes, int note) {
 std::unique_ptr<FusedConv> FusedConv::create(cudnnHandle_t handle, const FusedConvShape& shape,
                                              size_t workspace_limit, std::string* why_not) {
   std::vector<std::unique_ptr<FusedConv>> found =
-      candidates(handle, shape, workspace_limit, 1, why_not);
+      find(handle, shape, workspace_limit, 1, -1, why_not, nullptr);
   if (found.empty()) return nullptr;
   return std::move(found.front());
 }
@@ -301,7 +302,79 @@ std::unique_ptr<FusedConv> FusedConv::create(cudnnHandle_t handle, const FusedCo
 std::vector<std::unique_ptr<FusedConv>> FusedConv::candidates(cudnnHandle_t handle,
                                                               const FusedConvShape& shape,
                                                               size_t workspace_limit, int max_count,
-                                                              std::string* why_not) {
+                                                              std::string* why_not,
+                                                              int* finalized) {
+  return find(handle, shape, workspace_limit, max_count, -1, why_not, finalized);
+}
+
+std::unique_ptr<FusedConv> FusedConv::for_engine(cudnnHandle_t handle, const FusedConvShape& shape,
+                                                 size_t workspace_limit, int64_t engine_index,
+                                                 std::string* why_not) {
+  std::vector<std::unique_ptr<FusedConv>> found =
+      find(handle, shape, workspace_limit, 1, engine_index, why_not, nullptr);
+  if (found.empty()) return nullptr;
+  return std::move(found.front());
+}
+
+std::unique_ptr<FusedConv> FusedConv::from_json(cudnnHandle_t handle, const std::string& json,
+                                                const FusedConvShape& shape, size_t workspace_limit,
+                                                const std::string& name, int64_t engine_index,
+                                                std::string* why_not) {
+  Calls c;
+  BackendDesc plan = c.create(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR, "execution plan");
+  // Deprecated in later 9.x releases but still accepted; without it early 9.x cannot deserialize.
+  c.set(plan.get(), "execution plan", YS_ATTR(CUDNN_ATTR_EXECUTION_PLAN_HANDLE), CUDNN_TYPE_HANDLE,
+        1, &handle);
+  c.set(plan.get(), "execution plan", YS_ATTR(CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION),
+        CUDNN_TYPE_CHAR, static_cast<int64_t>(json.size()), json.data());
+  c.finalize(plan.get(), "execution plan (from JSON)");
+  int64_t workspace = 0;
+  c.get(plan.get(), "execution plan", YS_ATTR(CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE),
+        CUDNN_TYPE_INT64, 1, &workspace);
+  std::string why;
+  if (!c.ok()) {
+    why = c.error();
+  } else if (workspace < 0 || static_cast<uint64_t>(workspace) > workspace_limit) {
+    why = "workspace " + std::to_string(workspace) + " B over the limit of " +
+          std::to_string(workspace_limit) + " B";
+  }
+  if (!why.empty()) {
+    if (why_not) *why_not = why;
+    return nullptr;
+  }
+  std::unique_ptr<FusedConv> f(new FusedConv());
+  f->plan_ = std::move(plan);
+  f->workspace_bytes_ = static_cast<size_t>(workspace);
+  f->engine_index_ = engine_index;
+  f->runtime_compiled_ = true;
+  f->residual_ = shape.residual;
+  f->name_ = name;
+  f->json_ = json;
+  return f;
+}
+
+std::string FusedConv::serialize() const {
+  if (!json_.empty()) return json_;
+  int64_t size = 0;
+  if (cudnnBackendGetAttribute(plan_.get(), CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION,
+                               CUDNN_TYPE_CHAR, 0, &size, nullptr) != CUDNN_STATUS_SUCCESS ||
+      size <= 0)
+    return {};
+  std::string json(static_cast<size_t>(size), '\0');
+  if (cudnnBackendGetAttribute(plan_.get(), CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION,
+                               CUDNN_TYPE_CHAR, size, &size, json.data()) != CUDNN_STATUS_SUCCESS)
+    return {};
+  json.resize(static_cast<size_t>(std::min<int64_t>(size, static_cast<int64_t>(json.size()))));
+  // The count may include a terminating NUL; setting the attribute takes the text without it.
+  while (!json.empty() && json.back() == '\0') json.pop_back();
+  return json;
+}
+
+std::vector<std::unique_ptr<FusedConv>> FusedConv::find(cudnnHandle_t handle,
+                                                        const FusedConvShape& shape,
+                                                        size_t workspace_limit, int max_count,
+                                                        int64_t only_engine, std::string* why_not,
+                                                        int* finalized) {
   std::vector<std::unique_ptr<FusedConv>> out;
   std::string reasons;
   auto note = [&](const std::string& reason) {
@@ -375,6 +448,7 @@ std::vector<std::unique_ptr<FusedConv>> FusedConv::candidates(cudnnHandle_t hand
         bool duplicate = false;
         for (const auto& f : out) duplicate = duplicate || f->engine_index_ == index;
         if (mode == CUDNN_HEUR_MODE_FALLBACK && duplicate) continue;
+        if (only_engine >= 0 && index != only_engine) continue;
         const std::string eng = "eng" + std::to_string(index);
         std::vector<int> notes;
         for (int64_t i = 0; i < n_numerical && i < static_cast<int64_t>(numerical.size()); ++i)
@@ -408,6 +482,7 @@ std::vector<std::unique_ptr<FusedConv>> FusedConv::candidates(cudnnHandle_t hand
         c.set(plan.get(), "execution plan", YS_ATTR(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG),
               CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &config_raw);
         c.finalize(plan.get(), "execution plan");
+        if (finalized) ++*finalized;
         int64_t workspace = 0;
         c.get(plan.get(), "execution plan", YS_ATTR(CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE),
               CUDNN_TYPE_INT64, 1, &workspace);
@@ -427,7 +502,8 @@ std::vector<std::unique_ptr<FusedConv>> FusedConv::candidates(cudnnHandle_t hand
         f->workspace_bytes_ = static_cast<size_t>(workspace);
         f->engine_index_ = index;
         f->runtime_compiled_ = runtime_compiled;
-        f->name_prefix_ = std::string(prefix) + (shape.residual ? "_residual:eng" : ":eng");
+        f->name_ = std::string(prefix) + (shape.residual ? "_residual:eng" : ":eng") +
+                   std::to_string(index);
         f->residual_ = shape.residual;
         out.push_back(std::move(f));
       }
@@ -442,7 +518,7 @@ std::vector<std::unique_ptr<FusedConv>> FusedConv::candidates(cudnnHandle_t hand
 }
 
 std::string FusedConv::engine_name() const {
-  return name_prefix_ + std::to_string(engine_index_);
+  return name_;
 }
 
 cudnnStatus_t FusedConv::execute(cudnnHandle_t handle, const void* x, const void* w, const void* b,

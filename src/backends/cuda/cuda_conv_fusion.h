@@ -53,7 +53,25 @@ class FusedConv {
   static std::vector<std::unique_ptr<FusedConv>> candidates(cudnnHandle_t handle,
                                                             const FusedConvShape& shape,
                                                             size_t workspace_limit, int max_count,
-                                                            std::string* why_not);
+                                                            std::string* why_not,
+                                                            int* finalized = nullptr);
+
+  // The plan of cuDNN's engine `engine_index` (a global index candidates() reported) for the
+  // graph, finalized alone: what a start-up cache that kept only the winner's index rebuilds,
+  // one compile instead of a candidate list's. nullptr with the reason where it does not finalize.
+  static std::unique_ptr<FusedConv> for_engine(cudnnHandle_t handle, const FusedConvShape& shape,
+                                               size_t workspace_limit, int64_t engine_index,
+                                               std::string* why_not);
+
+  // A plan serialize() wrote, finalized from its JSON on `handle`: cuDNN restores a
+  // runtime-compiled engine's kernel from it without generating or compiling it again. The
+  // plan must come from the same graph on an identical GPU, driver and cuDNN (the caller's cache
+  // key ensures that). `name` and `engine_index` are what engine_name() and engine_index() then
+  // say. nullptr with the reason where cuDNN refuses it or its workspace is over the limit.
+  static std::unique_ptr<FusedConv> from_json(cudnnHandle_t handle, const std::string& json,
+                                              const FusedConvShape& shape, size_t workspace_limit,
+                                              const std::string& name, int64_t engine_index,
+                                              std::string* why_not);
 
   ~FusedConv();
   FusedConv(const FusedConv&) = delete;
@@ -66,6 +84,9 @@ class FusedConv {
   std::string engine_name() const;
   int64_t engine_index() const { return engine_index_; }
   bool runtime_compiled() const { return runtime_compiled_; }
+  // The finalized plan as cuDNN's JSON (CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION), or empty
+  // where cuDNN does not serialize this engine (its docs promise only runtime-fusion engines).
+  std::string serialize() const;
 
   // Enqueues on the handle's stream. The variant pack is built and destroyed per call (a few host
   // allocations), so pointers may change between calls; workspace may be null when
@@ -75,6 +96,11 @@ class FusedConv {
 
  private:
   FusedConv() = default;
+  static std::vector<std::unique_ptr<FusedConv>> find(cudnnHandle_t handle,
+                                                      const FusedConvShape& shape,
+                                                      size_t workspace_limit, int max_count,
+                                                      int64_t only_engine, std::string* why_not,
+                                                      int* finalized);
 
   std::shared_ptr<const FusedConvGraph> graph_;
   BackendDesc config_, plan_;
@@ -82,7 +108,8 @@ class FusedConv {
   int64_t engine_index_ = -1;
   bool runtime_compiled_ = false;
   bool residual_ = false;
-  std::string name_prefix_;
+  std::string name_;
+  std::string json_;  // what from_json() was given, handed back by serialize()
 };
 
 }  // namespace ys::cuda
