@@ -69,9 +69,9 @@ ConvCache disabled_conv_cache(std::string why);
 
 // After the last convolution was created: writes the file unless every convolution took its
 // stored choice, and returns the one line to say: "start-up cache: hit (path)", "start-up cache:
-// miss, written (path)", "start-up cache: stale: driver changed, rebuilt (path)", ... `warn` is
-// set where the line reports a problem (a stale, corrupt or unwritable cache, a plan rebuilt).
-// Empty, writing nothing, where the plan had no convolution.
+// miss, written (path)", "start-up cache: stale: driver changed, rebuilt, written (path)", ...
+// `warn` is set where the line reports a problem (a stale, corrupt or unwritable cache, a plan
+// rebuilt). Empty, writing nothing, where the plan had no convolution.
 std::string finish_conv_cache(ConvCache& cache, bool* warn);
 
 }  // namespace ys::cuda
