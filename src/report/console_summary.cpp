@@ -87,12 +87,14 @@ std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, co
   for (const auto& s : a.stages)
     os << "  " << s.name << " " << s.ms.median << " ms (" << std::setprecision(1) << s.share_pct
        << "%)" << std::setprecision(2);
-  os << "\n  Model (share of the " << a.share_basis_ms << " ms inference median):";
+  // A profile of several devices times no layers: no model or layer line then.
+  if (!a.model_stages.empty())
+    os << "\n  Model (share of the " << a.share_basis_ms << " ms inference median):";
   for (const auto& s : a.model_stages) {
     os << "  " << stage_name(s.stage) << " " << s.ms.median << " ms (" << std::setprecision(1)
        << s.share_pct << "%)" << std::setprecision(2);
   }
-  os << "\n  Slowest layers:";
+  if (!a.top_layers.empty()) os << "\n  Slowest layers:";
   for (size_t i = 0; i < a.top_layers.size() && i < 3; ++i) {
     for (const auto& l : a.layers) {
       if (l.id == a.top_layers[i])
@@ -113,6 +115,8 @@ std::string console_summary(const ProfileAnalysis& a, const ModelInfo& model, co
   } else if (a.overhead.measured) {
     os << "  Profiler overhead: not measurable: below +/-" << overhead_bound_pct(a.overhead)
        << "% (the noise of " << a.overhead.pairs << " traced/untraced frame pairs)";
+  } else if (a.overhead.frames >= 4 && a.top_layers.empty()) {
+    os << "  Profiler overhead: not measured (no frame's ops were traced)";
   } else {
     os << "  Profiler overhead: not measured (needs at least 4 active frames)";
   }

@@ -271,6 +271,11 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   const std::pair<int64_t, int64_t> cpu_end = cpu_jiffies();
   const std::vector<ResourceSample> samples = sampler_->samples();
   ProfileAnalysis analysis = analyze_profile(profiler_, detector_.executor(), samples);
+  if (!pool_.empty()) {
+    // No op was traced (the op hooks follow one thread): no model stage or layer has a time.
+    analysis.model_stages.clear();
+    analysis.top_layers.clear();
+  }
   if (facts.decoder == "nvdec") name_gpu_decode_stage(analysis);
   std::optional<GpuTrace> gpu_trace;
   std::optional<GpuAnalysis> gpu;

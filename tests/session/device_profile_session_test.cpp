@@ -112,6 +112,9 @@ TEST(DeviceProfile, EachDeviceHasItsFramesLatencyAndLaneAndTheImbalanceIsAdvised
   for (const json& st : s["stages"]) stages.insert(st["name"].get<std::string>());
   EXPECT_TRUE(stages.count("inference")) << s["stages"].dump();
   EXPECT_TRUE(s["overhead"]["measured"] == false) << "no op was traced";
+  // Nor any layer: no model stage, no slowest layer, in the summary or the console.
+  EXPECT_TRUE(s["model_stages"].empty()) << s["model_stages"].dump();
+  EXPECT_TRUE(s["top_layers"].empty()) << s["top_layers"].dump();
   // A lane of stages per device in the timeline.
   std::map<int, std::string> process;
   std::map<int, int> inference_spans;
@@ -132,6 +135,8 @@ TEST(DeviceProfile, EachDeviceHasItsFramesLatencyAndLaneAndTheImbalanceIsAdvised
       << con;
   EXPECT_NE(con.find("Device 1: "), std::string::npos) << con;
   EXPECT_NE(con.find("Devices: imbalance"), std::string::npos) << con;
+  EXPECT_EQ(con.find("Slowest layers"), std::string::npos) << con;
+  EXPECT_NE(con.find("not measured (no frame's ops were traced)"), std::string::npos) << con;
 }
 
 TEST(DeviceProfile, AFailedDeviceIsInTheProfileWithItsLostFrames) {

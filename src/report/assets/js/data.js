@@ -51,7 +51,8 @@ function slowestLayer() {
   let best = null;
   for (const l of layers) {
     const v = stat(l.ms, 'median');
-    if (v !== null && (best === null || v > stat(best.ms, 'median'))) best = l;
+    // A layer never timed (a profile of several devices) is no slowest layer.
+    if (v !== null && v > 0 && (best === null || v > stat(best.ms, 'median'))) best = l;
   }
   return best;
 }
