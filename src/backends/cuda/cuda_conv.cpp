@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
 
@@ -103,15 +104,20 @@ class ConvKernel final : public CudaKernel {
     shape.half = elem_ == Elem::kF16;
     shape.silu = act_ == UnaryOp::kSiLU;
     shape.residual = residual_ != nullptr;
+    // Named by its output, which SSA makes unique where node names may repeat or be empty.
+    std::string id = out.name;
+    std::replace_if(
+        id.begin(), id.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); },
+        '_');
     ConvCache& cache = r.context->conv_cache;
-    const ConvChoice* stored = cache.find(n.name);
+    const ConvChoice* stored = cache.find(id);
     std::string why_not;
     if (stored && take_stored(*r.context, *stored, shape, &why_not)) {
       ++cache.taken;
     } else {
       if (stored) {
         ++cache.rebuilt;
-        if (cache.rebuilt_why.empty()) cache.rebuilt_why = cat(n.name, ": ", why_not);
+        if (cache.rebuilt_why.empty()) cache.rebuilt_why = cat(id, ": ", why_not);
       }
       graph_fused_.reset();
       fused_ = false;
@@ -119,7 +125,7 @@ class ConvKernel final : public CudaKernel {
       choose_algorithm(r, what, math);
       try_fusing(r, numel(in.shape), shape);
     }
-    cache.chosen[n.name] = choice();
+    if (!id.empty()) cache.chosen[id] = choice();
   }
 
   void enqueue() override {

@@ -364,9 +364,9 @@ std::string FusedConv::serialize() const {
   if (cudnnBackendGetAttribute(plan_.get(), CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION,
                                CUDNN_TYPE_CHAR, size, &size, json.data()) != CUDNN_STATUS_SUCCESS)
     return {};
+  // Kept byte for byte, a terminating NUL included where cuDNN counts one: from_json hands cuDNN
+  // exactly what it gave, as cuDNN's frontend does.
   json.resize(static_cast<size_t>(std::min<int64_t>(size, static_cast<int64_t>(json.size()))));
-  // The count may include a terminating NUL; setting the attribute takes the text without it.
-  while (!json.empty() && json.back() == '\0') json.pop_back();
   return json;
 }
 

@@ -28,7 +28,7 @@ struct ConvChoice {
   std::string plan_json;       // the fused plan, serialized; empty where cuDNN did not serialize
 };
 
-// Keyed by the layer's name in the model graph.
+// Keyed by the convolution's output value name (white space made '_').
 using ConvChoices = std::map<std::string, ConvChoice>;
 
 // The key for `device`: its name and UUID, the driver's and cuDNN's versions, with the caller's
