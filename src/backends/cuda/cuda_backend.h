@@ -8,7 +8,8 @@
 // CUDA graph and every later run replays it; per-op observers then see the whole forward in the
 // first op, so per-step times of a replay come from the device instead: span events (a second
 // graph captured with them, replayed by timed runs only) and a DeviceObserver that sees each step
-// while the forward is captured.
+// while the forward is captured. prepare() keys the start-up cache (issue 19.3) by the graph it is
+// given; the convolutions take what it holds, and finish_kernels() writes it after the last one.
 #pragma once
 
 #include <memory>
@@ -31,7 +32,9 @@ struct CudaOptions {
   // legacy fused call and our epilogue kernel. Each fused convolution is compiled (NVRTC) when
   // its kernel is created: YOLOv8n starts about 5 s later (15 s with a cold driver cache) and
   // runs 6% faster at batch 1 on an H200. FP32 never takes it: without TF32 cuDNN fused 6 of 64
-  // convolutions there, for 16 s of compiling.
+  // convolutions there, for 16 s of compiling. The start-up cache (backends/cuda/plan_cache)
+  // keeps the compiled plans so that only the first start of a model on a device pays that
+  // (not yet measured on a GPU).
   bool graph_fusion = true;
   // How many of cuDNN's fused engines to consider per convolution. 1 takes cuDNN's first choice
   // untimed; more times each (and the unfused convolution) on the device and keeps the fastest.
