@@ -322,7 +322,7 @@ checks = {
 for x in devs:
     print(f"  device {x['device']}: {x['frames']} frames, busy {x['busy_pct']}%, util "
           f"{x['utilization_pct']}%, SM {x['sm_clock_mhz']} MHz, batch p50 "
-          f"{(x['batch_latency_ms'] or {}).get('median')} ms")
+          f"{(x['batch_latency_ms'] or {}).get('median')} ms, NUMA node {x.get('numa_node')}")
 print(f"  balance: {bal}")
 bad = [k for k, ok in checks.items() if not ok]
 print(("FAIL: profile of two devices: " + ", ".join(bad)) if bad else "PASS: profile of two devices")

@@ -59,6 +59,9 @@ struct DeviceFigures {
   std::string error;
   std::vector<int64_t> lost_frames;
   int nvml_index = -1;
+  // Its GPU's NUMA node (sysfs, through NVML's bus id), where its pinned buffers go on a host of
+  // several nodes; set by the caller, none on a CPU or where sysfs does not say.
+  std::optional<int> numa_node;
 };
 
 // How two GPUs of the pool are connected (NVML's common ancestor, profiler/gpu_inventory.h): two
@@ -75,6 +78,7 @@ struct DeviceProfile {
   std::optional<double> feeder_busy_pct;
   std::vector<DeviceFigures> devices;
   std::vector<DeviceLink> links;  // set by the caller where NVML gives the topology
+  int numa_nodes = 1;             // the host's online NUMA nodes, set by the caller
 };
 
 // `batches` are the measured window's; `nvml` any samples, matched to a device by nvml_index.

@@ -45,7 +45,8 @@ json devices_json(const DeviceProfile& p) {
                        {"temperature_max_c", optional_json(d.temperature_c, 0)},
                        {"failed", d.failed},
                        {"error", d.failed ? json(d.error) : json(nullptr)},
-                       {"lost_frames", d.lost_frames}});
+                       {"lost_frames", d.lost_frames},
+                       {"numa_node", d.numa_node ? json(*d.numa_node) : json(nullptr)}});
   }
   return devices;
 }
@@ -58,7 +59,8 @@ json device_balance_json(const DeviceProfile& p) {
           {"frame_imbalance_pct", round_to(100 * p.frame_imbalance, 2)},
           {"busy_imbalance_pct", round_to(100 * p.busy_imbalance, 2)},
           {"feeder_busy_pct", optional_json(p.feeder_busy_pct, 2)},
-          {"links", links}};
+          {"links", links},
+          {"numa_nodes", p.numa_nodes}};
 }
 
 std::string devices_console(const DeviceProfile& p) {

@@ -10,6 +10,7 @@
 #include "analysis/gpu_memory.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/numa_memory.h"
 #include "model/flops.h"
 #include "pipeline/build_info.h"
 #include "pipeline/detector_pool.h"
@@ -238,11 +239,16 @@ DeviceProfile ProfileSession::pool_profile(const std::vector<DeviceRun>& runs) {
         if (nvml_index_[k] == index) return &pool_devices_[k];
       return nullptr;
     };
-    for (const GpuLink& l : list_gpus().links) {
+    const GpuInventory inventory = list_gpus();
+    for (const GpuLink& l : inventory.links) {
       const std::string *a = name_of(l.a), *b = name_of(l.b);
       if (a && b) p.links.push_back({*a, *b, l.path});
     }
+    for (DeviceFigures& d : p.devices)
+      for (const GpuListing& g : inventory.gpus)
+        if (g.index == d.nvml_index) d.numa_node = g.numa_node;
   }
+  p.numa_nodes = online_numa_nodes();
   return p;
 }
 

@@ -92,6 +92,8 @@ TEST(DeviceProfileJson, FiguresPerDeviceAndNullWhereNvmlDidNotSay) {
   EXPECT_EQ(b["busy_imbalance_pct"], 0.0);
   EXPECT_EQ(b["feeder_busy_pct"], 17.5);
   EXPECT_TRUE(b["links"].is_null()) << "no topology was given";
+  EXPECT_EQ(b["numa_nodes"], 1);
+  EXPECT_TRUE(d[0]["numa_node"].is_null());
   ys::DeviceProfile linked = t.profile;
   linked.links.push_back({"0", "1", "one PCIe switch"});
   EXPECT_EQ(ys::device_balance_json(linked)["links"],

@@ -105,6 +105,8 @@ TEST(DeviceProfile, EachDeviceHasItsFramesLatencyAndLaneAndTheImbalanceIsAdvised
   EXPECT_FALSE(slow["failed"].get<bool>());
   EXPECT_GT(s["device_balance"]["frame_imbalance_pct"].get<double>(), 30.0);
   EXPECT_EQ(s["device_balance"]["devices"], 2);
+  EXPECT_GE(s["device_balance"]["numa_nodes"].get<int>(), 1);
+  EXPECT_TRUE(slow["numa_node"].is_null()) << "a fake device has no PCIe slot";
   EXPECT_TRUE(has_finding(s["advice"], "devices.imbalance")) << s["advice"].dump(1);
   // The run's own figures: every batch measured, stage times from the devices.
   EXPECT_EQ(s["run"]["frames_measured"], 12);
