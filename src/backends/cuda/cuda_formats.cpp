@@ -28,14 +28,16 @@ void cuda_assign_formats(Graph& g, bool half) {
   const DType inner = half ? DType::kFloat16 : DType::kFloat32;
   auto is_4d_act = [&](const Value& v) { return cuda::is_activation(v) && v.shape.size() == 4; };
 
-  // Graph outputs are written by a final Cast whenever their producer stores another format.
+  // Graph outputs keep the type the model declares (a Cast to FLOAT16 stays a half output in an
+  // FP32 run): a final Cast writes them whenever their producer stores another format.
   std::vector<Node> tail;
   for (int& out : g.outputs) {
     Value& v = g.values[static_cast<size_t>(out)];
     if (v.producer < 0 || !cuda::is_activation(v)) continue;
     const Node& p = g.nodes[static_cast<size_t>(v.producer)];
     const bool nhwc = is_4d_act(v) && takes_nhwc(g, p);
-    if (!half && !nhwc) continue;
+    const DType declared = v.dtype;
+    if (declared == inner && !nhwc) continue;
     Value internal = v;
     internal.name = v.name + "/stored";
     const int iv = g.add_value(internal);
@@ -46,7 +48,7 @@ void cuda_assign_formats(Graph& g, bool half) {
     Node cast;
     cast.name = p.name + "/output_cast";
     cast.op = "Cast";
-    cast.attrs["to"] = int64_t{1};
+    cast.attrs["to"] = int64_t{declared == DType::kFloat16 ? 10 : 1};
     cast.inputs = {iv};
     cast.outputs = {out};
     cast.module = p.module;
@@ -105,8 +107,9 @@ void cuda_assign_formats(Graph& g, bool half) {
     nodes.push_back(std::move(n));
   }
   for (Node& n : tail) {
+    const bool to_half = std::get<int64_t>(n.attrs.at("to")) == 10;
     for (int o : n.outputs) {
-      g.values[static_cast<size_t>(o)].dtype = DType::kFloat32;
+      g.values[static_cast<size_t>(o)].dtype = to_half ? DType::kFloat16 : DType::kFloat32;
       g.values[static_cast<size_t>(o)].layout = Layout::kPlain;
     }
     nodes.push_back(std::move(n));
