@@ -27,7 +27,8 @@ class DeviceVideoDecoder {
   // One chunk of the elementary stream (whole packets or any cut of an Annex B file); size 0
   // ends the stream and flushes the frames held back. Throws ys::Error: kUnsupported where the
   // device cannot decode the stream (its profile, size or bit depth, said at the first sequence
-  // header), kBadInput for data the parser refuses.
+  // header), kBadInput for data the parser refuses or a picture that does not decode (the stream
+  // goes on with the next chunk).
   virtual void push(const uint8_t* data, size_t size, int64_t pts) = 0;
   // Makes the oldest decoded frame, in display order, the current one; false when none is ready
   // (push more). The previous current frame is released.

@@ -60,6 +60,9 @@ struct NvdecDecoder::State {
   std::deque<CUVIDPARSERDISPINFO> frames;
   CUdeviceptr mapped = 0;
   std::string callback_error;
+  // A picture that fails to decode is the data's fault (the caller skips it); anything the
+  // sequence callback refuses is the stream's as a whole.
+  ErrorKind callback_kind = ErrorKind::kUnsupported;
 
   ~State() {
     // The driver's calls act on the current context, which this thread may not hold.
@@ -150,6 +153,7 @@ struct NvdecDecoder::State {
     auto* s = static_cast<State*>(self);
     if (CUresult r = s->cuvid->cuvidDecodePicture(s->decoder, pic); r != CUDA_SUCCESS) {
       s->callback_error = cat("NVDEC: a picture did not decode: ", s->message(r));
+      s->callback_kind = ErrorKind::kBadInput;
       return 0;
     }
     return 1;
@@ -200,7 +204,9 @@ void NvdecDecoder::push(const uint8_t* data, size_t size, int64_t pts) {
   if (!s.callback_error.empty()) {
     std::string e;
     e.swap(s.callback_error);
-    fail(ErrorKind::kUnsupported, e);
+    const ErrorKind kind = s.callback_kind;
+    s.callback_kind = ErrorKind::kUnsupported;
+    fail(kind, e);
   }
   if (r != CUDA_SUCCESS)
     fail(ErrorKind::kBadInput, "NVDEC: the parser refused a packet: ", s.message(r));
