@@ -73,9 +73,9 @@ if has build; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYS_WITH_OPENCV=OFF \
     -DYS_WITH_ONEDNN=OFF -DYS_ONNX_ROOT="$DEV/onnx" -DCMAKE_PREFIX_PATH="$DEV/prefix" \
     -DCMAKE_CUDA_COMPILER="$NVCC" "${extra[@]}" || { say "FAIL: configure"; exit 1; }
-  cmake --build "$BUILD" -j "$(nproc)" -k 0 --target yolo yolo_bench_gpu backend_cuda_test \
+  cmake --build "$BUILD" -j "$(nproc)" --target yolo yolo_bench_gpu backend_cuda_test \
     backend_cuda_prepost_test backend_cuda_ops_test backend_ops_test gpu_profiler_test \
-    pipeline_detector_test backend_cuda_plan_cache_test ||
+    pipeline_detector_test backend_cuda_plan_cache_test -- -k 0 ||
     { say "FAIL: build"; exit 1; }
 fi
 
@@ -89,10 +89,12 @@ RUNS=${YS_GPU_RUNS:-/tmp/gpu-check-runs}
 rm -rf "$RUNS" && mkdir -p "$RUNS"
 
 if has tests; then
+  # YS_GPU_TESTS: a subset of these, by file name, when a device call's time is short.
   for t in tests/backends/cuda/backend_cuda_test tests/backends/cuda/backend_cuda_prepost_test \
            tests/backends/cuda/backend_cuda_ops_test tests/backends/backend_ops_test \
            tests/profiler/gpu_profiler_test tests/pipeline/pipeline_detector_test \
            tests/backends/cuda/backend_cuda_plan_cache_test; do
+    [[ -z "${YS_GPU_TESTS:-}" || " $YS_GPU_TESTS " == *" $(basename "$t") "* ]] || continue
     [ -x "$BUILD/$t" ] || { say "MISSING: $t"; tests_rc=1; continue; }
     # Brief output: failures in full with their messages, then the counts.
     "$BUILD/$t" --gtest_brief=1 2>&1 | tail -60 | tee -a "$SUMMARY"
@@ -250,12 +252,14 @@ sys.exit(0 if ok else 1)
 PY
     [ "${PIPESTATUS[0]}" = 0 ] || tests_rc=1
   }
-  python3 "$ROOT/scripts/gpu_pull_sidecar.py" --period 5 --mib 1024 >"$RUNS/gpu_pull_sidecar.txt" 2>&1 &
+  python3 "$ROOT/scripts/gpu_pull_sidecar.py" --period 5 --mib 1024 --compute-ms 100 \
+    >"$RUNS/gpu_pull_sidecar.txt" 2>&1 &
   sidecar=$!
   sleep 3
   long_run long_sidecar_pull device_pcie,device_other_process
   kill "$sidecar" 2>/dev/null
   wait "$sidecar" 2>/dev/null
+  tail -5 "$RUNS/gpu_pull_sidecar.txt" | sed 's/^/sidecar: /' | tee -a "$SUMMARY"
   export YS_TEST_GPU_PULL=5:1024
   long_run long_own_pull own_gpu
   unset YS_TEST_GPU_PULL
