@@ -261,7 +261,8 @@ int run_predict(const Config& c) {
     NvdecSourceResult nvdec =
         open_nvdec_source(spec.source, det, spec.vid_stride, c.get_bool("save"), requested_decoder);
     source = std::move(nvdec.source);
-    if (!source) decoder = {DecoderKind::kCpu, nvdec.note, decoder.gpu_codec};
+    decoder = source ? DecoderChoice{DecoderKind::kNvdec, "", true}
+                     : DecoderChoice{DecoderKind::kCpu, nvdec.note, decoder.gpu_codec};
   }
   if (!decoder.note.empty()) std::cout << decoder.note << "\n";
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since

@@ -34,6 +34,9 @@ std::string cpu_note(std::string_view requested, const std::string& why) {
 // codec. `requested` names the argument in the note.
 DecoderChoice probe_codec(std::string_view requested, const std::string& source) {
 #ifdef YS_HAVE_LIBAV
+  // A live stream is not opened twice (a camera may take one client): the NVDEC source learns
+  // its codec as it opens it, and falls back there.
+  if (is_stream_url(source)) return {DecoderKind::kNvdec, "", false};
   try {
     Demuxer probe(source);
     if (!nvdec_can_decode(probe.info().codec)) {

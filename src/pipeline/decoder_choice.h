@@ -19,7 +19,8 @@ struct DecoderChoice {
   // One line for the user when the run does not get what was asked; empty otherwise.
   std::string note;
   // The source is a video whose codec NVDEC takes (H.264, H.265, AV1, VP9), as the demuxer found
-  // where it was asked (a video on a CUDA device): the advisor's pipeline.decode_bound reads it.
+  // where it was asked (a video file on a CUDA device; a stream URL is not opened to ask): the
+  // advisor's pipeline.decode_bound reads it.
   bool gpu_codec = false;
 };
 

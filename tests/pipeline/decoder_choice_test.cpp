@@ -48,6 +48,12 @@ TEST(DecoderChoice, AutoTakesNvdecForACodecItDecodesOnAReadyGpu) {
   EXPECT_EQ(cpu.kind, DecoderKind::kCpu);
   EXPECT_TRUE(cpu.gpu_codec);
   EXPECT_FALSE(choose_decoder("cpu", h264(), kNoGpu).gpu_codec) << "nothing is probed on a CPU";
+  // A stream URL is not opened to learn its codec: the NVDEC source does that as it opens it.
+  const DecoderChoice rtsp = choose_decoder("auto", "rtsp://127.0.0.1:9/none", kReady);
+  EXPECT_EQ(rtsp.kind, DecoderKind::kNvdec);
+  EXPECT_FALSE(rtsp.gpu_codec) << "not known before the stream is opened";
+  EXPECT_EQ(choose_decoder("nvdec", "rtsp://127.0.0.1:9/none", kReady).kind, DecoderKind::kNvdec);
+  EXPECT_EQ(choose_decoder("cpu", "rtsp://127.0.0.1:9/none", kReady).kind, DecoderKind::kCpu);
   YS_REQUIRE_TESTDATA("data/video/vtest.avi");
   const DecoderChoice divx =
       choose_decoder("auto", testing::testdata("data/video/vtest.avi"), kReady);
