@@ -21,8 +21,9 @@
 #
 # Excluded under ASan: OnnxNodeSummary.Report, which reruns in one process the node-test cases that
 # run one by one anyway; and the end-to-end runs whose length is wall time, not work (the long runs
-# of 40-60 s each with their sidecars, the Prometheus scrape, the live dashboard), which run
-# serially: their recorders, metrics and writers are unit-tested under ASan, and the runs
+# of 40-60 s each with their sidecars, the planted 0.5 s stall of the session's long-run test,
+# whose period the neighbours' spikes hid under ASan on a loaded machine, the Prometheus scrape,
+# the live dashboard): their recorders, metrics and writers are unit-tested under ASan, and the runs
 # themselves in the Release pass. The whole-model tests (YOLOv8n / YOLOv5nu / YOLO11n at 640x640 against
 # ONNX Runtime, built-in models) stay in: with oneDNN doing the convolutions they take 3-17 s each
 # under ASan on 2 cores (docs/PERFORMANCE.md has the timings of the whole script).
@@ -31,7 +32,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 JOBS="${YS_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}"
-DEFAULT_ASAN_EXCLUDE='OnnxNodeSummary\.|YoloLongRun\.|PrometheusScrape\.|YoloLive\.Dashboard'
+DEFAULT_ASAN_EXCLUDE='OnnxNodeSummary\.|YoloLongRun\.|LongRun\.CheckpointsAndFinal|PrometheusScrape\.|YoloLive\.Dashboard'
 ASAN_EXCLUDE="${YS_ASAN_EXCLUDE-$DEFAULT_ASAN_EXCLUDE}"
 
 T0=$(date +%s)
