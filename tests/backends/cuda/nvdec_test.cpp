@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -355,6 +356,45 @@ TEST(NvdecAnnexB, EndToEndFramesPerSecondWithoutTheHost) {
         "%s: %d frames in %.1f ms, %.0f frames/s, %zu detections\n",
         s.file, frames, ms, 1e3 * frames / ms, found);
     EXPECT_EQ(frames, s.frames);
+  }
+}
+
+// The same at batch 8, as decoder=nvdec fills a batched model's input slot by slot: the built-in
+// YOLOv8n (the COCO export has batch 1 baked in; synthetic weights, the same layers and time).
+TEST(NvdecAnnexB, EndToEndFramesPerSecondAtBatch8) {
+  YS_REQUIRE_GPU();
+  YS_REQUIRE_STREAM("vtest.h264");
+  DetectorOptions o;
+  o.model = "yolov8n.yaml";
+  o.device = "0";
+  o.half = true;
+  o.batch = 8;
+  Detector det(o);
+  const Tensor blank(DType::kUInt8, {kSize, kSize, 3});
+  det.detect_batch(std::vector<const Tensor*>(8, &blank));  // graph capture, first touches
+  for (const char* file : {"vtest.h264", "clip_1080p.h264"}) {
+    if (!std::filesystem::exists(stream_file(file))) continue;
+    std::unique_ptr<DeviceVideoDecoder> dec =
+        make_device_video_decoder(det.executor().backend(), DeviceVideoCodec::kH264);
+    ASSERT_NE(dec, nullptr);
+    std::vector<std::array<int, 2>> sizes;
+    const int64_t t0 = now_ns();
+    const int frames = decode_stream(*dec, stream_file(file), [&](int, DeviceVideoFrame f) {
+      dec->letterbox(placement(f.width, f.height), det.device_input(),
+                     static_cast<int>(sizes.size()));
+      sizes.push_back({f.width, f.height});
+      if (sizes.size() == 8) {
+        det.detect_letterboxed(sizes);
+        sizes.clear();
+      }
+    });
+    if (!sizes.empty()) det.detect_letterboxed(sizes);
+    const double ms = ms_since(t0);
+    std::printf(
+        "NVDEC end to end at batch 8 (built-in YOLOv8n FP16), %s: %d frames in %.1f ms, "
+        "%.0f frames/s\n",
+        file, frames, ms, 1e3 * frames / ms);
+    EXPECT_GT(frames, 0);
   }
 }
 
