@@ -233,12 +233,13 @@ if has startup; then
   unset YOLOSCOPE_CACHE_DIR
 fi
 if has long; then
-  # Issue 15: a minute of the synthetic source each; the checker reads summary.json's spikes.
+  # Issue 15: a minute of the synthetic source each (YS_LONG_SECONDS); the checker reads
+  # summary.json's spikes.
   long_run() {  # name expected-kinds args...
     local name=$1 kinds=$2; shift 2
     "$BUILD/yolo" detect predict model="$MODEL" source=synthetic device=0 half=True save=False \
       verbose=False project="$RUNS" name="$name" exist_ok=True profile=True profile_detail=long \
-      profile_duration=60 "$@" >"$RUNS/$name.txt" 2>&1
+      profile_duration="${YS_LONG_SECONDS:-60}" "$@" >"$RUNS/$name.txt" 2>&1
     say "$name: rc=$? ($*)"
     grep -E "Spikes|Culprit" "$RUNS/$name.txt" | tee -a "$SUMMARY"
     python3 - "$RUNS/$name/profile/summary.json" "$kinds" <<'PY' 2>&1 | tee -a "$SUMMARY"
