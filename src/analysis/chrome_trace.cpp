@@ -90,4 +90,11 @@ json chrome_trace(const Profiler& profiler, const Executor& executor,
       {"otherData", {{"tool", "YoloScope"}, {"clock", "host steady clock, us since run start"}}}};
 }
 
+void name_gpu_decode_spans(nlohmann::json& trace) {
+  if (!trace.contains("traceEvents")) return;
+  const char* read = pipeline_stage_name(PipelineStage::kRead);
+  for (nlohmann::json& e : trace["traceEvents"])
+    if (e.value("cat", "") == "stage" && e.value("name", "") == read) e["name"] = "decode";
+}
+
 }  // namespace ys

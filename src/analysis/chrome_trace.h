@@ -30,4 +30,8 @@ nlohmann::json chrome_trace(const Profiler& profiler, const Executor& executor,
 nlohmann::json gpu_trace_events(const GpuTrace& gpu, const std::vector<LayerResult>& layers,
                                 const std::vector<FrameRecord>& frames, int64_t start_ns);
 
+// decoder=nvdec (issue 20): the read stage's spans named "decode", as name_gpu_decode_stage
+// names the stage in the figures.
+void name_gpu_decode_spans(nlohmann::json& trace);
+
 }  // namespace ys

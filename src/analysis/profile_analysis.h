@@ -108,8 +108,8 @@ ProfileAnalysis analyze_profile(const Profiler& profiler, const Executor& execut
                                 const std::vector<ResourceSample>& samples);
 
 // decoder=nvdec (issue 20): the read stage is the GPU decoder's (demuxing, NVDEC and the letterbox
-// kernel into the model's input), so it is named "decode", with how it was timed. The frame
-// loop's own name for it stays "read" (trace.json, live metrics).
+// kernel into the model's input), so it is named "decode", with how it was timed (trace.json's
+// spans: name_gpu_decode_spans). Live metrics and long runs keep the frame loop's name, "read".
 void name_gpu_decode_stage(ProfileAnalysis& a);
 
 }  // namespace ys

@@ -362,6 +362,7 @@ ProfileResult ProfileSession::finish(const std::string& dir, const RunInfo& run,
   r.summary["device_balance"] = devices ? device_balance_json(*devices) : nlohmann::json(nullptr);
   nlohmann::json trace =
       chrome_trace(profiler_, detector_.executor(), samples, gpu_trace ? &*gpu_trace : nullptr);
+  if (facts.decoder == "nvdec") name_gpu_decode_spans(trace);
   if (devices) {
     for (nlohmann::json& e :
          device_trace_events(*devices, device_batches_, pool_samples_, profiler_.start_ns()))

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "analysis/advisor.h"
+#include "analysis/chrome_trace.h"
 #include "analysis/decode_bound.h"
 #include "analysis/profile_analysis.h"
 
@@ -148,6 +149,22 @@ TEST(DecodeStage, NvdecRunsNameTheReadStageDecode) {
   RunFacts r = gpu_run();
   r.decoder = "nvdec";
   EXPECT_EQ(decode_facts(a, r).decode_ms, 0);
+}
+
+TEST(DecodeStage, NvdecRunsNameTheReadSpansDecodeInTheTrace) {
+  nlohmann::json trace = {{"traceEvents",
+                           {{{"name", "read"}, {"cat", "stage"}},
+                            {{"name", "inference"}, {"cat", "stage"}},
+                            {{"name", "read"}, {"cat", "counter"}},
+                            {{"name", "process_name"}, {"ph", "M"}}}}};
+  name_gpu_decode_spans(trace);
+  EXPECT_EQ(trace["traceEvents"][0]["name"], "decode");
+  EXPECT_EQ(trace["traceEvents"][1]["name"], "inference");
+  EXPECT_EQ(trace["traceEvents"][2]["name"], "read") << "only the stage lane's spans";
+  EXPECT_EQ(trace["traceEvents"][3]["name"], "process_name");
+  nlohmann::json empty = nlohmann::json::object();
+  name_gpu_decode_spans(empty);
+  EXPECT_TRUE(empty.empty());
 }
 
 }  // namespace
