@@ -42,7 +42,7 @@ namespace {
 constexpr int kSize = 640;
 constexpr size_t kInput = 3u * kSize * kSize;
 
-std::string fixture(const std::string& name) {
+[[maybe_unused]] std::string fixture(const std::string& name) {
   return testing::source_dir() + "/tests/fixtures/video/" + name;
 }
 
@@ -302,7 +302,7 @@ TEST(NvdecAnnexB, DetectionsMatchTheCpuDecodedFrames) {
   std::unique_ptr<DeviceVideoDecoder> dec =
       make_device_video_decoder(det.executor().backend(), DeviceVideoCodec::kH264);
   ASSERT_NE(dec, nullptr);
-  int compared = 0, boxes = 0;
+  int compared = 0, boxes = 0, marginal = 0;
   float worst_px = 0;
   decode_stream(*dec, stream_file("vtest.h264"), [&](int i, DeviceVideoFrame f) {
     if (i % 10 != 0 || i / 10 >= n_ref) return;
@@ -311,23 +311,39 @@ TEST(NvdecAnnexB, DetectionsMatchTheCpuDecodedFrames) {
     const Tensor frame = Tensor::view(
         DType::kUInt8, {h, w, 3}, ref.ptr<uint8_t>() + static_cast<int64_t>(i / 10) * h * w * 3);
     const std::vector<Detection> cpu = det.detect(frame);
-    EXPECT_EQ(gpu.size(), cpu.size()) << "frame " << i;
-    // Each CPU box's nearest GPU box of its class (confidences close enough to swap the order).
-    for (const Detection& c : cpu) {
-      float best = 1e9f;
-      for (const Detection& g : gpu) {
-        if (g.cls != c.cls) continue;
-        best = std::min(best, std::max({std::fabs(g.x1 - c.x1), std::fabs(g.y1 - c.y1),
-                                        std::fabs(g.x2 - c.x2), std::fabs(g.y2 - c.y2)}));
+    // Every box of one side has a box of its class within 2 px on the other, unless it is a
+    // marginal one: NVDEC's frames differ from the CPU decoder's by about one gray level, which
+    // moves a box whose score is within 0.05 of conf= across it (on the H200, 2026-12-05: one
+    // frame had 6 boxes against 5, every matched corner within 1.12 px).
+    const float conf = det.options().nms.conf;
+    auto check = [&](const std::vector<Detection>& from, const std::vector<Detection>& to,
+                     const char* side) {
+      for (const Detection& a : from) {
+        float best = 1e9f;
+        for (const Detection& b : to) {
+          if (b.cls != a.cls) continue;
+          best = std::min(best, std::max({std::fabs(b.x1 - a.x1), std::fabs(b.y1 - a.y1),
+                                          std::fabs(b.x2 - a.x2), std::fabs(b.y2 - a.y2)}));
+        }
+        if (best > 2.f && a.conf < conf + 0.05f) {
+          ++marginal;
+          continue;
+        }
+        EXPECT_LE(best, 2.f) << "frame " << i << ": a " << side << " box of class " << a.cls
+                             << " (score " << a.conf << ") has no match";
+        if (best <= 2.f) worst_px = std::max(worst_px, best);
       }
-      EXPECT_LE(best, 2.f) << "frame " << i << ": class " << c.cls << " box not matched";
-      worst_px = std::max(worst_px, best);
-    }
+    };
+    check(cpu, gpu, "CPU-decoded");
+    check(gpu, cpu, "NVDEC");
     boxes += static_cast<int>(cpu.size());
     ++compared;
   });
-  std::printf("NVDEC vs CPU detections, vtest.h264 %d frames: %d boxes, worst corner %.2f px\n",
-              compared, boxes, static_cast<double>(worst_px));
+  std::printf(
+      "NVDEC vs CPU detections, vtest.h264 %d frames: %d boxes, worst corner %.2f px, %d "
+      "marginal box(es) on one side only\n",
+      compared, boxes, static_cast<double>(worst_px), marginal);
+  EXPECT_LE(marginal, 2) << "more boxes differ than rounding explains";
   EXPECT_EQ(compared, n_ref);
 }
 
