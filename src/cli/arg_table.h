@@ -154,6 +154,9 @@ inline constexpr std::array kArgSpecs = {
         "profile_duration", "None", ArgType::kPositiveFloat,
         "seconds a profile_detail=long run lasts; None: until the source ends (source=synthetic "
         "without frames= then runs until stopped)"},
+    ArgSpec{"profile_host", "True", ArgType::kBool,
+            "profile_detail=long: read other processes' CPU, the run queue and our threads' waits "
+            "from /proc every 100 ms, for the spikes' blame; False leaves the host out"},
     ArgSpec{"profile_whatif", "False", ArgType::kBool,
             "re-run with the advisor's suggestions to measure their gain"},
     ArgSpec{"serve", "False", ArgType::kBool,

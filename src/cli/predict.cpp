@@ -315,6 +315,7 @@ int run_predict(const Config& c) {
       long_run.emplace();
       long_run->dir = (run_dir / "profile").string();
       if (!c.is_none("profile_duration")) long_run->duration_s = c.get_float("profile_duration");
+      if (!c.get_bool("profile_host")) long_run->host_period_ms = 0;
     }
     prof = std::make_unique<ProfileSession>(det, schedule, c.get_bool("profile_whatif"),
                                             c.get_string("profile_detail") == "detailed",

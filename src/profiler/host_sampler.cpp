@@ -1,6 +1,5 @@
 #include "profiler/host_sampler.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,26 +13,14 @@
 namespace ys {
 namespace {
 
-// Reads a small /proc file whole with plain syscalls: ifstream's set-up would cost more than
-// the read, and a full table scan does a hundred of these per sample.
-bool slurp(const std::string& path, std::string& out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  out.clear();
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return !out.empty();
-}
+// Other processes' stat files kept open at most: a machine with thousands of processes must not
+// run us out of descriptors (the soft limit is often 1024); beyond this they are opened for
+// each reading, as all of them were before.
+constexpr size_t kMaxOpenProcesses = 512;
 
-int64_t field_after(const std::string& text, const char* key) {
-  const size_t at = text.find(key);
-  if (at == std::string::npos) return 0;
-  return std::strtoll(text.c_str() + at + std::strlen(key), nullptr, 10);
+int64_t field_after(const char* text, const char* key) {
+  const char* at = std::strstr(text, key);
+  return at ? std::strtoll(at + std::strlen(key), nullptr, 10) : 0;
 }
 
 // CPU time of the calling thread: a reading's cost, without the time it waited for a core.
@@ -43,40 +30,95 @@ int64_t thread_cpu_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-bool numeric(const char* s) {
-  if (!*s) return false;
-  for (; *s; ++s)
-    if (*s < '0' || *s > '9') return false;
-  return true;
+// The pid of a /proc entry, or 0 when the name is not a number.
+int numeric(const char* s) {
+  if (!*s) return 0;
+  int v = 0;
+  for (; *s; ++s) {
+    if (*s < '0' || *s > '9') return 0;
+    v = v * 10 + (*s - '0');
+  }
+  return v;
 }
 
-}  // namespace
-
-bool parse_proc_stat(const std::string& line, std::string& comm, int64_t& ticks,
-                     int64_t& major_faults) {
-  // The command name may hold spaces and parentheses: it runs from the first '(' to the last ')'.
+// One /proc/<pid>/stat line in place: the command name runs from the first '(' to the last ')'
+// (it may hold both); then fields from 3 (state) on, majflt is field 12, utime 14, stime 15.
+bool parse_stat(std::string_view line, std::string_view& comm, int64_t& ticks,
+                int64_t& major_faults) {
   const size_t open = line.find('('), close = line.rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close < open ||
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open ||
       close + 2 > line.size())
     return false;
   comm = line.substr(open + 1, close - open - 1);
-  // Fields from 3 (state) on, split by spaces: majflt is field 12, utime 14, stime 15.
-  const char* p = line.c_str() + close + 2;
+  const char* p = line.data() + close + 2;
+  const char* end = line.data() + line.size();
   int64_t utime = 0, stime = 0, majflt = 0;
   int field = 3;
-  while (*p && field <= 15) {
-    char* end = nullptr;
-    if (field == 12) majflt = std::strtoll(p, &end, 10);
-    if (field == 14) utime = std::strtoll(p, &end, 10);
-    if (field == 15) stime = std::strtoll(p, &end, 10);
-    while (*p && *p != ' ') ++p;
-    while (*p == ' ') ++p;
+  while (p < end && field <= 15) {
+    if (field == 12 || field == 14 || field == 15) {
+      int64_t v = 0;
+      for (; p < end && *p >= '0' && *p <= '9'; ++p) v = v * 10 + (*p - '0');
+      (field == 12 ? majflt : field == 14 ? utime : stime) = v;
+    }
+    while (p < end && *p != ' ') ++p;
+    while (p < end && *p == ' ') ++p;
     ++field;
   }
   if (field <= 15) return false;
   ticks = utime + stime;
   major_faults = majflt;
   return true;
+}
+
+// Keeps the k largest by CPU, largest first, without collecting the whole table.
+void keep_top(std::array<HostProcess, 4>& top, int32_t& count, const HostProcess& p) {
+  auto n = static_cast<size_t>(count);
+  if (n == top.size() && top[n - 1].cpu_pct >= p.cpu_pct) return;
+  size_t i = std::min(n, top.size() - 1);
+  for (; i > 0 && top[i - 1].cpu_pct < p.cpu_pct; --i) top[i] = top[i - 1];
+  top[i] = p;
+  count = static_cast<int32_t>(std::min(n + 1, top.size()));
+}
+
+}  // namespace
+
+bool parse_proc_stat(std::string_view line, std::string& comm, int64_t& ticks,
+                     int64_t& major_faults) {
+  std::string_view name;
+  if (!parse_stat(line, name, ticks, major_faults)) return false;
+  comm.assign(name);
+  return true;
+}
+
+ProcFile::ProcFile(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+
+ProcFile::~ProcFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+ProcFile& ProcFile::operator=(ProcFile&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+long ProcFile::read(std::vector<char>& buf) const {
+  if (fd_ < 0) return -1;
+  if (buf.size() < 1024) buf.resize(1024);
+  // /proc text is generated at each read from offset 0, so a file that did not fit is read again
+  // whole into a larger buffer rather than continued, which could mix two generations.
+  for (;;) {
+    const ssize_t n = ::pread(fd_, buf.data(), buf.size() - 1, 0);
+    if (n <= 0) return -1;
+    if (static_cast<size_t>(n) < buf.size() - 1) {
+      buf[static_cast<size_t>(n)] = '\0';
+      return static_cast<long>(n);
+    }
+    buf.resize(buf.size() * 2);
+  }
 }
 
 HostSampler::HostSampler(int period_ms, double keep_seconds, const std::string& proc)
@@ -116,66 +158,117 @@ double HostSampler::cost_pct() const {
   return wall > 0 ? 100.0 * static_cast<double>(read_ns_) / static_cast<double>(wall) : 0;
 }
 
+// Our threads: time runnable but waiting for a core, and involuntary switches, summed.
+void HostSampler::read_tasks(int64_t& wait_ns, int64_t& involuntary) {
+  if (!task_dir_) task_dir_.reset(opendir((proc_ + "/self/task").c_str()));
+  if (!task_dir_) return;
+  rewinddir(task_dir_.get());
+  size_t alive = 0;  // tasks_[0, alive) are the ones listed now
+  while (dirent* e = readdir(task_dir_.get())) {
+    const int tid = numeric(e->d_name);
+    if (tid <= 0) continue;
+    auto it = std::find_if(tasks_.begin() + static_cast<std::ptrdiff_t>(alive), tasks_.end(),
+                           [tid](const Task& t) { return t.tid == tid; });
+    if (it == tasks_.end()) {
+      const std::string dir = proc_ + "/self/task/" + e->d_name;
+      tasks_.push_back({tid, ProcFile(dir + "/schedstat"), ProcFile(dir + "/status")});
+      it = tasks_.end() - 1;
+    }
+    std::iter_swap(it, tasks_.begin() + static_cast<std::ptrdiff_t>(alive++));
+    const Task& t = tasks_[alive - 1];
+    if (t.schedstat.read(buf_) > 0) {
+      char* p = buf_.data();
+      std::strtoll(p, &p, 10);  // time on a CPU
+      wait_ns += std::strtoll(p, nullptr, 10);
+    }
+    if (t.status.read(buf_) > 0)
+      involuntary += field_after(buf_.data(), "nonvoluntary_ctxt_switches:");
+  }
+  tasks_.resize(alive);
+}
+
+// Every other process's CPU ticks since the previous reading; the top few into `top`.
+int64_t HostSampler::read_others(std::array<HostProcess, 4>& top, int32_t& top_count) {
+  if (!proc_dir_) proc_dir_.reset(opendir(proc_.c_str()));
+  if (!proc_dir_) return 0;
+  rewinddir(proc_dir_.get());
+  next_procs_.clear();
+  size_t open_files = 0;
+  int64_t others = 0;
+  while (dirent* e = readdir(proc_dir_.get())) {
+    const int pid = numeric(e->d_name);
+    if (pid <= 0 || pid == self_pid_) continue;
+    Tracked t;
+    t.pid = pid;
+    bool known = false;
+    const auto it = std::lower_bound(procs_.begin(), procs_.end(), pid,
+                                     [](const Tracked& a, int p) { return a.pid < p; });
+    if (it != procs_.end() && it->pid == pid) {
+      t.ticks = it->ticks;
+      t.stat = std::move(it->stat);
+      known = true;
+    }
+    const bool had_file = t.stat.is_open();
+    long n = t.stat.read(buf_);
+    if (n < 0) {
+      // Not open yet or beyond the cap; or its descriptor names a process that has gone while a
+      // new one took its pid, which is then new to us.
+      if (had_file) known = false;
+      t.stat = ProcFile(proc_ + "/" + e->d_name + "/stat");
+      n = t.stat.read(buf_);
+    }
+    std::string_view comm;
+    int64_t tk = 0, mf = 0;
+    if (n < 0 || !parse_stat({buf_.data(), static_cast<size_t>(n)}, comm, tk, mf)) continue;
+    if (open_files < kMaxOpenProcesses)
+      ++open_files;
+    else
+      t.stat = ProcFile();
+    // A process first seen after the first reading was born since the previous one: all its
+    // time falls in this interval.
+    const int64_t delta = known ? tk - t.ticks : primed_ ? tk : 0;
+    t.ticks = tk;
+    next_procs_.push_back(std::move(t));
+    if (delta <= 0) continue;
+    others += delta;
+    HostProcess hp;
+    hp.pid = pid;
+    std::memcpy(hp.comm.data(), comm.data(), std::min(comm.size(), hp.comm.size() - 1));
+    hp.cpu_pct = static_cast<float>(delta);  // ticks for now; a percentage in read()
+    keep_top(top, top_count, hp);
+  }
+  // /proc lists pids in ascending order, so this sort has nothing to do there; a planted tree
+  // in a test may list them in any order.
+  std::sort(next_procs_.begin(), next_procs_.end(),
+            [](const Tracked& a, const Tracked& b) { return a.pid < b.pid; });
+  std::swap(procs_, next_procs_);
+  return others;
+}
+
 bool HostSampler::read(HostSample& out) {
   const int64_t t = now_ns();
   const double tick_ns = 1e9 / static_cast<double>(std::max(1L, sysconf(_SC_CLK_TCK)));
-  std::string text;
   int64_t busy = 0, iowait = 0;
-  if (slurp(proc_ + "/stat", text)) {
+  if (!stat_.is_open()) stat_ = ProcFile(proc_ + "/stat");
+  if (stat_.read(buf_) > 3) {
     int64_t v[8] = {};
-    const char* p = text.c_str() + 3;  // after "cpu"
-    for (int64_t& x : v) x = std::strtoll(p, const_cast<char**>(&p), 10);
+    char* p = buf_.data() + 3;  // after "cpu"
+    for (int64_t& x : v) x = std::strtoll(p, &p, 10);
     busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
     iowait = v[4];
-    out.procs_running = static_cast<int32_t>(field_after(text, "procs_running "));
-    out.procs_blocked = static_cast<int32_t>(field_after(text, "procs_blocked "));
+    out.procs_running = static_cast<int32_t>(field_after(buf_.data(), "procs_running "));
+    out.procs_blocked = static_cast<int32_t>(field_after(buf_.data(), "procs_blocked "));
   }
-  std::string comm;
   int64_t self_ticks = 0, majflt = 0;
-  if (slurp(proc_ + "/self/stat", text)) parse_proc_stat(text, comm, self_ticks, majflt);
-  // Our threads: runnable-but-waiting time and involuntary switches, summed.
+  if (!self_stat_.is_open()) self_stat_ = ProcFile(proc_ + "/self/stat");
+  if (const long n = self_stat_.read(buf_); n > 0) {
+    std::string_view comm;
+    parse_stat({buf_.data(), static_cast<size_t>(n)}, comm, self_ticks, majflt);
+  }
   int64_t wait_ns = 0, invol = 0;
-  if (DIR* d = opendir((proc_ + "/self/task").c_str())) {
-    while (dirent* e = readdir(d)) {
-      if (!numeric(e->d_name)) continue;
-      const std::string task = proc_ + "/self/task/" + e->d_name;
-      if (slurp(task + "/schedstat", text)) {
-        const char* p = text.c_str();
-        std::strtoll(p, const_cast<char**>(&p), 10);  // time on a CPU
-        wait_ns += std::strtoll(p, nullptr, 10);
-      }
-      if (slurp(task + "/status", text)) invol += field_after(text, "nonvoluntary_ctxt_switches:");
-    }
-    closedir(d);
-  }
-  // Every other process's CPU ticks since the previous reading.
-  std::vector<HostProcess> procs;
-  std::unordered_map<int, int64_t> ticks;
-  int64_t others = 0;
-  if (DIR* d = opendir(proc_.c_str())) {
-    while (dirent* e = readdir(d)) {
-      if (!numeric(e->d_name)) continue;
-      const int pid = std::atoi(e->d_name);
-      if (pid == self_pid_) continue;
-      int64_t tk = 0, mf = 0;
-      if (!slurp(proc_ + "/" + e->d_name + "/stat", text) || !parse_proc_stat(text, comm, tk, mf))
-        continue;
-      ticks[pid] = tk;
-      // A process first seen after the first reading was born since the previous one: all its
-      // time falls in this interval.
-      const auto it = last_ticks_.find(pid);
-      const int64_t delta = it != last_ticks_.end() ? tk - it->second : primed_ ? tk : 0;
-      if (delta <= 0) continue;
-      others += delta;
-      HostProcess hp;
-      hp.pid = pid;
-      std::strncpy(hp.comm.data(), comm.c_str(), hp.comm.size() - 1);
-      hp.cpu_pct = static_cast<float>(delta);  // ticks for now; a percentage below
-      procs.push_back(hp);
-    }
-    closedir(d);
-  }
-  last_ticks_ = std::move(ticks);
+  read_tasks(wait_ns, invol);
+  out.top_count = 0;
+  const int64_t others = read_others(out.top, out.top_count);
   const bool was_primed = primed_;
   const double dt_ns = static_cast<double>(t - last_t_);
   if (was_primed && dt_ns > 0) {
@@ -193,15 +286,11 @@ bool HostSampler::read(HostSample& out) {
         static_cast<double>(std::max<int64_t>(0, wait_ns - last_wait_ns_)) / 1e6);
     out.self_involuntary = static_cast<int32_t>(std::max<int64_t>(0, invol - last_invol_));
     out.self_major_faults = static_cast<int32_t>(std::max<int64_t>(0, majflt - last_majflt_));
-    const size_t k = std::min(procs.size(), out.top.size());
-    std::partial_sort(
-        procs.begin(), procs.begin() + static_cast<std::ptrdiff_t>(k), procs.end(),
-        [](const HostProcess& a, const HostProcess& b) { return a.cpu_pct > b.cpu_pct; });
-    for (size_t i = 0; i < k; ++i) {
-      out.top[i] = procs[i];
-      out.top[i].cpu_pct = pct(static_cast<int64_t>(procs[i].cpu_pct));
-    }
-    out.top_count = static_cast<int32_t>(k);
+    for (int32_t i = 0; i < out.top_count; ++i)
+      out.top[static_cast<size_t>(i)].cpu_pct =
+          pct(static_cast<int64_t>(out.top[static_cast<size_t>(i)].cpu_pct));
+  } else {
+    out.top_count = 0;
   }
   primed_ = true;
   last_t_ = t;

@@ -2,17 +2,22 @@
 // blame: which other processes used the CPU in each interval (the top few by pid and command
 // name), the run queue (procs_running), I/O wait, and for our own threads the time they were
 // runnable but waiting for a core, their involuntary context switches and our major page faults.
-// A period of 100 ms makes a burst of a few hundred milliseconds visible as one or more samples;
-// the cost of each reading is measured and reported (about a process table scan per sample).
+// A period of 100 ms makes a burst of a few hundred milliseconds visible as one or more samples.
+// A reading is a process table scan, so it is built to be cheap (docs/PERFORMANCE.md has the
+// figures): every /proc file stays open between readings and is re-read from offset 0 with one
+// pread, which regenerates its text; parsing works in place on a reused buffer without allocating.
 // Only the last minutes of samples are kept, so a run of days stays bounded.
 #pragma once
+
+#include <dirent.h>
 
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "profiler/periodic_sampler.h"
@@ -43,8 +48,27 @@ struct HostSample {
 
 // Parsing of one /proc/<pid>/stat line, exposed for tests: command name, utime + stime ticks and
 // major faults; false when the line is not one.
-bool parse_proc_stat(const std::string& line, std::string& comm, int64_t& ticks,
+bool parse_proc_stat(std::string_view line, std::string& comm, int64_t& ticks,
                      int64_t& major_faults);
+
+// A /proc file held open across readings (closed on destruction).
+class ProcFile {
+ public:
+  ProcFile() = default;
+  explicit ProcFile(const std::string& path);
+  ~ProcFile();
+  ProcFile(ProcFile&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  ProcFile& operator=(ProcFile&& o) noexcept;
+  ProcFile(const ProcFile&) = delete;
+  ProcFile& operator=(const ProcFile&) = delete;
+  bool is_open() const { return fd_ >= 0; }
+  // The file's current text into buf, NUL-terminated (buf grows when it does not fit): its
+  // length, or -1 when it cannot be read, as when the process has gone.
+  long read(std::vector<char>& buf) const;
+
+ private:
+  int fd_ = -1;
+};
 
 class HostSampler {
  public:
@@ -64,6 +88,23 @@ class HostSampler {
   bool read(HostSample& out);
 
  private:
+  struct Tracked {
+    int pid = 0;
+    int64_t ticks = 0;
+    ProcFile stat;  // closed beyond kMaxOpenProcesses: then opened for each reading
+  };
+  struct Task {
+    int tid = 0;
+    ProcFile schedstat, status;
+  };
+  struct DirCloser {
+    void operator()(DIR* d) const { closedir(d); }
+  };
+  using Dir = std::unique_ptr<DIR, DirCloser>;
+
+  void read_tasks(int64_t& wait_ns, int64_t& involuntary);
+  int64_t read_others(std::array<HostProcess, 4>& top, int32_t& top_count);
+
   std::string proc_;
   int period_ms_;
   double keep_seconds_;
@@ -72,11 +113,16 @@ class HostSampler {
   mutable std::mutex mu_;
   std::deque<HostSample> kept_;
   int64_t read_ns_ = 0;
+  // Held open for the next reading (the sampler thread's alone).
+  ProcFile stat_, self_stat_;
+  Dir proc_dir_, task_dir_;
+  std::vector<Tracked> procs_, next_procs_;  // sorted by pid
+  std::vector<Task> tasks_;
+  std::vector<char> buf_;
   // The previous reading's counters, for the deltas.
   bool primed_ = false;
   int64_t last_t_ = 0, last_busy_ = 0, last_iowait_ = 0, last_self_ = 0, last_wait_ns_ = 0;
   int64_t last_invol_ = 0, last_majflt_ = 0;
-  std::unordered_map<int, int64_t> last_ticks_;
   PeriodicSampler<HostSample> sampler_;  // last: joined before the state it reads goes
 };
 

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -90,6 +94,40 @@ TEST(HostSampler, ReadsThisMachine) {
   EXPECT_GE(v.back().procs_running, 1);  // this test's own thread, at least
   EXPECT_GT(v.back().interval_ms, 20);
   EXPECT_GE(s.cost_pct(), 0);
+}
+
+// The sampler keeps /proc/<pid>/stat open between readings and re-reads it from offset 0: a busy
+// child must show its new ticks in later readings (a stale file would give it none), and once it
+// has gone it must drop out.
+TEST(HostSampler, KeptFilesSeeABusyChildAndItsExit) {
+  HostSampler s(0, 60);
+  HostSample first;
+  s.read(first);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    volatile uint64_t spin = 0;
+    for (;;) spin = spin + 1;
+  }
+  const auto child_in = [&](const HostSample& x) {
+    for (int32_t i = 0; i < x.top_count; ++i)
+      if (x.top[static_cast<size_t>(i)].pid == child) return true;
+    return false;
+  };
+  // Born since the last reading, then known: both readings must credit its CPU time. A loaded
+  // machine may give it few ticks, so readings are taken until it shows twice or time is up.
+  int seen = 0;
+  for (int i = 0; i < 40 && seen < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    HostSample x;
+    if (s.read(x) && child_in(x)) ++seen;
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_EQ(seen, 2) << "the busy child " << child << " was not among the top processes";
+  HostSample after;
+  ASSERT_TRUE(s.read(after));
+  EXPECT_FALSE(child_in(after));
 }
 
 }  // namespace
