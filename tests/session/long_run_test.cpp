@@ -14,23 +14,18 @@
 
 #include "core/clock.h"
 #include "session/profile_session.h"
+#include "session_fixture.h"
 
 namespace ys {
 namespace {
 
 namespace fs = std::filesystem;
 
-DetectorOptions tiny_cpu() {
-  DetectorOptions o;
-  o.model = "yolov8n.yaml";
-  o.imgsz_w = o.imgsz_h = 64;
-  o.threads = 1;
-  return o;
-}
+using session_test::run_frame;
+using session_test::tiny_cpu;
 
 TEST(LongRun, CheckpointsAndFinalSectionsOfAPlantedPeriodicStall) {
-  const fs::path dir = fs::temp_directory_path() / "yoloscope_long_run_test";
-  fs::remove_all(dir);
+  const fs::path dir = session_test::fresh_dir("yoloscope_long_run_test", "planted_stall");
   fs::create_directories(dir);
   Detector det(tiny_cpu());
   LongRunOptions o;
@@ -39,23 +34,17 @@ TEST(LongRun, CheckpointsAndFinalSectionsOfAPlantedPeriodicStall) {
   o.duration_s = 12;
   o.recorder.warmup_seconds = 2;
   ProfileSession session(det, parse_profile_schedule("2,2,20"), false, false, o);
-  const Tensor image(DType::kUInt8, {48, 64, 3});
   const int64_t start = now_ns();
   int64_t next_stall = start + 2500000000;  // after the baseline is warm
   int64_t frame = 0;
   bool checkpoint_seen = false;
   while (!session.done()) {
-    session.begin_frame(frame);
-    session.stage_begin(PipelineStage::kRead);
-    session.stage_end(PipelineStage::kRead);
-    det.detect(image);
-    session.stage_begin(PipelineStage::kOutput);
-    if (now_ns() >= next_stall) {  // a 150 ms stall of our own output, every 0.5 s
-      std::this_thread::sleep_for(std::chrono::milliseconds(150));
-      next_stall += 500000000;
-    }
-    session.stage_end(PipelineStage::kOutput);
-    session.end_frame();
+    run_frame(session, det, frame, [&] {
+      if (now_ns() >= next_stall) {  // a 150 ms stall of our own output, every 0.5 s
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        next_stall += 500000000;
+      }
+    });
     ++frame;
     if (!checkpoint_seen && fs::exists(dir / "summary.json")) {
       std::ifstream in(dir / "summary.json");

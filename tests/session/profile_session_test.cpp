@@ -9,36 +9,16 @@
 #include <string>
 
 #include "pipeline/detector.h"
+#include "session_fixture.h"
 
 namespace ys {
 namespace {
 
-namespace fs = std::filesystem;
+using session_test::run_frame;
+using session_test::tiny_cpu;
 
-DetectorOptions tiny_cpu() {
-  DetectorOptions o;
-  o.model = "yolov8n.yaml";
-  o.imgsz_w = o.imgsz_h = 64;
-  o.threads = 1;
-  return o;
-}
-
-fs::path out_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / "yoloscope_profile_session_test" / name;
-  fs::remove_all(dir);
-  return dir;
-}
-
-// One frame as the CLI runs it: read, detect, output.
-void run_frame(ProfileSession& session, Detector& det, int64_t index) {
-  session.begin_frame(index);
-  session.stage_begin(PipelineStage::kRead);
-  const Tensor image(DType::kUInt8, {48, 64, 3});
-  session.stage_end(PipelineStage::kRead);
-  det.detect(image);
-  session.stage_begin(PipelineStage::kOutput);
-  session.stage_end(PipelineStage::kOutput);
-  session.end_frame();
+std::filesystem::path out_dir(const std::string& name) {
+  return session_test::fresh_dir("yoloscope_profile_session_test", name);
 }
 
 bool has_note(const nlohmann::json& summary, const std::string& text) {
