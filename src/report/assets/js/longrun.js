@@ -149,11 +149,15 @@ function LongRunChart(canvas, tip, data) {
   const height = rowsY + data.rows.length * (ROW + GAP) + 4;
   canvas.style.height = height + 'px';
   const ctx = canvas.getContext('2d');
-  let t0 = 0, t1 = total, pending = false, drag = null, drawn = {};
-
-  function plotW() { return Math.max(10, (canvas.clientWidth || 1000) - GUTTER - 10); }
-  function xOf(t) { return GUTTER + (t - t0) / (t1 - t0) * plotW(); }
-  function tOf(x) { return t0 + (x - GUTTER) / plotW() * (t1 - t0); }
+  let t0 = 0, t1 = total, pending = false, drawn = {};
+  const vp = Viewport(canvas, {
+    gutter: GUTTER, view: () => [t0, t1], setView, redraw: requestDraw,
+    onHover: showTip,
+    onPan: () => { tip.hidden = true; },
+    onLeave: () => { tip.hidden = true; },
+    onClick: (x) => { const si = spikeAt(x); if (si !== null) openSpike(si); },
+  });
+  const { plotW, xOf, tOf, zoom } = vp;
   function setView(a, b) {
     const range = Math.min(Math.max(b - a, Math.min(10 * data.width, total)), total);
     let start = Math.min(Math.max(a + (b - a - range) / 2, 0), total - range);
@@ -291,12 +295,6 @@ function LongRunChart(canvas, tip, data) {
         ' of ' + clockText(total, 1) + ' (' + Math.round((t1 - t0) / data.width) + ' buckets of ' + fmt(data.width) + ' s)';
   }
   function requestDraw() { if (!pending) { pending = true; requestAnimationFrame(draw); } }
-  function zoom(factor, center) {
-    const c = center === undefined ? (t0 + t1) / 2 : center;
-    setView(c - (c - t0) * factor, c + (t1 - c) * factor);
-    requestDraw();
-  }
-  function localXY(ev) { const r = canvas.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; }
   function spikeAt(x) {
     let best = null;
     for (const m of drawn.marks) if (Math.abs(m.x - x) <= 6 && (!best || Math.abs(m.x - x) < Math.abs(best.x - x))) best = m;
@@ -332,45 +330,7 @@ function LongRunChart(canvas, tip, data) {
     tip.style.top = Math.max(0, Math.min(y + 14, height - tip.offsetHeight)) + 'px';
   }
 
-  canvas.addEventListener('wheel', (ev) => {
-    ev.preventDefault();
-    const [x] = localXY(ev);
-    const dy = ev.deltaMode === 1 ? ev.deltaY * 30 : ev.deltaY;
-    zoom(Math.exp(Math.max(-300, Math.min(300, dy)) * 0.002), x > GUTTER ? tOf(x) : undefined);
-  }, { passive: false });
-  canvas.addEventListener('mousedown', (ev) => {
-    if (ev.button !== 0) return;
-    const [x] = localXY(ev);
-    drag = { x, t0, t1, moved: false };
-    ev.preventDefault();
-  });
-  window.addEventListener('mousemove', (ev) => {
-    const [x, y] = localXY(ev);
-    if (drag) {
-      if (Math.abs(x - drag.x) > 3) drag.moved = true;
-      if (!drag.moved) return;
-      const dt = (x - drag.x) / plotW() * (drag.t1 - drag.t0);
-      setView(drag.t0 - dt, drag.t1 - dt);
-      tip.hidden = true;
-      canvas.classList.add('dragging');
-      requestDraw();
-    } else if (ev.target === canvas) {
-      showTip(x, y);
-    }
-  });
-  window.addEventListener('mouseup', (ev) => {
-    if (!drag) return;
-    const click = !drag.moved;
-    drag = null;
-    canvas.classList.remove('dragging');
-    if (!click || ev.target !== canvas) return;
-    const [x] = localXY(ev);
-    const si = spikeAt(x);
-    if (si !== null) openSpike(si);
-  });
-  canvas.addEventListener('mouseleave', () => { tip.hidden = true; });
   canvas.addEventListener('dblclick', () => { setView(0, total); requestDraw(); });
-  window.addEventListener('resize', requestDraw);
   setView(0, total);
 
   return {

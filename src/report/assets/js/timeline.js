@@ -86,14 +86,18 @@ function Timeline(canvas, tip, trace) {
 
   let home = [tMin, tMax];
   let t0 = tMin, t1 = tMax;
-  let hover = null, drag = null, pending = false;
+  let hover = null, pending = false;
   let drawnLabels = [];
   const ctx = canvas.getContext('2d');
   canvas.style.height = height + 'px';
 
-  function plotW() { return Math.max(10, (canvas.clientWidth || 1000) - GUTTER - 10); }
-  function xOf(t) { return GUTTER + (t - t0) / (t1 - t0) * plotW(); }
-  function tOf(x) { return t0 + (x - GUTTER) / plotW() * (t1 - t0); }
+  const vp = Viewport(canvas, {
+    gutter: GUTTER, view: () => [t0, t1], setView, redraw: requestDraw,
+    onHover: (x, yy) => showTip(hit(x, yy), x, yy),
+    onPan: () => { tip.hidden = true; hover = null; },
+    onLeave: () => showTip(null),
+  });
+  const { plotW, xOf, tOf, localXY } = vp;
   // First index in a row whose span ends at or after t.
   function firstEndingAfter(row, t) {
     let lo = 0, hi = row.length;
@@ -240,13 +244,6 @@ function Timeline(canvas, tip, trace) {
     mid = Math.min(Math.max(mid, tMin), tMax);
     t0 = mid - range / 2; t1 = mid + range / 2;
   }
-  function zoom(factor, centerT) {
-    const c = centerT === undefined ? (t0 + t1) / 2 : centerT;
-    const range = (t1 - t0) * factor;
-    const a = c - (c - t0) * factor;
-    setView(a, a + range);
-    requestDraw();
-  }
   function hit(x, yy) {
     if (x < GUTTER) return null;
     const t = tOf(x), slack = 2 * (t1 - t0) / plotW();
@@ -277,43 +274,11 @@ function Timeline(canvas, tip, trace) {
     tip.style.top = Math.max(0, Math.min(yy + 14, height - tip.offsetHeight)) + 'px';
     requestDraw();
   }
-  function localXY(ev) {
-    const r = canvas.getBoundingClientRect();
-    return [ev.clientX - r.left, ev.clientY - r.top];
-  }
-
-  canvas.addEventListener('wheel', (ev) => {
-    ev.preventDefault();
-    const [x] = localXY(ev);
-    const dy = ev.deltaMode === 1 ? ev.deltaY * 30 : ev.deltaY;
-    zoom(Math.exp(Math.max(-300, Math.min(300, dy)) * 0.002), x > GUTTER ? tOf(x) : undefined);
-  }, { passive: false });
-  canvas.addEventListener('mousedown', (ev) => {
-    if (ev.button !== 0) return;
-    const [x] = localXY(ev);
-    drag = { x, t0, t1 };
-    canvas.classList.add('dragging');
-    ev.preventDefault();
-  });
-  window.addEventListener('mousemove', (ev) => {
-    const [x, yy] = localXY(ev);
-    if (drag) {
-      const dt = (x - drag.x) / plotW() * (drag.t1 - drag.t0);
-      setView(drag.t0 - dt, drag.t1 - dt);
-      tip.hidden = true; hover = null;
-      requestDraw();
-    } else if (ev.target === canvas) {
-      showTip(hit(x, yy), x, yy);
-    }
-  });
-  window.addEventListener('mouseup', () => { drag = null; canvas.classList.remove('dragging'); });
-  canvas.addEventListener('mouseleave', () => { if (!drag) showTip(null); });
   canvas.addEventListener('dblclick', (ev) => {
     const [x, yy] = localXY(ev);
     const f = hit(x, yy);
     if (f) { const pad = f.span.dur * 0.1 + 1; setView(f.span.ts - pad, f.span.end + pad); requestDraw(); }
   });
-  window.addEventListener('resize', requestDraw);
 
   return {
     lanes, counters, frameList, spanCount, hasData,
@@ -321,8 +286,8 @@ function Timeline(canvas, tip, trace) {
     view: () => ({ t0, t1 }),
     setHome(a, b) { home = [a, b]; setView(a, b); hover = null; tip.hidden = true; requestDraw(); },
     reset() { setView(home[0], home[1]); requestDraw(); },
-    zoom,
-    pan(px) { const dt = px / plotW() * (t1 - t0); setView(t0 + dt, t1 + dt); requestDraw(); },
+    zoom: vp.zoom,
+    pan: vp.pan,
     drawNow: draw,
     hoverSpan(lane, sp) {
       const x = Math.max(GUTTER + 1, Math.min(xOf(sp.ts + sp.dur / 2), GUTTER + plotW() - 1));
