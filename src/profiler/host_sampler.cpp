@@ -1,6 +1,7 @@
 #include "profiler/host_sampler.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,10 +14,14 @@
 namespace ys {
 namespace {
 
-// Other processes' stat files kept open at most: a machine with thousands of processes must not
-// run us out of descriptors (the soft limit is often 1024); beyond this they are opened for
-// each reading, as all of them were before.
-constexpr size_t kMaxOpenProcesses = 512;
+// Other processes' stat files kept open at most: a quarter of the descriptor limit (the soft
+// limit is often 1024) and no more than 512, so a machine with thousands of processes cannot run
+// the rest of the program out of descriptors; beyond it they are opened for each reading.
+size_t max_open_processes() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return 512;
+  return std::min<size_t>(512, static_cast<size_t>(r.rlim_cur / 4));
+}
 
 int64_t field_after(const char* text, const char* key) {
   const char* at = std::strstr(text, key);
@@ -126,7 +131,8 @@ HostSampler::HostSampler(int period_ms, double keep_seconds, const std::string& 
       period_ms_(period_ms),
       keep_seconds_(keep_seconds),
       self_pid_(static_cast<int>(::getpid())),
-      start_ns_(now_ns()) {
+      start_ns_(now_ns()),
+      max_open_(max_open_processes()) {
   if (period_ms <= 0) return;
   // Each reading is moved into the bounded ring here: the generic sampler keeps nothing.
   sampler_.start(period_ms, PeriodicSampler<HostSample>::FirstReading::kAtStart,
@@ -220,7 +226,7 @@ int64_t HostSampler::read_others(std::array<HostProcess, 4>& top, int32_t& top_c
     std::string_view comm;
     int64_t tk = 0, mf = 0;
     if (n < 0 || !parse_stat({buf_.data(), static_cast<size_t>(n)}, comm, tk, mf)) continue;
-    if (open_files < kMaxOpenProcesses)
+    if (open_files < max_open_)
       ++open_files;
     else
       t.stat = ProcFile();

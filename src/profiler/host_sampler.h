@@ -91,7 +91,7 @@ class HostSampler {
   struct Tracked {
     int pid = 0;
     int64_t ticks = 0;
-    ProcFile stat;  // closed beyond kMaxOpenProcesses: then opened for each reading
+    ProcFile stat;  // closed beyond max_open_: then opened for each reading
   };
   struct Task {
     int tid = 0;
@@ -110,6 +110,7 @@ class HostSampler {
   double keep_seconds_;
   int self_pid_;
   int64_t start_ns_;
+  size_t max_open_;  // other processes' stat files kept open at most
   mutable std::mutex mu_;
   std::deque<HostSample> kept_;
   int64_t read_ns_ = 0;

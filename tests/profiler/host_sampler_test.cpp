@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,11 +97,11 @@ TEST(HostSampler, ReadsThisMachine) {
   EXPECT_GE(s.cost_pct(), 0);
 }
 
-// The sampler keeps /proc/<pid>/stat open between readings and re-reads it from offset 0: a busy
-// child must show its new ticks in later readings (a stale file would give it none), and once it
-// has gone it must drop out.
-TEST(HostSampler, KeptFilesSeeABusyChildAndItsExit) {
-  HostSampler s(0, 60);
+// Starts a busy child and takes readings until it has shown among the top processes twice (born
+// since the last reading, then known: both must credit its CPU time) or time is up; then kills it
+// and takes one more reading, which must not list it. A loaded machine may give the child few
+// ticks, hence the many tries.
+void expect_busy_child_seen_then_gone(HostSampler& s) {
   HostSample first;
   s.read(first);
   const pid_t child = fork();
@@ -114,8 +115,6 @@ TEST(HostSampler, KeptFilesSeeABusyChildAndItsExit) {
       if (x.top[static_cast<size_t>(i)].pid == child) return true;
     return false;
   };
-  // Born since the last reading, then known: both readings must credit its CPU time. A loaded
-  // machine may give it few ticks, so readings are taken until it shows twice or time is up.
   int seen = 0;
   for (int i = 0; i < 40 && seen < 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -128,6 +127,28 @@ TEST(HostSampler, KeptFilesSeeABusyChildAndItsExit) {
   HostSample after;
   ASSERT_TRUE(s.read(after));
   EXPECT_FALSE(child_in(after));
+}
+
+// The sampler keeps /proc/<pid>/stat open between readings and re-reads it from offset 0: a busy
+// child must show its new ticks in later readings (a stale file would give it none).
+TEST(HostSampler, KeptFilesSeeABusyChildAndItsExit) {
+  HostSampler s(0, 60);
+  expect_busy_child_seen_then_gone(s);
+}
+
+// With few descriptors allowed it keeps a quarter of them open (here 8) and opens the rest for
+// each reading: the child, the newest pid and so past the kept ones, is still read.
+TEST(HostSampler, PastItsDescriptorShareItStillReadsEveryProcess) {
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+  rlimit few = old;
+  few.rlim_cur = 32;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &few), 0);
+  {
+    HostSampler s(0, 60);
+    expect_busy_child_seen_then_gone(s);
+  }
+  setrlimit(RLIMIT_NOFILE, &old);
 }
 
 }  // namespace
