@@ -14,6 +14,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "pipeline/detector.h"
+#include "pipeline/detector_pool.h"
 #include "runtime/backend.h"
 
 namespace ys::testing {
@@ -79,6 +80,18 @@ inline std::unique_ptr<Detector> fake_device_detector(const DetectorOptions& opt
   DetectorOptions o = options;
   o.device = spec.name;
   return std::make_unique<Detector>(o, std::make_shared<FakeDeviceBackend>(std::move(spec)));
+}
+
+// A pool of fake devices, one detector of `options` each, named as their specs.
+inline DetectorPool fake_pool(const DetectorOptions& options,
+                              const std::vector<FakeDeviceSpec>& specs) {
+  std::vector<std::unique_ptr<Detector>> dets;
+  std::vector<std::string> names;
+  for (const FakeDeviceSpec& s : specs) {
+    dets.push_back(fake_device_detector(options, s));
+    names.push_back(s.name);
+  }
+  return DetectorPool(std::move(dets), std::move(names));
 }
 
 }  // namespace ys::testing

@@ -34,13 +34,7 @@ DetectorOptions tiny_options() {
 }
 
 DetectorPool fake_pool(const std::vector<FakeDeviceSpec>& specs) {
-  std::vector<std::unique_ptr<Detector>> dets;
-  std::vector<std::string> names;
-  for (const FakeDeviceSpec& s : specs) {
-    dets.push_back(fake_device_detector(tiny_options(), s));
-    names.push_back(s.name);
-  }
-  return DetectorPool(std::move(dets), std::move(names));
+  return testing::fake_pool(tiny_options(), specs);
 }
 
 struct ProfiledPoolRun {
