@@ -377,6 +377,7 @@ GpuAnalysis analyze_gpu(const GpuTrace& trace, const Graph& graph,
   add_kernel_stats(c, a);
   add_frame_timeline(c, a);
   add_copies_and_waits(c, a);
+  add_inference_parts(c, a);
   return a;
 }
 

@@ -55,6 +55,29 @@ struct NvmlSeries {
       temperature_c, power_w;  // NaN where a sample lacked the figure
 };
 
+// One part of the host's inference stage in detailed mode. The parts are consecutive, disjoint
+// pieces of each traced frame's inference window, so they add up frame by frame; their means add
+// up too (a mean of sums is the sum of means), which their medians, shown beside them, need not.
+struct GpuInferencePart {
+  std::string name;      // "launch", "kernels", "copies", "launch_wait", "gaps", "sync"
+  std::string what;      // what the time was, in a line for the reports
+  Stats ms;              // per traced frame
+  double share_pct = 0;  // of the mean inference of the same frames
+};
+
+struct GpuInferenceParts {
+  std::vector<GpuInferencePart> parts;  // in the order above; empty without kernel records
+  int64_t frames = 0;                   // traced frames with device work in their inference
+  Stats inference_ms;                   // those frames' host inference stage
+  double sum_ms = 0;                    // sum of the parts' means
+  double coverage_pct = 0;              // 100 * sum_ms / mean inference
+  // The frames' own parts against their own inference: the least and most covered frame.
+  double frame_coverage_min_pct = 0, frame_coverage_max_pct = 0;
+  // The layers of a frame cover its device span; their means add up to this per frame, while
+  // the per-layer medians (layer_sum_ms) leave out what falls in a different layer each frame.
+  double layers_per_frame_mean_ms = 0;
+};
+
 struct GpuAnalysis {
   bool available = false;
   std::string mode;  // "events" or "detailed"
@@ -91,6 +114,8 @@ struct GpuAnalysis {
   // first kernel (the launch, with a graph one call), and from the last kernel's end to the
   // host's return from synchronising. With the layers they make up the inference stage.
   double launch_latency_ms = 0, sync_latency_ms = 0;
+  // The whole inference stage cut into named parts (detailed mode).
+  GpuInferenceParts inference_parts;
 
   // Copies and host waits (detailed mode).
   std::vector<GpuCopyStat> copies;

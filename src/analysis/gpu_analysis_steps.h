@@ -90,5 +90,7 @@ void add_layer_stats(const GpuTraceContext& c, GpuAnalysis& a);
 void add_kernel_stats(const GpuTraceContext& c, GpuAnalysis& a);
 void add_frame_timeline(const GpuTraceContext& c, GpuAnalysis& a);
 void add_copies_and_waits(const GpuTraceContext& c, GpuAnalysis& a);
+// Each traced frame's inference window cut into named parts (gpu_inference_parts.cpp).
+void add_inference_parts(const GpuTraceContext& c, GpuAnalysis& a);
 
 }  // namespace ys::gpu_steps

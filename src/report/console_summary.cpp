@@ -14,6 +14,27 @@ std::string short_name(const std::string& name, size_t max = 48) {
   return name.size() <= max ? name : name.substr(0, max - 3) + "...";
 }
 
+// The inference stage part by part. Means, because they add up as each frame's parts do; the
+// median inference is given beside the mean it is compared with.
+std::string inference_parts_console(const GpuAnalysis& g) {
+  const GpuInferenceParts& p = g.inference_parts;
+  if (p.parts.empty()) return "";
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(3) << "  GPU inference part by part (means of " << p.frames
+     << " traced frames; each frame's parts add up to its inference):";
+  for (size_t i = 0; i < p.parts.size(); ++i) {
+    std::string name = p.parts[i].name;
+    std::replace(name.begin(), name.end(), '_', ' ');
+    os << (i ? " + " : " ") << name << " " << p.parts[i].ms.mean << " ms (" << std::setprecision(1)
+       << p.parts[i].share_pct << "%)" << std::setprecision(3);
+  }
+  os << " = " << p.sum_ms << " ms, " << std::setprecision(1) << p.coverage_pct
+     << "% of the mean inference " << std::setprecision(3) << p.inference_ms.mean << " ms (median "
+     << p.inference_ms.median << " ms); the layers add up to " << p.layers_per_frame_mean_ms
+     << " ms per frame, their medians to " << g.layer_sum_ms << " ms\n";
+  return os.str();
+}
+
 std::string gpu_console(const GpuAnalysis& g) {
   std::ostringstream os;
   os << std::fixed << std::setprecision(2);
@@ -30,6 +51,7 @@ std::string gpu_console(const GpuAnalysis& g) {
        << std::setprecision(0) << g.kernels_per_frame.median << " kernels/frame; "
        << std::setprecision(3) << g.launch_latency_ms << " ms from launch to first kernel, "
        << g.sync_latency_ms << " ms from last kernel to the host\n";
+    os << inference_parts_console(g);
     os << std::setprecision(2) << "  GPU top kernels:";
     for (size_t i = 0; i < g.top_kernels.size() && i < 3; ++i) {
       const GpuKernelStat& k = g.top_kernels[i];

@@ -63,6 +63,26 @@ json series_json(const NvmlSeries& s) {
           {"power_w", column(s.power_w, 1)}};
 }
 
+// The inference stage cut into named parts; null without kernel records to cut it by.
+json inference_parts_json(const GpuInferenceParts& p) {
+  if (p.parts.empty()) return nullptr;
+  json parts = json::array();
+  for (const GpuInferencePart& part : p.parts) {
+    parts.push_back({{"name", part.name},
+                     {"what", part.what},
+                     {"ms", stats_json(part.ms, 4)},
+                     {"share_pct", round_to(part.share_pct, 2)}});
+  }
+  return {{"frames", p.frames},
+          {"inference_ms", stats_json(p.inference_ms, 4)},
+          {"parts", parts},
+          {"sum_ms", round_to(p.sum_ms, 4)},
+          {"coverage_pct", round_to(p.coverage_pct, 2)},
+          {"frame_coverage_min_pct", round_to(p.frame_coverage_min_pct, 2)},
+          {"frame_coverage_max_pct", round_to(p.frame_coverage_max_pct, 2)},
+          {"layers_per_frame_mean_ms", round_to(p.layers_per_frame_mean_ms, 4)}};
+}
+
 // "kernels", "busy", "copies" and the host waits: CUPTI's records, null without them.
 void add_device_work(const GpuAnalysis& g, json& j) {
   if (has_kernel_data(g)) {
@@ -103,6 +123,7 @@ void add_device_work(const GpuAnalysis& g, json& j) {
                  {"launch_bound_pct", round_to(g.launch_bound_pct, 2)},
                  {"launch_latency_ms", round_to(g.launch_latency_ms, 4)},
                  {"sync_latency_ms", round_to(g.sync_latency_ms, 4)}};
+    j["inference_parts"] = inference_parts_json(g.inference_parts);
     json copies = json::array();
     for (const GpuCopyStat& c : g.copies) {
       copies.push_back({{"direction", c.direction},
@@ -121,6 +142,7 @@ void add_device_work(const GpuAnalysis& g, json& j) {
   } else {
     j["kernels"] = nullptr;
     j["busy"] = nullptr;
+    j["inference_parts"] = nullptr;
     j["copies"] = nullptr;
     j["host_wait_ms_per_frame"] = nullptr;
     j["host_wait_outside_inference_ms_per_frame"] = nullptr;

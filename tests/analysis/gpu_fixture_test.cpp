@@ -73,6 +73,121 @@ TEST(GpuFixture, TheGraphRunReplaysKernelsBackToBackAndTheEagerOneWaitsForLaunch
   }
 }
 
+// Every recorded detailed run, graph and eager, FP16 and FP32, batch 1 and 8.
+constexpr const char* kAllFixtures[] = {
+    "yolov8n_fp16_graph_detailed.json",          "yolov8n_fp32_eager_detailed.json",
+    "yolov8n_fp32_graph_detailed.json",          "yolov8n_fp16_eager_detailed.json",
+    "yolov8n_fp16_graph_hostpipe_detailed.json", "yolov8n_b8_fp16_graph_detailed.json"};
+
+const GpuInferencePart* part(const GpuInferenceParts& p, const std::string& name) {
+  for (const GpuInferencePart& x : p.parts)
+    if (x.name == name) return &x;
+  return nullptr;
+}
+
+// Issue 19.4: the named parts account for the whole inference stage, frame by frame, so a part
+// dropped (or counted twice) leaves each frame short (or over) by its size. Each part is checked
+// against the figure another step of the analysis computes its own way, and the sum against the
+// host's inference windows read here from the trace.
+TEST(GpuFixture, TheNamedPartsOfInferenceAddUpInEveryTracedFrame) {
+  for (const char* file : kAllFixtures) {
+    SCOPED_TRACE(file);
+    const Recorded r = load(file);
+    const GpuAnalysis& a = r.a;
+    const GpuInferenceParts& p = a.inference_parts;
+    ASSERT_EQ(p.frames, a.frames);
+    std::vector<std::string> names;
+    for (const GpuInferencePart& x : p.parts) {
+      names.push_back(x.name);
+      EXPECT_FALSE(x.what.empty()) << x.name;
+      EXPECT_EQ(x.ms.count, p.frames) << x.name;
+      EXPECT_GE(x.ms.min, 0) << x.name;
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"launch", "kernels", "copies", "launch_wait", "gaps",
+                                               "sync"}));
+    // Each frame's parts add up to its own inference: nothing is left out or counted twice.
+    EXPECT_NEAR(p.frame_coverage_min_pct, 100, 0.1);
+    EXPECT_NEAR(p.frame_coverage_max_pct, 100, 0.1);
+    EXPECT_NEAR(p.coverage_pct, 100, 0.1);
+    // The inference they add up to is the host's, as the trace's frame records hold it.
+    double inference = 0, parts = 0;
+    for (const FrameRecord& f : r.frames) {
+      const size_t inf = static_cast<size_t>(PipelineStage::kInference);
+      if (f.end_ns[inf] > f.begin_ns[inf] &&
+          std::any_of(r.trace.kernels.begin(), r.trace.kernels.end(),
+                      [&](const GpuKernelRecord& k) { return k.frame == f.index; }))
+        inference += static_cast<double>(f.end_ns[inf] - f.begin_ns[inf]) / 1e6;
+    }
+    for (const GpuInferencePart& x : p.parts) parts += x.ms.mean;
+    EXPECT_NEAR(parts * static_cast<double>(p.frames), inference, 1e-6);
+    EXPECT_NEAR(p.sum_ms, parts, 1e-9);
+    // The goal: within 5% of the median inference, too (means against a median: the figures
+    // the issue compares).
+    EXPECT_NEAR(p.sum_ms / a.inference_ms, 1.0, 0.05) << p.sum_ms << " vs " << a.inference_ms;
+    // Part by part against the analysis's own figures of the same time.
+    EXPECT_NEAR(part(p, "kernels")->ms.mean, a.busy_ms_per_frame, 1e-9);
+    EXPECT_NEAR(part(p, "launch")->ms.median, a.launch_latency_ms, 0.002);
+    EXPECT_NEAR(part(p, "sync")->ms.median, a.sync_latency_ms, 0.002);
+    const double between =
+        part(p, "copies")->ms.mean + part(p, "launch_wait")->ms.mean + part(p, "gaps")->ms.mean;
+    EXPECT_NEAR(between, a.gap_ms_per_frame, 0.002)
+        << "the device's idle and copying between kernels";
+    // The layers cover each frame's device span, between the launch and the sync.
+    EXPECT_NEAR(p.layers_per_frame_mean_ms, part(p, "kernels")->ms.mean + between, 0.002);
+    EXPECT_GT(part(p, "kernels")->ms.mean, 0);
+    EXPECT_GT(part(p, "launch")->ms.mean, 0);
+    EXPECT_GT(part(p, "sync")->ms.mean, 0);
+    EXPECT_GT(part(p, "copies")->ms.mean, 0) << "the graph's and the eager run's device copies";
+  }
+}
+
+// What layers + launch + sync missed in the graph runs (88.7% on the H200 on 2026-12-05; 86% in
+// this fixture) is the launch wait: the device idle between kernels while the host was still in
+// cudaGraphLaunch, which under CUPTI takes 0.3-0.5 ms. It lands after the timed layer group, in a
+// different layer each frame, so the per-layer medians leave it out.
+TEST(GpuFixture, TheGraphRunsMissingShareIsTheDeviceWaitingForTheGraphLaunch) {
+  const Recorded& r = graph_fp16();
+  const GpuAnalysis& a = r.a;
+  const double old_sum = a.layer_sum_ms + a.launch_latency_ms + a.sync_latency_ms;
+  EXPECT_LT(old_sum / a.inference_ms, 0.9) << "the figure that missed the goal";
+  const GpuInferencePart* wait = part(a.inference_parts, "launch_wait");
+  ASSERT_NE(wait, nullptr);
+  EXPECT_GT(wait->share_pct, 10);
+  EXPECT_NEAR((old_sum + wait->ms.mean) / a.inference_ms, 1.0, 0.05);
+  EXPECT_GT(a.inference_parts.layers_per_frame_mean_ms, a.layer_sum_ms + 0.5 * wait->ms.mean)
+      << "per frame the layers hold the wait; their medians do not";
+  // Each traced frame's longest idle stretch between kernels ends as the graph launch returns:
+  // the nodes after it were handed over only then.
+  const size_t inf = static_cast<size_t>(PipelineStage::kInference);
+  int frames = 0;
+  for (const FrameRecord& f : r.frames) {
+    std::vector<const GpuKernelRecord*> ks;
+    for (const GpuKernelRecord& k : r.trace.kernels)
+      if (k.frame == f.index && k.step >= 0) ks.push_back(&k);
+    if (ks.empty()) continue;
+    const GpuApiRecord* launch = nullptr;
+    for (const GpuApiRecord& c : r.trace.api)
+      if (c.name.find("GraphLaunch") != std::string::npos && c.start_ns >= f.begin_ns[inf] &&
+          c.start_ns < f.end_ns[inf])
+        launch = &c;
+    ASSERT_NE(launch, nullptr) << "frame " << f.index;
+    int64_t end = ks[0]->end_ns, longest = 0, longest_end = 0;
+    for (const GpuKernelRecord* k : ks) {
+      if (k->start_ns - end > longest) {
+        longest = k->start_ns - end;
+        longest_end = k->start_ns;
+      }
+      end = std::max(end, k->end_ns);
+    }
+    ++frames;
+    if (longest < 20000) continue;  // a frame whose first kernel waited instead
+    EXPECT_NEAR(static_cast<double>(longest_end - launch->end_ns) / 1e3, 5, 10)
+        << "frame " << f.index << ": the " << longest / 1000 << " us idle ended "
+        << (longest_end - launch->end_ns) / 1000 << " us after the launch returned";
+  }
+  EXPECT_EQ(frames, 3);
+}
+
 TEST(GpuFixture, TopKernelsAreConvolutionsWithTheirLayers) {
   for (const Recorded* r : {&graph_fp16(), &eager_fp32()}) {
     ASSERT_FALSE(r->a.top_kernels.empty());
