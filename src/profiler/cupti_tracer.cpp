@@ -232,8 +232,9 @@ struct CuptiTracer::Impl {
   bool available = false;
   std::string why;
   CUpti_SubscriberHandle subscriber = nullptr;
-  bool active = false;  // activity kinds enabled (inside a traced frame)
-  bool pushed = false;  // an external correlation id is pushed for the current step
+  std::atomic<bool> active{false};   // activity kinds enabled (inside a traced frame)
+  std::atomic<uint64_t> enables{0};  // times they were enabled: a flush knows if it was quiet
+  bool pushed = false;               // an external correlation id is pushed for the current step
   bool finished = false;
   ClockPair first_clock;
   std::vector<CuptiFrameWindow> frames;
@@ -247,8 +248,11 @@ struct CuptiTracer::Impl {
   // Written by CUPTI's buffer callbacks (its own thread, or the flushing one).
   std::mutex raw_mu;
   CuptiRawTrace raw;
+  std::shared_ptr<GpuRecordRing> ring;  // a long run's: records go there instead
 
   void consume(uint8_t* buffer, size_t valid);
+  void consume_into_ring(uint8_t* buffer, size_t valid);
+  int node_step(uint64_t node);
   void on_graph_node(CUpti_CallbackId cbid, const CUpti_GraphData& g);
   void set_kinds(bool on);
 };
@@ -276,6 +280,11 @@ void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t* buffer, 
   if (cuptiActivityGetNumDroppedRecords(ctx, stream, &dropped) != CUPTI_SUCCESS) dropped = 0;
   std::lock_guard<std::mutex> lock(g_mu);
   if (!g_tracer) return;
+  if (g_tracer->ring) {
+    g_tracer->consume_into_ring(buffer, valid);
+    g_tracer->ring->add_dropped(static_cast<int64_t>(dropped));
+    return;
+  }
   g_tracer->consume(buffer, valid);
   std::lock_guard<std::mutex> raw_lock(g_tracer->raw_mu);
   g_tracer->raw.dropped += static_cast<int64_t>(dropped);
@@ -390,6 +399,77 @@ void CuptiTracer::Impl::consume(uint8_t* buffer, size_t valid) {
   }
 }
 
+int CuptiTracer::Impl::node_step(uint64_t node) {
+  if (node == 0) return -1;
+  std::lock_guard<std::mutex> lock(nodes_mu);
+  auto it = node_steps.find(node);
+  return it == node_steps.end() ? -1 : it->second;
+}
+
+// The long run's path: compact records straight into the ring, steps resolved now for graph
+// nodes (eager launches' steps travel as correlations, resolved when a flight record is pulled).
+// Records still in progress (a forced flush) have no end and are left out.
+void CuptiTracer::Impl::consume_into_ring(uint8_t* buffer, size_t valid) {
+  CUpti_Activity* record = nullptr;
+  while (cuptiActivityGetNextRecord(buffer, valid, &record) == CUPTI_SUCCESS) {
+    switch (record->kind) {
+      case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL:
+      case CUPTI_ACTIVITY_KIND_KERNEL: {
+        const auto* r = reinterpret_cast<const CUpti_ActivityKernel10*>(record);
+        if (r->start == 0 || r->end < r->start) break;
+        ring->add_kernel(r->name, static_cast<int64_t>(r->start), static_cast<int64_t>(r->end),
+                         node_step(r->graphNodeId), r->correlationId);
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_MEMCPY:
+      case CUPTI_ACTIVITY_KIND_MEMSET: {
+        GpuCopyRecord c;
+        uint64_t node = 0;
+        uint32_t correlation = 0;
+        if (record->kind == CUPTI_ACTIVITY_KIND_MEMCPY) {
+          const auto* r = reinterpret_cast<const CUpti_ActivityMemcpy6*>(record);
+          c.kind = copy_kind(r->copyKind);
+          c.src = memory_kind(r->srcKind);
+          c.dst = memory_kind(r->dstKind);
+          c.bytes = static_cast<int64_t>(r->bytes);
+          c.start_ns = static_cast<int64_t>(r->start);
+          c.end_ns = static_cast<int64_t>(r->end);
+          node = r->graphNodeId;
+          correlation = r->correlationId;
+        } else {
+          const auto* r = reinterpret_cast<const CUpti_ActivityMemset4*>(record);
+          c.kind = GpuCopyKind::kMemset;
+          c.dst = memory_kind(r->memoryKind);
+          c.bytes = static_cast<int64_t>(r->bytes);
+          c.start_ns = static_cast<int64_t>(r->start);
+          c.end_ns = static_cast<int64_t>(r->end);
+          node = r->graphNodeId;
+          correlation = r->correlationId;
+        }
+        if (c.start_ns == 0 || c.end_ns < c.start_ns) break;
+        c.step = node_step(node);
+        ring->add_copy(c, correlation);
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: {
+        const auto* r = reinterpret_cast<const CUpti_ActivitySynchronization2*>(record);
+        if (r->start == 0 || r->end < r->start) break;
+        ring->add_wait(sync_name(r->type), static_cast<int64_t>(r->start),
+                       static_cast<int64_t>(r->end));
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION: {
+        const auto* r = reinterpret_cast<const CUpti_ActivityExternalCorrelation*>(record);
+        if (r->externalKind == CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0 && r->externalId > 0)
+          ring->add_correlation(r->correlationId, static_cast<int>(r->externalId - 1));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
 void CuptiTracer::Impl::set_kinds(bool on) {
   for (CUpti_ActivityKind k : kKinds) {
     const CUptiResult r = on ? cuptiActivityEnable(k) : cuptiActivityDisable(k);
@@ -399,6 +479,7 @@ void CuptiTracer::Impl::set_kinds(bool on) {
     }
   }
   active = on && available;
+  if (active) ++enables;
 }
 
 CuptiTracer::CuptiTracer(int device) : impl_(std::make_unique<Impl>()) {
@@ -440,6 +521,7 @@ CuptiTracer::CuptiTracer(int device) : impl_(std::make_unique<Impl>()) {
 
 CuptiTracer::~CuptiTracer() {
   Impl& t = *impl_;
+  if (t.ring) t.ring->set_source(nullptr);
   if (t.active) t.set_kinds(false);
   if (t.available) (void)cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
   if (t.subscriber) (void)cuptiUnsubscribe(t.subscriber);
@@ -512,6 +594,32 @@ void CuptiTracer::finish(GpuTrace& trace) {
   attribute_cupti_records(std::move(raw), nodes, t.frames, t.first_clock, last, trace);
 }
 
+void CuptiTracer::stream_to(std::shared_ptr<GpuRecordRing> ring) {
+  Impl& t = *impl_;
+  if (!t.available || !ring) return;
+  {
+    std::lock_guard<std::mutex> lock(g_mu);  // the buffer callbacks read `ring` under it
+    t.ring = ring;
+  }
+  ring->set_source([&t](bool final) {
+    if (final && t.active) t.set_kinds(false);
+    const uint64_t enables = t.enables.load();
+    const bool was_on = t.active.load();
+    (void)cuptiActivityFlushAll(final ? CUPTI_ACTIVITY_FLAG_FLUSH_FORCED : 0);
+    // A default flush returns only buffers whose records are complete: all of them only if
+    // tracing stayed off throughout.
+    const bool quiet = !was_on && !t.active.load() && enables == t.enables.load();
+    t.ring->calibrate(read_clocks(), quiet);
+  });
+  t.ring->calibrate(t.first_clock, true);
+}
+
+void CuptiTracer::set_tracing(bool on) {
+  Impl& t = *impl_;
+  if (!t.available || t.finished || on == t.active.load(std::memory_order_relaxed)) return;
+  t.set_kinds(on);
+}
+
 #else  // no CUPTI in this build
 
 struct CuptiTracer::Impl {
@@ -534,6 +642,8 @@ void CuptiTracer::finish(GpuTrace& trace) {
   trace.cupti = false;
   trace.cupti_why = impl_->why;
 }
+void CuptiTracer::stream_to(std::shared_ptr<GpuRecordRing> /*ring*/) {}
+void CuptiTracer::set_tracing(bool /*on*/) {}
 
 #endif
 

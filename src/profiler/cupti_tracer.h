@@ -6,7 +6,8 @@
 // attributed through their graph node id. Activity kinds are enabled only between begin_frame and
 // end_frame, so untraced frames run without CUPTI's per-launch cost. CUPTI allows one subscriber
 // per process: a second tracer, or a run under Nsight, reports itself unavailable; so does a build
-// without CUPTI. The record attribution is a pure function, tested without a GPU.
+// without CUPTI. The record attribution is a pure function, tested without a GPU. A long run
+// streams the records into a GpuRecordRing instead, tracing only the frames it arms.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "profiler/gpu_record_ring.h"
 #include "profiler/gpu_trace.h"
 #include "runtime/backend.h"
 
@@ -36,12 +38,6 @@ struct CuptiRawTrace {
 struct CuptiFrameWindow {
   int64_t frame = -1;
   int64_t begin_ns = 0, end_ns = 0;  // host clock (now_ns)
-};
-
-// One simultaneous reading of both clocks.
-struct ClockPair {
-  int64_t host_ns = 0;
-  uint64_t cupti_ns = 0;
 };
 
 // Maps CUPTI's clock to the host's through the two calibration readings, demangles kernel names,
@@ -76,6 +72,14 @@ class CuptiTracer final : public DeviceObserver {
   // Flushes CUPTI and fills the CUPTI part of `trace` (kernels, copies, syncs, api, dropped
   // records, clock mapping, cupti/cupti_why). Call once, after the last frame.
   void finish(GpuTrace& trace);
+
+  // Long runs: records go to `ring` as they arrive (kernels, copies, waits and eager launches'
+  // steps; API records are left out) rather than to finish()'s trace, and the ring's flush
+  // reaches CUPTI through this tracer. Call before the first traced frame.
+  void stream_to(std::shared_ptr<GpuRecordRing> ring);
+  // Long runs: the activity kinds on or off, calling CUPTI only when that changes, so a run of
+  // traced frames pays for the switch once.
+  void set_tracing(bool on);
 
   struct Impl;
 

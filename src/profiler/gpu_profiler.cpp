@@ -30,6 +30,8 @@ struct GpuProfiler::Impl {
   bool preparing = false;  // the current frame is outside the window (prepare_frame)
   int64_t prepared_frames = 0;
   bool finished = false;
+  bool long_tracing = false;  // a long run's frames are being traced (long_frame)
+  std::string kernels_why;
   int64_t frame = -1;
   int64_t traced_frames = 0;
   std::unique_ptr<NvmlSampler> nvml;
@@ -73,6 +75,7 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
     const std::string why = "the " + backend.name() + " backend runs on the host: no GPU to trace";
     t.nvml_why = why;
     if (p.options.detailed) t.cupti_why = why;
+    p.kernels_why = why;
     return;
   }
 
@@ -102,14 +105,16 @@ GpuProfiler::GpuProfiler(Backend& backend, const Graph& graph, GpuProfilerOption
     }
   }
 
-  if (p.options.detailed) {
+  if (p.options.detailed || p.options.ring) {
     p.cupti = std::make_unique<CuptiTracer>(device);
     if (p.cupti->available()) {
+      if (!p.options.detailed) p.cupti->stream_to(p.options.ring);
       // Installing the observer drops the backend's captured graphs: the next run captures them
       // again with the tracer mapping each graph node to its step.
       p.timer->set_device_observer(p.cupti.get());
     } else {
-      t.cupti_why = p.cupti->why();
+      if (p.options.detailed) t.cupti_why = p.cupti->why();
+      p.kernels_why = p.cupti->why();
       p.cupti.reset();
     }
   }
@@ -142,12 +147,13 @@ GpuProfiler::~GpuProfiler() {
 void GpuProfiler::begin_frame(int64_t index, bool traced) {
   Impl& p = *impl_;
   if (!p.gpu || p.finished) return;
+  if (p.long_tracing) long_frame(false);  // a window frame after a long run's traced ones
   if (p.trace.window_begin_ns == 0) p.trace.window_begin_ns = now_ns();
   p.frame = index;
   p.traced = traced;
   p.in_frame = true;
   if (p.events && traced) p.time_layer_group(p.traced_frames++);
-  if (p.cupti && traced) p.cupti->begin_frame(index);
+  if (p.cupti && traced && p.options.detailed) p.cupti->begin_frame(index);
 }
 
 void GpuProfiler::prepare_frame() {
@@ -155,6 +161,27 @@ void GpuProfiler::prepare_frame() {
   if (!p.gpu || p.finished || !p.events) return;
   p.preparing = true;
   p.time_layer_group(p.prepared_frames++);
+}
+
+void GpuProfiler::long_frame(bool trace) {
+  Impl& p = *impl_;
+  if (!p.gpu || p.finished || !p.cupti || p.options.detailed || trace == p.long_tracing) return;
+  p.long_tracing = trace;
+  // Traced frames replay a timed graph, as in detailed mode: CUPTI's kernel records of the
+  // plain graph had impossible durations on the H200. Group 0 was captured before the window.
+  if (p.events) {
+    if (trace)
+      p.time_layer_group(0);
+    else
+      p.timer->enable_span_timing(false);
+  }
+  p.cupti->set_tracing(trace);
+}
+
+std::string GpuProfiler::kernels_why() const {
+  const Impl& p = *impl_;
+  if (p.cupti && !p.options.detailed) return "";
+  return p.kernels_why.empty() ? "no CUPTI ring was given" : p.kernels_why;
 }
 
 void GpuProfiler::end_frame() {
@@ -166,7 +193,7 @@ void GpuProfiler::end_frame() {
   }
   if (!p.gpu || !p.in_frame) return;
   p.in_frame = false;
-  if (p.cupti && p.traced) p.cupti->end_frame();
+  if (p.cupti && p.traced && p.options.detailed) p.cupti->end_frame();
   if (p.events && p.traced) {
     std::vector<float> ms = p.timer->last_span_ms();
     if (!ms.empty()) p.trace.span_frames.push_back({p.frame, std::move(ms)});
@@ -185,7 +212,8 @@ GpuTrace GpuProfiler::finish() {
   if (t.window_begin_ns == 0) t.window_begin_ns = t.window_end_ns = now_ns();
   t.kernels_per_run = p.timer->kernels_per_run();
   t.cuda_graph = t.kernels_per_run >= 0;
-  if (p.cupti) p.cupti->finish(t);
+  if (p.cupti && p.options.detailed) p.cupti->finish(t);
+  if (p.cupti && !p.options.detailed) p.cupti->set_tracing(false);
   if (p.nvml) {
     p.nvml->stop();
     t.samples = p.nvml->samples();

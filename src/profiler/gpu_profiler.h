@@ -4,7 +4,8 @@
 // each to its execution step through the backend's DeviceObserver hooks (external correlation
 // for eager launches, graph-node ids for kernels replayed from a CUDA Graph). An NVML thread
 // samples the device's own state meanwhile. Untraced frames run exactly as without a profiler,
-// which is what lets the report measure the profiler's overhead from paired frames.
+// which is what lets the report measure the profiler's overhead from paired frames. In a long run
+// CUPTI instead streams into a bounded ring, and only in the frames the run arms (long_frame).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "model/graph.h"
+#include "profiler/gpu_record_ring.h"
 #include "profiler/gpu_trace.h"
 #include "runtime/backend.h"
 
@@ -26,6 +28,8 @@ struct GpuProfilerOptions {
   // a group of 4 cost 3.2% on an H100, a group of 3 costs about 2.5%.
   size_t spans_per_frame = 3;
   std::string nvml_library = "libnvidia-ml.so.1";
+  // A long run's flight recorder: CUPTI streams its records here, in frames long_frame arms.
+  std::shared_ptr<GpuRecordRing> ring;
 };
 
 // First step of each layer span: a new span wherever a node's module (or, for nodes outside any
@@ -49,6 +53,11 @@ class GpuProfiler {
   // without keeping anything, so each group's timed CUDA Graph is captured before the window
   // rather than inside a measured frame. Ends with end_frame().
   void prepare_frame();
+  // A long run's frame outside the measured window: CUPTI traces it when `trace` (switched only
+  // when that changes). Needs GpuProfilerOptions::ring.
+  void long_frame(bool trace);
+  // Why a long run's frames cannot be traced ("" when they can).
+  std::string kernels_why() const;
 
   // Stops tracing and sampling, flushes CUPTI, maps its clock and returns everything recorded.
   GpuTrace finish();

@@ -61,6 +61,7 @@ LongRecorder::LongRecorder(size_t ops_per_frame, LongRecorderOptions options, St
 
 bool LongRecorder::begin_frame(int64_t index) {
   index_ = index;
+  gpu_traced_ = false;
   begin_.fill(0);
   end_.fill(0);
   traced_ = opt_.untraced_every <= 1 || counter_ % opt_.untraced_every != opt_.untraced_every - 1;
@@ -129,6 +130,7 @@ void LongRecorder::end_frame_at(const std::array<int64_t, kPipelineStageCount>& 
   LongFrame f;
   f.frame = index_;
   f.traced = traced_;
+  f.gpu_traced = gpu_traced_;
   int64_t first = 0, last = 0;
   for (size_t s = 0; s < kPipelineStageCount; ++s) {
     if (b[s] == 0 || e[s] == 0) {
@@ -372,10 +374,59 @@ size_t LongRecorder::memory_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t b = ring_.capacity() * sizeof(LongFrame) + buckets_.size() * sizeof(LongBucket) +
              occ_.capacity() * sizeof(SpikeOccurrence) + pairs_.capacity() * 2 * sizeof(double);
-  for (const FlightRecord& r : flight_)
-    for (const FlightFrame& f : r.frames)
+  for (const FlightRecord& r : flight_) {
+    for (const FlightFrame& f : r.frames) {
       b += sizeof(FlightFrame) + (f.op_us.capacity() + f.op_begin_us.capacity()) * sizeof(float);
+      if (f.gpu)
+        b += f.gpu->kernels.capacity() * sizeof(FlightKernel) +
+             f.gpu->copies.capacity() * sizeof(FlightCopy) +
+             f.gpu->waits.capacity() * sizeof(FlightWait);
+    }
+    for (const std::string& n : r.kernel_names) b += sizeof(std::string) + n.capacity();
+  }
   return b;
+}
+
+std::vector<FlightToFill> LongRecorder::flights_to_fill() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<FlightToFill> out;
+  for (const FlightRecord& r : flight_) {
+    if (r.gpu_filled) continue;
+    FlightToFill& t = out.emplace_back();
+    t.occurrence = r.occurrence;
+    for (const FlightFrame& f : r.frames) {
+      const auto end = f.times.begin_ns +
+                       static_cast<int64_t>(static_cast<double>(f.times.ms[kLatencyColumn]) * 1e6);
+      t.frames.push_back({f.times.frame, f.times.begin_ns, end, f.times.gpu_traced});
+    }
+  }
+  return out;
+}
+
+void LongRecorder::fill_flight(size_t occurrence, GpuPull pull) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (FlightRecord& r : flight_) {
+    if (r.occurrence != occurrence || r.gpu_filled) continue;
+    for (size_t i = 0; i < r.frames.size() && i < pull.frames.size(); ++i)
+      r.frames[i].gpu = std::move(pull.frames[i]);
+    r.kernel_names = std::move(pull.names);
+    r.gpu_filled = true;
+    return;
+  }
+}
+
+int64_t LongRecorder::claim_floor_ns() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool pending = pending_active_ && !pending_.frames.empty();
+  if (ring_size_ == 0 && !pending) return ys::now_ns();  // no frame yet: nothing to claim
+  int64_t floor = std::numeric_limits<int64_t>::max();
+  if (ring_size_ > 0) {
+    // The newest flight_before frames, and one more for the frame in progress.
+    const size_t k = std::min(ring_size_, opt_.flight_before + 1);
+    floor = ring_[(ring_next_ + ring_.size() - k) % ring_.size()].begin_ns;
+  }
+  if (pending) floor = std::min(floor, pending_.frames.front().times.begin_ns);
+  return floor;
 }
 
 }  // namespace ys

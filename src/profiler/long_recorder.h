@@ -13,10 +13,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "pipeline/stages.h"
+#include "profiler/gpu_record_ring.h"
 #include "runtime/executor.h"
 
 namespace ys {
@@ -61,6 +64,7 @@ struct LongFrame {
   std::array<float, kPipelineStageCount> start_ms{};
   bool traced = false;
   bool spike = false;
+  bool gpu_traced = false;  // CUPTI traced it (a long run on a GPU)
 };
 
 // One second of the run; quantiles are NaN for a column with no frame in that second.
@@ -86,12 +90,21 @@ struct SpikeOccurrence {
 struct FlightFrame {
   LongFrame times;
   std::vector<float> op_begin_us, op_us;
+  std::optional<FlightGpu> gpu;  // its kernels, copies and waits, where CUPTI traced it
 };
 
 struct FlightRecord {
   size_t occurrence = 0;
   double excess_ms = 0;
   std::vector<FlightFrame> frames;
+  std::vector<std::string> kernel_names;  // FlightKernel::name indexes this
+  bool gpu_filled = false;                // the GPU records were pulled in (or there were none)
+};
+
+// A finished flight record waiting for its GPU records (LongRecorder::flights_to_fill).
+struct FlightToFill {
+  size_t occurrence = 0;
+  std::vector<GpuPullFrame> frames;
 };
 
 struct LongSnapshot {
@@ -116,6 +129,8 @@ class LongRecorder final : public OpObserver, public StageObserver {
 
   // Starts a frame; returns true when its ops should be traced (attach this as op observer).
   bool begin_frame(int64_t index);
+  // The frame being recorded runs with CUPTI tracing its GPU work.
+  void set_gpu_traced() { gpu_traced_ = true; }
   // Ends it. A frame whose inference never ran (the source had ended) is dropped.
   void end_frame() { end_frame_at(begin_, end_); }
   // Ends it with the given stage times (host clock; 0: the stage did not run), as end_frame does
@@ -140,6 +155,15 @@ class LongRecorder final : public OpObserver, public StageObserver {
   // Approximate bytes held (preallocated rings and vectors), for the report.
   size_t memory_bytes() const;
 
+  // The GPU side of flight records (a long run on a GPU), from the checkpoint thread: the
+  // finished records not yet filled, with their frames' host windows; filling one (found by its
+  // occurrence, ignored when it has given way since) attaches what the ring held for it.
+  std::vector<FlightToFill> flights_to_fill() const;
+  void fill_flight(size_t occurrence, GpuPull pull);
+  // Host time before which no flight record, pending or future, can claim a GPU record: the
+  // pending record's first frame, and the frames a spike starting now would take before it.
+  int64_t claim_floor_ns() const;
+
  private:
   void close_second(int64_t second);
   void on_spike(const LongFrame& f, double latency_ms);
@@ -154,6 +178,7 @@ class LongRecorder final : public OpObserver, public StageObserver {
   // The frame being recorded (hot path; no lock needed, one thread).
   int64_t index_ = 0;
   bool traced_ = false;
+  bool gpu_traced_ = false;
   std::array<int64_t, kPipelineStageCount> begin_{}, end_{};
   int64_t* cursor_ = nullptr;
   std::vector<int64_t> scratch_;  // op stores of untraced frames

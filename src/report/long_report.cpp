@@ -43,8 +43,53 @@ json flight_layers(const FlightFrame& f, const std::vector<LayerResult>& layers)
   return out;
 }
 
+// A flight frame's kernels, copies and waits as CUPTI recorded them; times from the frame's
+// begin, each kernel with the layer of its execution step (null where the step is unknown).
+json flight_gpu(const FlightGpu& g, const FlightRecord& r,
+                const std::vector<const LayerResult*>& of_step) {
+  json kernels = json::array(), copies = json::array(), waits = json::array();
+  for (const FlightKernel& k : g.kernels) {
+    const LayerResult* l = k.step >= 0 && static_cast<size_t>(k.step) < of_step.size()
+                               ? of_step[static_cast<size_t>(k.step)]
+                               : nullptr;
+    kernels.push_back({{"name", k.name < r.kernel_names.size() ? r.kernel_names[k.name] : ""},
+                       {"start_ms", num(k.start_ms, 4)},
+                       {"ms", num(k.ms, 4)},
+                       {"layer", l ? json(l->id) : json(nullptr)}});
+  }
+  for (const FlightCopy& c : g.copies) {
+    // The host side names the memory, as the detailed mode's copy table does.
+    GpuMemoryKind memory = c.src;
+    if (c.kind == GpuCopyKind::kDeviceToHost || c.kind == GpuCopyKind::kMemset) memory = c.dst;
+    const bool on_device = c.kind == GpuCopyKind::kDeviceToDevice || c.kind == GpuCopyKind::kPeer;
+    copies.push_back({{"direction", copy_kind_name(c.kind)},
+                      {"memory", on_device ? "device" : memory_kind_name(memory)},
+                      {"bytes", c.bytes},
+                      {"start_ms", num(c.start_ms, 4)},
+                      {"ms", num(c.ms, 4)}});
+  }
+  const std::vector<std::string>& wait_names = gpu_wait_names();
+  for (const FlightWait& w : g.waits)
+    waits.push_back({{"kind", w.what < wait_names.size() ? wait_names[w.what] : "unknown"},
+                     {"start_ms", num(w.start_ms, 4)},
+                     {"ms", num(w.ms, 4)}});
+  return {
+      {"kernels", std::move(kernels)},
+      {"copies", std::move(copies)},
+      {"waits", std::move(waits)},
+      {"dropped",
+       {{"kernels", g.kernels_dropped}, {"copies", g.copies_dropped}, {"waits", g.waits_dropped}}}};
+}
+
 json flight_json(const LongSnapshot& s, const std::vector<LayerResult>& layers) {
   json out = json::array();
+  std::vector<const LayerResult*> of_step;
+  for (const LayerResult& l : layers) {
+    for (size_t step : l.steps) {
+      if (step >= of_step.size()) of_step.resize(step + 1, nullptr);
+      of_step[step] = &l;
+    }
+  }
   for (const FlightRecord& r : s.flight) {
     json frames = json::array();
     for (const FlightFrame& f : r.frames) {
@@ -61,7 +106,7 @@ json flight_json(const LongSnapshot& s, const std::vector<LayerResult>& layers) 
                         {"latency_ms", num(f.times.ms[kLatencyColumn])},
                         {"stages", stages},
                         {"layers", flight_layers(f, layers)},
-                        {"gpu", nullptr}});
+                        {"gpu", f.gpu ? flight_gpu(*f.gpu, r, of_step) : json(nullptr)}});
     }
     const SpikeOccurrence* o =
         r.occurrence < s.occurrences.size() ? &s.occurrences[r.occurrence] : nullptr;

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "analysis/spike_period.h"
 #include "core/clock.h"
 #include "core/file_io.h"
 #include "core/log.h"
@@ -20,6 +21,13 @@ namespace {
 constexpr size_t kNvmlKept = 1800;
 // An occurrence's evidence is taken once the samplers have read past its end by this much.
 constexpr int64_t kSettleNs = 1000000000;
+// GPU records are kept this long before the oldest claim (clock mapping and buffer slack), and a
+// flight record waits at most this long for CUPTI to deliver its frames' records.
+constexpr int64_t kClaimMarginNs = 200000000;
+constexpr int64_t kGiveUpNs = 10000000000;
+// The period that arms CUPTI is re-estimated every few ticks from the latest occurrences.
+constexpr int kArmEveryTicks = 5;
+constexpr size_t kArmOccurrences = 200;
 
 int online_cores() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -40,6 +48,10 @@ LongRun::LongRun(Detector& detector, LongRunOptions options, StageObserver* next
       cores_(online_cores()),
       recorder_(detector.executor().steps().size(), opt_.recorder, next) {
   hook_.run = this;
+  if (opt_.gpu_ring && opt_.gpu_ring->has_source()) ring_ = opt_.gpu_ring;
+  arming_.start_ns = recorder_.start_ns();
+  arming_.duty_period_ns = static_cast<int64_t>(opt_.gpu_duty_period_s * 1e9);
+  arming_.duty_on_ns = static_cast<int64_t>(opt_.gpu_duty_on_s * 1e9);
   // The checkpoints go here from the first one on; the session's final reports go here too.
   std::error_code ec;
   std::filesystem::create_directories(opt_.dir, ec);
@@ -92,6 +104,91 @@ bool LongRun::begin_frame(int64_t index) {
   return recorder_.begin_frame(index);
 }
 
+bool LongRun::arm_gpu(bool traced) {
+  if (!ring_ || !traced) return false;
+  GpuArming a = arming_;
+  a.period_ns = arm_period_ns_.load(std::memory_order_relaxed);
+  a.phase_ns = arm_phase_ns_.load(std::memory_order_relaxed);
+  a.lead_ns = arm_lead_ns_.load(std::memory_order_relaxed);
+  a.lag_ns = arm_lag_ns_.load(std::memory_order_relaxed);
+  if (!gpu_armed(a, now_ns())) return false;
+  recorder_.set_gpu_traced();
+  gpu_frames_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void LongRun::gpu_tick(bool final) {
+  if (!ring_) return;
+  ring_->flush(final);
+  const int64_t delivered = ring_->delivered_until_ns();
+  const int64_t now = now_ns();
+  // The floor first: a record that finishes after it is read is among those to fill below.
+  int64_t floor = recorder_.claim_floor_ns();
+  for (const FlightToFill& f : recorder_.flights_to_fill()) {
+    bool traced = false;
+    int64_t end = 0;
+    for (const GpuPullFrame& fr : f.frames) {
+      traced = traced || fr.traced;
+      end = std::max(end, fr.end_ns);
+    }
+    if (traced && !final && end > delivered && now - end < kGiveUpNs) {
+      if (!f.frames.empty()) floor = std::min(floor, f.frames.front().begin_ns);
+      continue;
+    }
+    recorder_.fill_flight(f.occurrence, ring_->pull(f.frames));
+  }
+  ring_->drop_before(floor - kClaimMarginNs);
+  if (!final && ++ticks_ % kArmEveryTicks == 0) update_arming();
+}
+
+void LongRun::update_arming() {
+  for (const SpikeOccurrence& o : recorder_.occurrences(occ_seen_)) {
+    occ_t_s_.push_back(static_cast<double>(o.begin_ns - recorder_.start_ns()) / 1e9);
+    occ_frame_ms_ = o.baseline_ms;
+    occ_ms_ = static_cast<double>(o.end_ns - o.begin_ns) / 1e6;
+    ++occ_seen_;
+  }
+  if (occ_t_s_.size() > kArmOccurrences)
+    occ_t_s_.erase(occ_t_s_.begin(), occ_t_s_.end() - static_cast<std::ptrdiff_t>(kArmOccurrences));
+  GpuArming a = arming_;
+  if (occ_t_s_.size() >= static_cast<size_t>(kMinPeriodMatches)) {
+    // Only the kept occurrences' span counts: older slots were not looked at.
+    const double begin =
+        occ_seen_ > occ_t_s_.size() ? occ_t_s_.front() : opt_.recorder.warmup_seconds;
+    const double end = static_cast<double>(now_ns() - recorder_.start_ns()) / 1e9;
+    const PeriodEstimate p =
+        estimate_period(occ_t_s_, begin, end, std::max(occ_frame_ms_, 0.1) / 1e3);
+    arm_for_period(a, p, occ_frame_ms_, occ_ms_, static_cast<int>(opt_.recorder.flight_before),
+                   static_cast<int>(opt_.recorder.flight_after));
+  }
+  arm_period_ns_.store(a.period_ns, std::memory_order_relaxed);
+  arm_phase_ns_.store(a.phase_ns, std::memory_order_relaxed);
+  arm_lead_ns_.store(a.lead_ns, std::memory_order_relaxed);
+  arm_lag_ns_.store(a.lag_ns, std::memory_order_relaxed);
+}
+
+nlohmann::json LongRun::gpu_kernels_json() const {
+  nlohmann::json j = {{"available", ring_ != nullptr}};
+  if (!ring_) {
+    j["why"] = opt_.gpu_kernels_why.empty() ? "not a GPU run" : opt_.gpu_kernels_why;
+    return j;
+  }
+  const GpuRecordRing::Counts c = ring_->counts();
+  const int64_t period = arm_period_ns_.load(std::memory_order_relaxed);
+  j["duty"] = {{"period_s", opt_.gpu_duty_period_s}, {"on_s", opt_.gpu_duty_on_s}};
+  j["armed_period_s"] =
+      period > 0 ? nlohmann::json(static_cast<double>(period) / 1e9) : nlohmann::json(nullptr);
+  j["traced_frames"] = gpu_frames_.load(std::memory_order_relaxed);
+  j["ring"] = {{"kernels", c.kernels},
+               {"copies", c.copies},
+               {"waits", c.waits},
+               {"names", c.names},
+               {"overwritten", c.overwritten},
+               {"cupti_dropped", c.cupti_dropped},
+               {"memory_bytes", ring_->memory_bytes()}};
+  return j;
+}
+
 bool LongRun::done() const {
   return opt_.duration_s > 0 &&
          static_cast<double>(now_ns() - recorder_.start_ns()) / 1e9 >= opt_.duration_s;
@@ -112,6 +209,7 @@ void LongRun::loop() {
       if (wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return;
     }
     capture_evidence(false);
+    gpu_tick(false);
     if (std::chrono::steady_clock::now() >= next_checkpoint) {
       try {
         write_checkpoint(false);
@@ -170,6 +268,7 @@ nlohmann::json LongRun::build(bool final, LongRunResult* out) {
   SpikeReport spikes =
       analyze_spikes(snap, evidence, layers_, cores_, opt_.recorder.warmup_seconds);
   nlohmann::json j = {{"long", long_json(snap, layers_, facts)}, {"spikes", spikes_json(spikes)}};
+  j["long"]["gpu_kernels"] = gpu_kernels_json();
   if (nvml_ && nvml_->available()) {
     // Device memory over the whole run, ours against other processes (docs/PROFILE_SCHEMA.md).
     const Executor& ex = detector_.executor();
@@ -219,6 +318,7 @@ LongRunResult LongRun::finish() {
   if (host_) host_->stop();
   if (nvml_) nvml_->stop();
   capture_evidence(true);
+  gpu_tick(true);
   LongRunResult r;
   build(true, &r);
   return r;

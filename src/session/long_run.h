@@ -4,7 +4,9 @@
 // checkpoint period writes summary.json atomically, so that a run killed at any moment (SIGKILL,
 // power loss) leaves a valid one at most that old. finish() returns the final sections for the
 // session's summary. A test hook (YS_TEST_GPU_PULL=<period_s>:<MiB>) plants a periodic
-// synchronous device-to-host copy inside our own frames on a GPU, for scripts/gpu_check.sh.
+// synchronous device-to-host copy inside our own frames on a GPU, for scripts/gpu_check.sh. On a
+// GPU, CUPTI traces the frames long_gpu_arming.h arms into a bounded ring; each tick flushes it
+// and fills finished flight records with the kernels, copies and waits of their frames.
 #pragma once
 
 #include <atomic>
@@ -19,10 +21,12 @@
 #include "analysis/gpu_memory.h"
 #include "analysis/spike_analysis.h"
 #include "pipeline/detector.h"
+#include "profiler/gpu_record_ring.h"
 #include "profiler/host_sampler.h"
 #include "profiler/long_recorder.h"
 #include "profiler/nvml_sampler.h"
 #include "report/long_report.h"
+#include "session/long_gpu_arming.h"
 
 namespace ys {
 
@@ -33,6 +37,11 @@ struct LongRunOptions {
   int host_period_ms = 100;  // /proc sampling (0: off)
   int nvml_period_ms = 100;  // on a GPU (0: off)
   LongRecorderOptions recorder;
+  // On a GPU: the ring CUPTI streams into (the session's GpuProfiler fills it), or why there is
+  // none; the duty cycle of traced bursts (GpuArming).
+  std::shared_ptr<GpuRecordRing> gpu_ring;
+  std::string gpu_kernels_why;
+  double gpu_duty_period_s = 10, gpu_duty_on_s = 0.2;
 };
 
 struct LongRunResult {
@@ -51,6 +60,9 @@ class LongRun {
 
   // As the session's: returns true when the frame's ops should go to recorder() as observer.
   bool begin_frame(int64_t index);
+  // After begin_frame, for a frame outside the window: whether CUPTI traces it (an op-traced
+  // frame that the duty cycle or a predicted occurrence arms); the recorder notes it.
+  bool arm_gpu(bool traced);
   void end_frame() { recorder_.end_frame(); }
   LongRecorder& recorder() { return recorder_; }
   StageObserver* stage_observer() { return &hook_; }
@@ -72,6 +84,9 @@ class LongRun {
   void write_checkpoint(bool final);
   nlohmann::json build(bool final, LongRunResult* out);
   void maybe_pull();
+  void gpu_tick(bool final);
+  void update_arming();
+  nlohmann::json gpu_kernels_json() const;
 
   Detector& detector_;
   LongRunOptions opt_;
@@ -94,6 +109,16 @@ class LongRun {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
+
+  // CUPTI for the flight records: the arming is read by the frame thread, written by the tick.
+  std::shared_ptr<GpuRecordRing> ring_;
+  GpuArming arming_;
+  std::atomic<int64_t> arm_period_ns_{0}, arm_phase_ns_{0}, arm_lead_ns_{0}, arm_lag_ns_{0};
+  std::atomic<int64_t> gpu_frames_{0};
+  std::vector<double> occ_t_s_;  // the latest occurrences' begins, for the period
+  double occ_frame_ms_ = 0, occ_ms_ = 0;
+  size_t occ_seen_ = 0;
+  int ticks_ = 0;
 
   // Test hook: a device buffer pulled to pageable host memory every pull_period_ns_.
   int64_t pull_period_ns_ = 0, next_pull_ns_ = 0;

@@ -77,9 +77,17 @@ ProfileSession::ProfileSession(Detector& detector, ProfileSchedule schedule, boo
   const Executor& ex = detector_.executor();
   if (ex.backend().device() != DeviceKind::kCpu) {
     // A long run samples NVML itself with a bounded history; the window's sampler keeps all.
+    // Its flight recorder's GPU records come through a bounded ring CUPTI streams into.
+    std::shared_ptr<GpuRecordRing> ring;
+    if (long_run) ring = std::make_shared<GpuRecordRing>();
     gpu_ = std::make_unique<GpuProfiler>(
         ex.backend(), ex.graph(),
-        GpuProfilerOptions{.detailed = gpu_detailed, .nvml_period_ms = long_run ? 0 : 20});
+        GpuProfilerOptions{
+            .detailed = gpu_detailed, .nvml_period_ms = long_run ? 0 : 20, .ring = ring});
+    if (long_run) {
+      long_run->gpu_ring = ring;
+      long_run->gpu_kernels_why = gpu_->kernels_why();
+    }
   } else if (gpu_detailed) {
     notes_.push_back(
         "profile_detail=detailed records GPU kernels, copies and waits (CUPTI); this run is on "
@@ -154,6 +162,8 @@ void ProfileSession::begin_frame(int64_t index) {
       gpu_->begin_frame(index, trace_ops);
     else if (profiler_.frames().empty())  // before the first window only
       gpu_->prepare_frame();
+    else if (long_)  // after the window: CUPTI for the flight recorder, in armed frames
+      gpu_->long_frame(long_->arm_gpu(long_ops));
   }
 }
 

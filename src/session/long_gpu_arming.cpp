@@ -1,0 +1,39 @@
+#include "session/long_gpu_arming.h"
+
+#include <algorithm>
+
+namespace ys {
+
+bool gpu_armed(const GpuArming& a, int64_t t_ns) {
+  if (a.duty_period_ns > 0 && a.duty_on_ns > 0) {
+    const int64_t since = t_ns - a.start_ns;
+    if (since >= 0 && since % a.duty_period_ns < a.duty_on_ns) return true;
+  }
+  if (a.period_ns <= 0) return false;
+  int64_t m = (t_ns - a.phase_ns) % a.period_ns;
+  if (m < 0) m += a.period_ns;
+  return m <= a.lag_ns || m >= a.period_ns - a.lead_ns;
+}
+
+void arm_for_period(GpuArming& a, const PeriodEstimate& p, double frame_ms, double duration_ms,
+                    int frames_before, int frames_after) {
+  if (!p.periodic || p.period <= 0) {
+    a.period_ns = a.phase_ns = a.lead_ns = a.lag_ns = 0;
+    return;
+  }
+  const double slack_ms = 1e3 * (p.period_err + 3 * p.jitter);
+  double lead = (frames_before + 2) * frame_ms + slack_ms;
+  double lag = std::max(duration_ms, 0.0) + (frames_after + 2) * frame_ms + slack_ms;
+  const double cap = 0.1 * p.period * 1e3;
+  if (lead + lag > cap) {
+    const double k = cap / (lead + lag);
+    lead *= k;
+    lag *= k;
+  }
+  a.period_ns = static_cast<int64_t>(p.period * 1e9);
+  a.phase_ns = a.start_ns + static_cast<int64_t>(p.phase * 1e9);
+  a.lead_ns = static_cast<int64_t>(lead * 1e6);
+  a.lag_ns = static_cast<int64_t>(lag * 1e6);
+}
+
+}  // namespace ys
