@@ -22,18 +22,20 @@ void arm_for_period(GpuArming& a, const PeriodEstimate& p, double frame_ms, doub
     return;
   }
   const double slack_ms = 1e3 * (p.period_err + 3 * p.jitter);
-  double lead = (frames_before + 2) * frame_ms + slack_ms;
-  double lag = std::max(duration_ms, 0.0) + (frames_after + 2) * frame_ms + slack_ms;
-  const double cap = 0.1 * p.period * 1e3;
-  if (lead + lag > cap) {
-    const double k = cap / (lead + lag);
-    lead *= k;
-    lag *= k;
-  }
+  auto ns = [](double ms) { return static_cast<int64_t>(ms * 1e6); };
+  int64_t lead = ns((frames_before + 2) * frame_ms + slack_ms);
+  int64_t lag = ns(std::max(duration_ms, 0.0) + (frames_after + 2) * frame_ms + slack_ms);
   a.period_ns = static_cast<int64_t>(p.period * 1e9);
+  const int64_t cap = a.period_ns / 10;
+  if (lead + lag > cap) {
+    // Shrunk in proportion: the occurrence itself stays inside.
+    lead = static_cast<int64_t>(static_cast<double>(lead) * static_cast<double>(cap) /
+                                static_cast<double>(lead + lag));
+    lag = cap - lead;
+  }
   a.phase_ns = a.start_ns + static_cast<int64_t>(p.phase * 1e9);
-  a.lead_ns = static_cast<int64_t>(lead * 1e6);
-  a.lag_ns = static_cast<int64_t>(lag * 1e6);
+  a.lead_ns = lead;
+  a.lag_ns = lag;
 }
 
 }  // namespace ys
