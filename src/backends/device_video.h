@@ -39,6 +39,11 @@ class DeviceVideoDecoder {
   virtual void letterbox(const LetterboxPlacement& at, const Tensor& input, int slot) = 0;
   // The current frame as a host uint8 BGR [height, width, 3] image (for outputs that draw on it).
   virtual Tensor download_bgr() = 0;
+  // How many pictures may be pushed beyond the frames taken by next() before a decoded frame
+  // waiting for next() could be overwritten (a decoder's spare surfaces): a thread that pushes
+  // ahead of its consumer stays within it. Known once the first sequence header is decoded.
+  // No call is thread-safe: a caller on two threads serialises them.
+  virtual int max_ahead() const = 0;
 };
 
 }  // namespace ys

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include "core/error.h"
+#include "pipeline/annexb_reader.h"
 #include "pipeline/source.h"
 
 #ifdef YS_HAVE_LIBAV
@@ -33,6 +34,15 @@ std::string cpu_note(std::string_view requested, const std::string& why) {
 // A video the demuxer can read, on a machine whose driver has NVDEC: whether NVDEC takes its
 // codec. `requested` names the argument in the note.
 DecoderChoice probe_codec(std::string_view requested, const std::string& source) {
+  // A raw H.264/H.265 stream needs no demuxer: its own reader checks it, in any build.
+  if (is_annexb_path(source)) {
+    try {
+      AnnexbReader probe(source);
+    } catch (const Error& e) {
+      return {DecoderKind::kCpu, requested == "nvdec" ? cpu_note("nvdec", e.what()) : ""};
+    }
+    return {DecoderKind::kNvdec, "", true};
+  }
 #ifdef YS_HAVE_LIBAV
   // A live stream is not opened twice (a camera may take one client): the NVDEC source learns
   // its codec as it opens it, and falls back there.

@@ -2,6 +2,7 @@
 // frame is decoded here. Every FFmpeg object has its own unique_ptr with FFmpeg's free function.
 #include "pipeline/demuxer.h"
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <filesystem>
@@ -74,6 +75,12 @@ struct Demuxer::State {
   int64_t read = 0;
   int64_t demuxed = 0;  // packets of our stream taken from the container, corrupt ones too
   bool ended = false;
+  std::atomic<bool> interrupted{false};
+
+  // FFmpeg polls this during blocking I/O; non-zero makes the read return AVERROR_EXIT.
+  static int interrupt_cb(void* self) {
+    return static_cast<State*>(self)->interrupted.load(std::memory_order_relaxed) ? 1 : 0;
+  }
 
   VideoPacket take(const AVPacket& p) {
     VideoPacket out;
@@ -121,7 +128,10 @@ Demuxer::Demuxer(const std::string& url) : state_(std::make_unique<State>()) {
     fail(ErrorKind::kNotFound, url, ": no such video file");
   YS_CHECK(s.packet != nullptr);
 
-  AVFormatContext* raw = nullptr;
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) fail(ErrorKind::kOutOfMemory, url, ": cannot allocate a demuxer");
+  raw->interrupt_callback = {&State::interrupt_cb, &s};
+  // On failure avformat_open_input frees the context and sets raw to nullptr.
   if (int err = avformat_open_input(&raw, url.c_str(), nullptr, nullptr); err < 0)
     fail(ErrorKind::kBadInput, url, ": cannot open as a video: ", av_message(err));
   s.format.reset(raw);
@@ -168,12 +178,18 @@ int64_t Demuxer::packets_read() const {
   return state_->read;
 }
 
+void Demuxer::interrupt() {
+  state_->interrupted.store(true, std::memory_order_relaxed);
+}
+
 std::optional<VideoPacket> Demuxer::next() {
   State& s = *state_;
   AVPacket* p = s.packet.get();
   while (!s.ended) {
+    if (s.interrupted.load(std::memory_order_relaxed)) return std::nullopt;
     av_packet_unref(p);
     if (int err = av_read_frame(s.format.get(), p); err < 0) {
+      if (err == AVERROR_EXIT) return std::nullopt;  // interrupt()
       if (err == AVERROR_EOF || err == AVERROR(EIO) || avio_feof(s.format->pb)) return s.end();
       fail(ErrorKind::kBadInput, s.url, ": cannot read the container after ", s.demuxed,
            " video packets: ", av_message(err));

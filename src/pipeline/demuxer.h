@@ -54,6 +54,9 @@ class Demuxer {
   std::optional<VideoPacket> next();
   // Packets next() has returned so far.
   int64_t packets_read() const;
+  // From any thread: a next() waiting on the network (a stalled stream URL) gives up soon and
+  // returns nullopt, as does every later one.
+  void interrupt();
 
  private:
   struct State;

@@ -1,17 +1,16 @@
 // Timestamps travel through NVDEC's parser as microseconds of media time: it hands each frame the
-// value of the packet its picture began in, and display order differs from decode order.
+// value of the packet its picture began in, and display order differs from decode order. A raw
+// Annex B stream has none: its frames are placed at index / frame rate.
 #include "pipeline/nvdec_source.h"
 
-#include <cmath>
 #include <optional>
 
 #include "backends/backend_registry.h"
 #include "core/error.h"
+#include "pipeline/annexb_reader.h"
 #include "pipeline/letterbox.h"
-
-#ifdef YS_HAVE_LIBAV
-#include "pipeline/demuxer.h"
-#endif
+#include "pipeline/nvdec_ahead.h"
+#include "pipeline/nvdec_packets.h"
 
 namespace ys {
 namespace {
@@ -21,132 +20,86 @@ std::string cpu_note(std::string_view requested, const std::string& why) {
   return cat("decoder=", requested, ": ", why, "; decoding on the CPU");
 }
 
-#ifdef YS_HAVE_LIBAV
-bool is_url(const std::string& s) {
-  return s.find("://") != std::string::npos;
-}
-
-DeviceVideoCodec device_codec(VideoCodec c) {
-  switch (c) {
-    case VideoCodec::kHevc:
-      return DeviceVideoCodec::kHevc;
-    case VideoCodec::kAv1:
-      return DeviceVideoCodec::kAv1;
-    case VideoCodec::kVp9:
-      return DeviceVideoCodec::kVp9;
-    case VideoCodec::kH264:
-    case VideoCodec::kOther:
-      break;
-  }
-  return DeviceVideoCodec::kH264;
-}
-
 class NvdecSource final : public Source {
  public:
-  NvdecSource(std::string url, std::unique_ptr<Demuxer> demux,
-              std::unique_ptr<DeviceVideoDecoder> decoder, const Tensor& input, int stride,
-              bool host_pixels)
+  NvdecSource(std::string url, std::unique_ptr<DecodeAhead> ahead, const Tensor& input, int stride,
+              bool host_pixels, std::vector<std::string> skipped)
       : url_(std::move(url)),
-        demux_(std::move(demux)),
-        decoder_(std::move(decoder)),
+        ahead_(std::move(ahead)),
         input_(input),
         batch_(static_cast<int>(input.dim(0))),
         stride_(stride),
         host_pixels_(host_pixels),
-        kind_(is_url(url_) ? FrameKind::kStream : FrameKind::kVideo) {}
-
-  // Decodes up to the first frame; false when the stream ends before one.
-  bool prime() {
-    primed_ = take(first_);
-    return primed_;
+        kind_(ahead_->info().live ? FrameKind::kStream : FrameKind::kVideo) {
+    for (std::string& s : skipped) report(std::move(s));
   }
 
   bool next(Frame& frame) override {
     DeviceVideoFrame f;
-    while (take(f)) {
+    std::vector<std::string> skipped;
+    for (;;) {
+      bool got = false;
+      try {
+        got = ahead_->next(f, skipped);
+      } catch (...) {
+        report_all(skipped);
+        throw;
+      }
+      report_all(skipped);
+      if (!got) return false;
       const int64_t index = decoded_++;
       if (index % stride_ != 0) continue;  // decoded (later frames refer to it), not letterboxed
       const int slot = static_cast<int>(produced_++ % batch_);
       const LetterboxInfo g = letterbox_geometry(f.width, f.height, static_cast<int>(input_.dim(3)),
                                                  static_cast<int>(input_.dim(2)));
-      decoder_->letterbox({g.resized_width, g.resized_height, g.pad_left, g.pad_top}, input_, slot);
+      ahead_->letterbox({g.resized_width, g.resized_height, g.pad_left, g.pad_top}, input_, slot);
+      const PacketStreamInfo& i = ahead_->info();
       frame = Frame{};
       frame.source = url_;
       frame.kind = kind_;
       frame.index = index;
-      frame.timestamp_s = static_cast<double>(f.pts) / 1e6;
+      frame.timestamp_s = i.timestamps       ? static_cast<double>(f.pts) / 1e6
+                          : i.frame_rate > 0 ? static_cast<double>(index) / i.frame_rate
+                                             : 0;
       frame.device_slot = slot;
       frame.device_width = f.width;
       frame.device_height = f.height;
-      if (host_pixels_) frame.image = decoder_->download_bgr();
+      if (host_pixels_) frame.image = ahead_->download_bgr();
       return true;
     }
-    return false;
   }
 
   std::string describe() const override {
-    const VideoStreamInfo& i = demux_->info();
+    const PacketStreamInfo& i = ahead_->info();
     return cat(kind_ == FrameKind::kVideo ? "video " : "stream ", url_, " (",
-               i.declared_packets > 0 ? cat(i.declared_packets, " frames, ") : std::string(),
-               i.width, "x", i.height, ", ", i.frame_rate, " fps; ", i.codec_name,
-               " decoded by NVDEC)");
+               i.frames > 0 ? cat(i.frames, " frames, ") : std::string(), i.width, "x", i.height,
+               ", ", i.frame_rate, " fps; ", i.codec_name,
+               i.container.empty() ? std::string() : " " + i.container, " decoded by NVDEC)");
   }
 
-  // One packet a frame in the H.264/H.265 streams NVDEC takes.
+  // One packet a frame in the H.264/H.265 streams NVDEC takes (pictures, for raw streams).
   std::optional<int64_t> size() const override {
-    if (kind_ != FrameKind::kVideo || demux_->info().declared_packets <= 0) return std::nullopt;
-    return demux_->info().declared_packets;
+    const PacketStreamInfo& i = ahead_->info();
+    if (kind_ != FrameKind::kVideo || i.frames <= 0) return std::nullopt;
+    return i.frames;
   }
+
+  void cancel() override { ahead_->cancel(); }
 
  private:
-  // The next frame out of the decoder, feeding it packets as it asks; false at the end.
-  bool take(DeviceVideoFrame& f) {
-    if (primed_) {
-      primed_ = false;
-      f = first_;
-      return true;
-    }
-    while (!decoder_->next(f)) {
-      if (flushed_) return false;
-      feed();
-    }
-    return true;
-  }
-
-  void feed() {
-    std::optional<VideoPacket> p;
-    try {
-      p = demux_->next();
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::kBadInput) throw;
-      report(e.what());  // a corrupt packet or a stream cut short; the demuxer goes on after it
-      return;
-    }
-    if (!p) {
-      decoder_->push(nullptr, 0, 0);
-      flushed_ = true;
-      return;
-    }
-    try {
-      decoder_->push(p->data.data(), p->data.size(), std::llround(p->seconds * 1e6));
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::kBadInput) throw;
-      report(cat(url_, ": packet ", p->index + 1, " at ", p->seconds, " s: ", e.what()));
-    }
+  void report_all(std::vector<std::string>& skipped) {
+    for (std::string& s : skipped) report(std::move(s));
+    skipped.clear();
   }
 
   std::string url_;
-  std::unique_ptr<Demuxer> demux_;
-  std::unique_ptr<DeviceVideoDecoder> decoder_;
+  std::unique_ptr<DecodeAhead> ahead_;
   Tensor input_;
   int batch_, stride_;
   bool host_pixels_;
   FrameKind kind_;
-  DeviceVideoFrame first_;
-  bool primed_ = false, flushed_ = false;
   int64_t decoded_ = 0, produced_ = 0;
 };
-#endif
 
 }  // namespace
 
@@ -171,32 +124,30 @@ NvdecSourceResult open_device_video_source(const std::string& url,
   if (input.dtype() != DType::kFloat32 || input.rank() != 4 || input.dim(1) != 3)
     fail(ErrorKind::kInvalidArgument, "a device video source needs a float32 [B, 3, H, W] input, ",
          "got ", dtype_name(input.dtype()), " ", shape_str(input.shape()));
-#ifdef YS_HAVE_LIBAV
   try {
-    auto demux = std::make_unique<Demuxer>(url);
-    if (!nvdec_can_decode(demux->info().codec)) {
-      std::string note = nvdec_codec_fallback_note(url, demux->info());
-      return {nullptr, requested == "nvdec" ? note : ""};
+    std::unique_ptr<PacketReader> packets;
+    if (is_annexb_path(url)) {
+      packets = open_annexb_packets(url);
+    } else {
+      DemuxedPackets demuxed = open_demuxed_packets(url);
+      if (!demuxed.reader) return {nullptr, requested == "nvdec" ? demuxed.note : ""};
+      packets = std::move(demuxed.reader);
     }
-    std::unique_ptr<DeviceVideoDecoder> decoder = make_decoder(device_codec(demux->info().codec));
+    std::unique_ptr<DeviceVideoDecoder> decoder = make_decoder(packets->info().codec);
     if (!decoder)
       return {nullptr, cpu_note(requested, "the detector's backend has no video decoder")};
-    auto source = std::make_unique<NvdecSource>(url, std::move(demux), std::move(decoder), input,
-                                                vid_stride, host_pixels);
-    source->prime();
-    return {std::move(source), ""};
+    auto ahead = std::make_unique<DecodeAhead>(std::move(packets), std::move(decoder));
+    std::vector<std::string> skipped;
+    ahead->open(skipped);
+    return {std::make_unique<NvdecSource>(url, std::move(ahead), input, vid_stride, host_pixels,
+                                          std::move(skipped)),
+            ""};
   } catch (const Error& e) {
-    // Unsupported here (driver, profile, bit depth), or a file the demuxer cannot read: the CPU
-    // decoder opens the source next and says what is wrong with the file in its own words.
+    // Unsupported here (driver, profile, bit depth, no demuxer in this build), or a file the
+    // readers cannot read: the CPU decoder opens the source next and says what is wrong with the
+    // file in its own words.
     return {nullptr, cpu_note(requested, e.what())};
   }
-#else
-  (void)url;
-  (void)make_decoder;
-  (void)host_pixels;
-  return {nullptr, cpu_note(requested,
-                            "this build has no libavformat to demux it (Debian libavformat-dev)")};
-#endif
 }
 
 }  // namespace ys

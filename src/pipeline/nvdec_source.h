@@ -1,9 +1,12 @@
-// decoder=nvdec's frames (issue 20): a video file or stream URL demuxed on the host (libavformat,
-// pipeline/demuxer.h), decoded by the GPU's video decoder (the registry's
+// decoder=nvdec's frames (issue 20): a raw H.264/H.265 Annex B file (.h264, .h265, ...: no
+// demuxer needed, pipeline/annexb_reader.h) or any video file or stream URL demuxed on the host
+// (libavformat, pipeline/demuxer.h), decoded by the GPU's video decoder (the registry's
 // make_device_video_decoder) and letterboxed on the GPU straight into the detector's input, one
-// batch slot per frame (Frame::device_slot), with no host copy of the frame. Only outputs that
-// draw on frames (save=True) get host pixels, copied back per frame. The frame loop's read stage
-// is then the whole decode: demuxing, NVDEC and the letterbox kernel. The source belongs to its
+// batch slot per frame (Frame::device_slot), with no host copy of the frame. The packets are read
+// and pushed to the decoder on a thread of its own, ahead of the frame loop
+// (pipeline/nvdec_ahead.h); the letterbox into a slot happens when the frame loop asks. Only
+// outputs that draw on frames (save=True) get host pixels, copied back per frame. The frame loop's
+// read stage is then taking a decoded frame and the letterbox kernel. The source belongs to its
 // detector: it must be read in batches of detector.batch() by one frame loop with that detector
 // alone, never ahead of it (prefetch_source), since the frames are in the detector's input.
 #pragma once

@@ -106,6 +106,27 @@ TEST(DecoderChoice, NvdecOnAReadyMachineReadsTheCodec) {
 #endif
 }
 
+// A raw Annex B stream is read without a demuxer, so NVDEC takes it in every build.
+TEST(DecoderChoice, ARawAnnexBStreamGoesToNvdecWithoutADemuxer) {
+  const std::string raw = testing::source_dir() + "/tests/fixtures/video/vtest_30.h265";
+  for (const char* req : {"nvdec", "auto"}) {
+    const DecoderChoice c = choose_decoder(req, raw, kReady);
+    EXPECT_EQ(c.kind, DecoderKind::kNvdec) << req;
+    EXPECT_EQ(c.note, "") << req;
+    EXPECT_TRUE(c.gpu_codec) << req;
+  }
+  const DecoderChoice cpu = choose_decoder("cpu", raw, kReady);
+  EXPECT_EQ(cpu.kind, DecoderKind::kCpu);
+  EXPECT_TRUE(cpu.gpu_codec) << "learnt for the advisor";
+  EXPECT_EQ(choose_decoder("nvdec", raw, kNoGpu).note,
+            "decoder=nvdec: NVDEC needs a CUDA device (device=0); decoding on the CPU");
+  const std::string renamed = "/nonexistent/vtest.h264";
+  EXPECT_EQ(choose_decoder("nvdec", renamed, kReady).note,
+            "decoder=nvdec: /nonexistent/vtest.h264: no such video file; decoding on the CPU");
+  EXPECT_EQ(choose_decoder("auto", renamed, kReady).note, "") << "auto falls back silently";
+  EXPECT_EQ(choose_decoder("auto", renamed, kReady).kind, DecoderKind::kCpu);
+}
+
 TEST(DecoderChoice, NvjpegIsForImagesAndFallsBackLikeNvdec) {
   EXPECT_EQ(choose_decoder("nvjpeg", h264(), kReady).note,
             "decoder=nvjpeg: nvJPEG decodes image files, not " + h264() + "; decoding on the CPU");

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "pipeline/frame_loop.h"
 #include "pipeline/letterbox.h"
 #include "test_data.h"
+#include "test_util.h"
 
 namespace ys {
 namespace {
@@ -130,8 +133,9 @@ TEST(NvdecSource, DetectLetterboxedChecksItsArguments) {
   EXPECT_THROW(det.device_input(), Error);                                // no GPU pipeline
 }
 
-#ifdef YS_HAVE_LIBAV
-// What the fake decoder saw, kept by the test after the source owns the decoder.
+// What the fake decoder saw, kept by the test after the source owns the decoder. The source's
+// thread pushes and the test's reads the log only after the source's next() has returned false
+// (the source's lock orders the two).
 struct DecoderLog {
   int pushes = 0;
   bool flushed = false;
@@ -174,6 +178,7 @@ class FakeDecoder : public DeviceVideoDecoder {
     ++log_.downloads;
     return Tensor(DType::kUInt8, {576, 768, 3});
   }
+  int max_ahead() const override { return 4; }
 
  private:
   DecoderLog& log_;
@@ -195,6 +200,88 @@ std::vector<Frame> read_all(Source& s) {
   while (s.next(f)) frames.push_back(f);
   return frames;
 }
+
+std::string fixture(const std::string& name) {
+  return testing::source_dir() + "/tests/fixtures/video/" + name;
+}
+
+// A raw Annex B stream needs no demuxer: this runs in every build, the GPU machine's included.
+TEST(DeviceVideoSource, ReadsARawAnnexBStreamWithoutADemuxer) {
+  for (const char* name : {"vtest_30.h264", "vtest_30.h265"}) {
+    SCOPED_TRACE(name);
+    DecoderLog log;
+    NvdecSourceResult r = open_device_video_source(fixture(name), fake(log), kInput3, 1, false);
+    ASSERT_NE(r.source, nullptr) << r.note;
+    EXPECT_EQ(log.codec, std::string(name).ends_with("h264") ? DeviceVideoCodec::kH264
+                                                             : DeviceVideoCodec::kHevc);
+    EXPECT_EQ(r.source->size(), 30);
+    const std::string codec = std::string(name).ends_with("h264") ? "h264" : "hevc";
+    EXPECT_EQ(r.source->describe(), "video " + fixture(name) + " (30 frames, 768x576, 10 fps; " +
+                                        codec + " Annex B decoded by NVDEC)");
+    const std::vector<Frame> frames = read_all(*r.source);
+    ASSERT_EQ(frames.size(), 30u);
+    EXPECT_EQ(log.pushes, 30) << "one access unit, one picture, a push";
+    EXPECT_TRUE(log.flushed);
+    for (size_t i = 0; i < frames.size(); ++i) {
+      EXPECT_EQ(frames[i].index, static_cast<int64_t>(i));
+      EXPECT_EQ(frames[i].device_slot, static_cast<int>(i % 3));
+      EXPECT_DOUBLE_EQ(frames[i].timestamp_s, 0.1 * static_cast<double>(i))
+          << "a raw stream's frames are at index / rate";
+      EXPECT_EQ(frames[i].kind, FrameKind::kVideo);
+    }
+    EXPECT_TRUE(r.source->errors().empty());
+  }
+}
+
+TEST(DeviceVideoSource, VidStrideAndHostPixelsOnARawStream) {
+  DecoderLog log;
+  NvdecSourceResult r =
+      open_device_video_source(fixture("vtest_30.h265"), fake(log), kInput3, 7, true);
+  ASSERT_NE(r.source, nullptr) << r.note;
+  const std::vector<Frame> frames = read_all(*r.source);
+  ASSERT_EQ(frames.size(), 5u);  // 0, 7, 14, 21, 28
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, static_cast<int64_t>(7 * i));
+    EXPECT_DOUBLE_EQ(frames[i].timestamp_s, 0.7 * static_cast<double>(i));
+    EXPECT_EQ(frames[i].image.shape(), (Shape{576, 768, 3}));
+  }
+  EXPECT_EQ(log.slots, (std::vector<int>{0, 1, 2, 0, 1}));
+  EXPECT_EQ(log.pushes, 30) << "every picture decoded, since later ones refer to it";
+}
+
+TEST(DeviceVideoSource, ARawStreamItCannotReadFallsBackNamingTheFile) {
+  testing::TempDir dir;
+  std::ofstream(dir / "garbage.h264") << "this is not video";
+  DecoderLog log;
+  const NvdecSourceResult r =
+      open_device_video_source(dir / "garbage.h264", fake(log), kInput3, 1, false);
+  EXPECT_EQ(r.source, nullptr);
+  EXPECT_EQ(r.note, "decoder=nvdec: " + dir / "garbage.h264" +
+                        ": does not start with an Annex B start code (00 00 01); not a raw H.264 "
+                        "elementary stream; decoding on the CPU");
+  EXPECT_EQ(log.pushes, 0);
+  std::filesystem::copy_file(fixture("vtest_30.h264"), dir / "mislabelled.hevc");
+  EXPECT_EQ(open_device_video_source(dir / "mislabelled.hevc", fake(log), kInput3, 1, false).note,
+            "decoder=nvdec: " + dir / "mislabelled.hevc" +
+                ": holds an H.264 stream, not the H.265 its extension says (name it .h264); "
+                "decoding on the CPU");
+}
+
+// The whole streams the GPU check carries, where scripts/make_device_video.sh has made them.
+TEST(DeviceVideoSource, EveryFrameOfTheDeviceStreams) {
+  const std::string dir = testing::source_dir() + "/.device/video";
+  if (!std::filesystem::exists(dir + "/vtest.h264"))
+    GTEST_SKIP() << dir << "/vtest.h264 not found (scripts/make_device_video.sh makes it)";
+  for (const auto& [name, count] :
+       {std::pair{"vtest.h264", 795}, {"vtest.h265", 795}, {"clip_1080p.h264", 120}}) {
+    DecoderLog log;
+    NvdecSourceResult r = open_device_video_source(dir + "/" + name, fake(log), kInput3, 1, false);
+    ASSERT_NE(r.source, nullptr) << r.note;
+    EXPECT_EQ(read_all(*r.source).size(), static_cast<size_t>(count)) << name;
+  }
+}
+
+#ifdef YS_HAVE_LIBAV
 
 TEST(DeviceVideoSource, LetterboxesEveryFrameIntoTheBatchSlotsInTurn) {
   DecoderLog log;

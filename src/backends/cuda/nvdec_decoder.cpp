@@ -3,6 +3,7 @@
 // driver, so they are kept and thrown from push().
 #include "backends/cuda/nvdec_decoder.h"
 
+#include <algorithm>
 #include <deque>
 #include <string>
 
@@ -15,6 +16,11 @@
 
 namespace ys::cuda {
 namespace {
+
+// 10 spare surfaces keep 8 frames ahead (nvdec_decoder.h); 32 in all bounds the memory (a 4K
+// NV12 surface is 12 MB). Neither figure has been tried on a GPU yet.
+constexpr unsigned kMaxDecodeSurfaces = 32;
+constexpr unsigned kSpareSurfaces = 10;
 
 cudaVideoCodec codec_of(NvdecCodec c) {
   switch (c) {
@@ -57,6 +63,7 @@ struct NvdecDecoder::State {
   CUvideodecoder decoder = nullptr;
   cudaVideoCodec codec = cudaVideoCodec_H264;
   int width = 0, height = 0, surface_height = 0;
+  int spare = 0;  // decode surfaces beyond the parser's minimum
   std::deque<CUVIDPARSERDISPINFO> frames;
   CUdeviceptr mapped = 0;
   std::string callback_error;
@@ -121,7 +128,11 @@ struct NvdecDecoder::State {
     CUVIDDECODECREATEINFO ci{};
     ci.ulWidth = f.coded_width;
     ci.ulHeight = f.coded_height;
-    ci.ulNumDecodeSurfaces = f.min_num_decode_surfaces + 4;
+    // Beyond the parser's minimum (its reference and reordering pictures), spare surfaces hold
+    // the frames shown but not yet mapped, which a caller decoding ahead keeps waiting.
+    ci.ulNumDecodeSurfaces = std::max<unsigned>(
+        f.min_num_decode_surfaces,
+        std::min<unsigned>(f.min_num_decode_surfaces + kSpareSurfaces, kMaxDecodeSurfaces));
     ci.CodecType = f.codec;
     ci.ChromaFormat = f.chroma_format;
     ci.ulCreationFlags = cudaVideoCreate_PreferCUVID;
@@ -143,6 +154,7 @@ struct NvdecDecoder::State {
     width = w;
     height = h;
     surface_height = (h + 1) & ~1;
+    spare = static_cast<int>(ci.ulNumDecodeSurfaces) - f.min_num_decode_surfaces;
     return static_cast<int>(ci.ulNumDecodeSurfaces);
   }
 
@@ -251,6 +263,12 @@ bool NvdecDecoder::map_next(NvdecSurface& out, void* stream) {
 
 size_t NvdecDecoder::ready() const {
   return state_->frames.size();
+}
+
+int NvdecDecoder::max_ahead() const {
+  // Two spares stay back: the surface of the frame being mapped and a margin for a picture the
+  // parser starts while the consumer maps.
+  return std::max(1, state_->spare - 2);
 }
 
 }  // namespace ys::cuda

@@ -2,9 +2,12 @@
 // are loaded at run time by nv-codec-headers' loader (Debian libffmpeg-nvenc-dev), so the build
 // needs no driver and a machine without one gets an ys::Error naming the missing library. Annex B
 // packets go in (pipeline/demuxer makes them); decoded 8-bit 4:2:0 frames come out as NV12
-// surfaces in device memory, in display order, for launch_nv12_letterbox. The decoder keeps
-// min_num_decode_surfaces + 4 surfaces so that it can run ahead of the consumer. Unproven on a
-// GPU so far: no device machine was lent the session that wrote it (docs/GPU.md).
+// surfaces in device memory, in display order, for launch_nv12_letterbox. The parser takes a
+// surface back once its frame is shown, mapped or not, so frames waiting to be mapped need spare
+// surfaces: the decoder keeps up to 10 beyond the parser's minimum (at most 32 in all), and a
+// caller pushing ahead keeps within max_ahead() pictures of the frames it has mapped
+// (pipeline/nvdec_ahead.h). Decoding and letterboxing ran on an H200 (docs/GPU.md); decoding
+// ahead from another thread has not.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +46,9 @@ class NvdecDecoder {
   bool map_next(NvdecSurface& out, void* stream);
   // Frames decoded and not yet mapped.
   size_t ready() const;
+  // Pictures that may be pushed beyond the frames mapped without overwriting one waiting to be
+  // mapped; 1 before the first sequence header.
+  int max_ahead() const;
 
  private:
   struct State;

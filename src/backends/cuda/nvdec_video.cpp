@@ -88,6 +88,8 @@ class NvdecVideoDecoder final : public DeviceVideoDecoder {
     mark_used();
   }
 
+  int max_ahead() const override { return nvdec_.max_ahead(); }
+
   Tensor download_bgr() override {
     if (!mapped_) fail(ErrorKind::kInternal, "NVDEC download: no current frame (call next())");
     const size_t bytes = static_cast<size_t>(surface_.width) * surface_.height * 3;
