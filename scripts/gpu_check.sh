@@ -253,16 +253,39 @@ sys.exit(0 if ok else 1)
 PY
     [ "${PIPESTATUS[0]}" = 0 ] || tests_rc=1
   }
+  # The flight records' GPU part (CUPTI in armed frames, docs/GPU.md): some flight frame has
+  # kernels, nearly all with a layer; with our own pull, a device-to-host copy of >= 512 MiB.
+  long_flight_gpu() {  # name own-pull(0/1)
+    python3 - "$RUNS/$1/profile/summary.json" "$2" <<'PY' 2>&1 | tee -a "$SUMMARY"
+import json, sys
+lg = json.load(open(sys.argv[1]))["long"]
+gk = lg.get("gpu_kernels") or {}
+frames = [f for r in lg.get("flight", []) for f in r["frames"] if f.get("gpu")]
+kernels = [k for f in frames for k in f["gpu"]["kernels"]]
+named = sum(1 for k in kernels if k.get("layer"))
+pulls = [c for f in frames for c in f["gpu"]["copies"]
+         if c["direction"] == "DtoH" and c["bytes"] >= 512 << 20]
+ok = bool(kernels) and named >= 0.9 * len(kernels) and (sys.argv[2] == "0" or bool(pulls))
+print(("PASS" if ok else "FAIL") + f": flight gpu: {len(frames)} traced flight frames, "
+      f"{len(kernels)} kernels, {named} with a layer, {len(pulls)} DtoH pulls >= 512 MiB; "
+      f"traced frames {gk.get('traced_frames')}, armed period {gk.get('armed_period_s')} s, "
+      f"ring {gk.get('ring')}, why {gk.get('why')}")
+sys.exit(0 if ok else 1)
+PY
+    [ "${PIPESTATUS[0]}" = 0 ] || tests_rc=1
+  }
   python3 "$ROOT/scripts/gpu_pull_sidecar.py" --period 5 --mib 1024 --compute-ms 100 \
     >"$RUNS/gpu_pull_sidecar.txt" 2>&1 &
   sidecar=$!
   sleep 3
   long_run long_sidecar_pull device_pcie,device_other_process
+  long_flight_gpu long_sidecar_pull 0
   kill "$sidecar" 2>/dev/null
   wait "$sidecar" 2>/dev/null
   tail -5 "$RUNS/gpu_pull_sidecar.txt" | sed 's/^/sidecar: /' | tee -a "$SUMMARY"
   export YS_TEST_GPU_PULL=5:1024
   long_run long_own_pull own_gpu
+  long_flight_gpu long_own_pull 1
   unset YS_TEST_GPU_PULL
   long_run long_clean clean  # nothing planted: no period at 5 s
 fi

@@ -67,6 +67,9 @@ bool LongRecorder::begin_frame(int64_t index) {
   traced_ = opt_.untraced_every <= 1 || counter_ % opt_.untraced_every != opt_.untraced_every - 1;
   ++counter_;
   cursor_ = traced_ ? detail_[detail_next_].data() : scratch_.data();
+  // Cleared so end_frame sees whether the hooks ran: on a GPU replaying a CUDA Graph the session
+  // attaches none, and the slot would hold another frame's times, or none.
+  cursor_[0] = 0;
   return traced_;
 }
 
@@ -157,7 +160,8 @@ void LongRecorder::end_frame_at(const std::array<int64_t, kPipelineStageCount>& 
   for (size_t c = 0; c < kLongColumns; ++c) {
     if (!std::isnan(f.ms[c])) this_second_[c].push_back(f.ms[c]);
   }
-  const int64_t* ops = traced_ ? detail_[detail_next_].data() : nullptr;
+  const int64_t* ops =
+      traced_ && detail_[detail_next_][0] != 0 ? detail_[detail_next_].data() : nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ring_[ring_next_] = f;
@@ -230,7 +234,7 @@ void LongRecorder::on_spike(const LongFrame& f, double latency_ms) {
       if (t.begin_ns == 0) continue;
       FlightFrame ff;
       ff.times = t;
-      if (t.traced) {
+      if (t.traced && detail_[at][0] != 0) {
         const std::vector<int64_t>& d = detail_[at];
         ff.op_begin_us.resize(ops_);
         ff.op_us.resize(ops_);
