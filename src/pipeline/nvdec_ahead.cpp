@@ -66,6 +66,7 @@ bool DecodeAhead::open(std::vector<std::string>& skipped) {
 }
 
 void DecodeAhead::produce() {
+  std::exception_ptr failure;
   try {
     for (;;) {
       {
@@ -100,14 +101,17 @@ void DecodeAhead::produce() {
       if (end) return;
     }
   } catch (...) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      failure_ = std::current_exception();
-      ended_ = true;
-      ++events_;
-    }
-    changed_.notify_all();
+    failure = std::current_exception();
   }
+  // Handed over once this thread's handler is done with the exception, so that from here on the
+  // consumer alone touches it.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failure_ = std::move(failure);
+    ended_ = true;
+    ++events_;
+  }
+  changed_.notify_all();
 }
 
 bool DecodeAhead::next(DeviceVideoFrame& frame, std::vector<std::string>& skipped) {
