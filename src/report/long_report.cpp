@@ -44,7 +44,9 @@ json flight_layers(const FlightFrame& f, const std::vector<LayerResult>& layers)
 }
 
 // A flight frame's kernels, copies and waits as CUPTI recorded them; times from the frame's
-// begin, each kernel with the layer of its execution step (null where the step is unknown).
+// begin, each kernel with the layer of its execution step (null where the step is unknown) and
+// its name as an index into the record's `kernel_names`: cuDNN's names run to a hundred
+// characters and more, and a day's 64 records hold some 80,000 kernels.
 json flight_gpu(const FlightGpu& g, const FlightRecord& r,
                 const std::vector<const LayerResult*>& of_step) {
   json kernels = json::array(), copies = json::array(), waits = json::array();
@@ -52,7 +54,7 @@ json flight_gpu(const FlightGpu& g, const FlightRecord& r,
     const LayerResult* l = k.step >= 0 && static_cast<size_t>(k.step) < of_step.size()
                                ? of_step[static_cast<size_t>(k.step)]
                                : nullptr;
-    kernels.push_back({{"name", k.name < r.kernel_names.size() ? r.kernel_names[k.name] : ""},
+    kernels.push_back({{"name", k.name < r.kernel_names.size() ? json(k.name) : json(nullptr)},
                        {"start_ms", num(k.start_ms, 4)},
                        {"ms", num(k.ms, 4)},
                        {"layer", l ? json(l->id) : json(nullptr)}});
@@ -115,7 +117,8 @@ json flight_json(const LongSnapshot& s, const std::vector<LayerResult>& layers) 
          {"frame", o ? o->frame : 0},
          {"t_s", o ? num(static_cast<double>(o->begin_ns - s.start_ns) / 1e9, 4) : json()},
          {"excess_ms", num(r.excess_ms)},
-         {"frames", frames}});
+         {"frames", frames},
+         {"kernel_names", r.kernel_names}});
   }
   return out;
 }

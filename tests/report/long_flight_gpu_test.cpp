@@ -110,7 +110,8 @@ TEST(LongFlightGpu, SummaryHoldsEachTracedFramesKernelsCopiesAndWaits) {
   std::set<std::string> names, layers;
   double last = -1;
   for (const json& k : g["kernels"]) {
-    names.insert(k["name"].get<std::string>());
+    // The name indexes the record's table of names.
+    names.insert(rec["kernel_names"].at(k["name"].get<size_t>()).get<std::string>());
     ASSERT_TRUE(k["layer"].is_string()) << k.dump();
     layers.insert(k["layer"].get<std::string>());
     EXPECT_GE(k["start_ms"].get<double>(), 3.0) << "inside the inference stage";
@@ -180,6 +181,9 @@ TEST(LongFlightGpuBrowser, AClickedSpikeShowsItsKernelsInTheTimeline) {
   // No host layer spans: a replayed graph runs no op hooks; the kernels carry the layers.
   EXPECT_EQ(click["timeline_kinds"], json({"copy", "kernel", "stage", "sync"})) << click.dump();
   EXPECT_GT(click.value("timeline_spans", 0), static_cast<int>(run.layers.size())) << click.dump();
+  EXPECT_EQ(click["timeline_kernel_names"],
+            json({"conv_kernel(float const*, float*)", "silu_kernel"}))
+      << "names looked up in the record's kernel_names: " << click.dump();
 }
 
 }  // namespace

@@ -103,7 +103,9 @@ function flightEvents() {
           ev.push({ ph: 'X', pid, tid, name: nameOf(k), cat, ts: base + us(s0), dur: us(dur), args: Object.assign(extra(k), args) });
         }
       };
-      put(g.kernels, 100, 1, 'kernel', (k) => str(k.name), (k) => ({ layer: str(k.layer) }));
+      // A kernel's name is an index into the record's kernel_names (summary.json), or the name.
+      const kname = (k) => (typeof k.name === 'number' ? str(arr(rec.kernel_names)[k.name]) : str(k.name));
+      put(g.kernels, 100, 1, 'kernel', kname, (k) => ({ layer: str(k.layer) }));
       put(g.copies, 100, 2, 'copy', (k) => 'memcpy ' + str(k.direction), (k) => ({ direction: str(k.direction), memory: str(k.memory), bytes: num(k.bytes) }));
       put(g.waits, 1, 4, 'sync', (k) => 'wait for ' + str(k.kind), (k) => ({ what: str(k.kind) }));
     }
@@ -470,17 +472,20 @@ function selftestLongRun() {
     const detail = $('lr-detail');
     const sel = $('tl-frame');
     const selected = sel.selectedIndex >= 0 && timeline ? timeline.frameList[Number(sel.value)] : null;
-    let spans = 0, kinds = new Set();
+    let spans = 0, kinds = new Set(), kernelNames = new Set();
     if (timeline && selected) {
       const v = timeline.view();
       for (const lane of timeline.lanes) for (const s2 of lane.spans) {
-        if (num(s2.args.frame) === sp.frame && s2.end >= v.t0 && s2.ts <= v.t1) { spans++; kinds.add(s2.cat); }
+        if (num(s2.args.frame) === sp.frame && s2.end >= v.t0 && s2.ts <= v.t1) {
+          spans++; kinds.add(s2.cat);
+          if (s2.cat === 'kernel') kernelNames.add(s2.name);
+        }
       }
     }
     out.click = {
       spike: anyKept, frame: sp.frame, detail_shown: !detail.hidden && detail.getAttribute('data-spike') === String(anyKept),
       detail_text: detail.textContent.slice(0, 400), timeline_frame: selected ? selected[0] : null,
-      timeline_spans: spans, timeline_kinds: [...kinds].sort(),
+      timeline_spans: spans, timeline_kinds: [...kinds].sort(), timeline_kernel_names: [...kernelNames].sort(),
     };
   }
   c.reset(); c.drawNow();
