@@ -23,12 +23,15 @@
 #           >= 1.9x); detections on device=0,1 identical to device=0; end to end on the video
 #           (goal >= 1.8x, or the profile names the bound); a profile with both devices, each
 #           with frames, NVML figures and batch latency, the balance, and a lane per device.
-#   decode  NVDEC (issue 20; unproven so far, docs/GPU.md): builds backend_nvdec_test with the
-#           nv-codec-headers carried in .device/video/include and runs it on the Annex B streams
-#           there (scripts/make_device_video.sh; no FFmpeg needed): frames decoded, frames/s of
-#           NVDEC alone, of decode + letterbox and of decode + letterbox + FP16 detection; MAE
-#           against CPU-decoded reference frames and their detections (same count and classes,
-#           boxes within 2 px).
+#   decode  NVDEC (issue 20, docs/GPU.md): builds backend_nvdec_test and yolo with the
+#           nv-codec-headers carried in .device/video/include and runs the test on the Annex B
+#           streams there (scripts/make_device_video.sh; no FFmpeg needed): frames decoded,
+#           frames/s of NVDEC alone, of decode + letterbox and of decode + letterbox + FP16
+#           detection; MAE against CPU-decoded reference frames and their detections (same count
+#           and classes, boxes within 2 px). Then `yolo decoder=nvdec` end to end on the same
+#           streams (raw Annex B needs no demuxer): frames/s file to last result at batch 1 and 8,
+#           H.265, 1080p, a profile of where the time goes, and the detections on every vtest
+#           frame against the CPU decoder's (OpenCV in Python piping the same stream in).
 # Usage: scripts/gpu_check.sh [phase ...] (default: all, in that order).
 # Inputs (carried in .device/, see docs/GPU.md): onnx/{include,lib} (Debian's ONNX headers and
 # libonnx_proto.so), prefix/ (nlohmann-json, GoogleTest, OpenSSL headers), shared/ (the model,
@@ -359,13 +362,13 @@ PY
 fi
 if has decode; then
   # NVDEC's loader is built from nv-codec-headers, which this machine lacks; they come with the
-  # Annex B streams and the CPU reference frames in .device/video. Without FFmpeg here neither the
-  # demuxer nor `yolo decoder=nvdec` is built: the test feeds NVDEC's own parser.
+  # Annex B streams and the CPU reference frames in .device/video. Without FFmpeg here the demuxer
+  # is not built: the test feeds NVDEC's own parser, and yolo reads the raw streams itself.
   VID=$DEV/video
   if [ -d "$VID/include/ffnvcodec" ]; then
     { cmake -S "$ROOT" -B "$BUILD" -DYS_FFNVCODEC_INCLUDE="$VID/include" >/dev/null &&
-        cmake --build "$BUILD" -j "$(nproc)" --target backend_nvdec_test; } ||
-      { say "FAIL: build backend_nvdec_test"; tests_rc=1; }
+        cmake --build "$BUILD" -j "$(nproc)" --target backend_nvdec_test yolo; } ||
+      { say "FAIL: build backend_nvdec_test and yolo with NVDEC"; tests_rc=1; }
   fi
   t=$BUILD/tests/backends/cuda/backend_nvdec_test
   if [ -x "$t" ] && [ -f "$VID/vtest.h264" ]; then
@@ -378,7 +381,46 @@ if has decode; then
   else
     say "SKIP: decode: backend_nvdec_test or $VID/vtest.h264 missing (carry .device/video: scripts/make_device_video.sh, docs/GPU.md)"
   fi
-  say "NOT MEASURED: the goals (H.264 vtest >= 3,000 frames/s, 1080p >= 1,500) are for the whole yolo command, which needs libavformat here; the 'NVDEC end to end' lines above leave out the demuxer and the outputs"
+  # The whole command on the raw streams, which its Annex B reader opens without FFmpeg: the
+  # goals (H.264 vtest >= 3,000 frames/s, 1080p >= 1,500) are for this, file to last result
+  # (yolo's Throughput line); the wall time adds start-up. Each run must say "decoded by NVDEC".
+  nvdec_run() {  # name source args...
+    local name=$1 src=$2; shift 2
+    local t0 t1 rc
+    t0=$(date +%s.%N)
+    "$BUILD/yolo" detect predict source="$src" decoder=nvdec device=0 half=True save=False \
+      verbose=False project="$RUNS" name="$name" exist_ok=True "$@" >"$RUNS/$name.txt" 2>&1
+    rc=$?
+    t1=$(date +%s.%N)
+    say "$name: rc=$rc ($*) $(grep -h '^Throughput' "$RUNS/$name.txt"); wall with start-up $(python3 -c "print(round($t1 - $t0, 2))") s"
+    grep -hE "^Source|^decoder=|^Speed|Stages|GPU|Advice|warning|error" "$RUNS/$name.txt" |
+      head -30 | tee -a "$SUMMARY"
+    grep -q "decoded by NVDEC" "$RUNS/$name.txt" || { say "FAIL: $name did not decode on NVDEC"; tests_rc=1; }
+    [ "$rc" = 0 ] || tests_rc=1
+  }
+  if [ -x "$BUILD/yolo" ] && [ -f "$VID/vtest.h264" ]; then
+    nvdec_run nvdec_vtest_h264 "$VID/vtest.h264" model="$MODEL"
+    # Batch 8: the COCO export is fixed at batch 1, so the built-in YOLOv8n (synthetic weights).
+    nvdec_run nvdec_vtest_h264_b8 "$VID/vtest.h264" model=yolov8n.yaml batch=8
+    nvdec_run nvdec_vtest_h265 "$VID/vtest.h265" model="$MODEL"
+    nvdec_run nvdec_1080p_h264 "$VID/clip_1080p.h264" model="$MODEL"
+    nvdec_run nvdec_1080p_h264_b8 "$VID/clip_1080p.h264" model=yolov8n.yaml batch=8
+    nvdec_run nvdec_vtest_h264_profiled "$VID/vtest.h264" model="$MODEL" profile=True \
+      profile_schedule=5,10,200
+    # Detections on all 795 frames against the CPU decoder of the same stream (OpenCV in Python
+    # here, piping raw frames in; the same host letterbox as the e2e phase).
+    nvdec_run nvdec_vtest_h264_json "$VID/vtest.h264" model="$MODEL" save_json=True
+    python3 "$ROOT/scripts/feed_video.py" "$VID/vtest.h264" --workers 2 2>/dev/null |
+      "$BUILD/yolo" detect predict model="$MODEL" source=- raw_size=768x576 device=0 half=True \
+        save=False verbose=False save_json=True project="$RUNS" name=cpu_vtest_h264_json \
+        exist_ok=True >"$RUNS/cpu_vtest_h264_json.txt" 2>&1
+    say "cpu_vtest_h264_json: rc=$? $(grep -h '^Throughput' "$RUNS/cpu_vtest_h264_json.txt")"
+    python3 "$ROOT/scripts/compare_predictions.py" "$RUNS/nvdec_vtest_h264_json/predictions.json" \
+      "$RUNS/cpu_vtest_h264_json/predictions.json" 2>&1 | tee -a "$SUMMARY"
+    [ "${PIPESTATUS[0]}" = 0 ] || tests_rc=1
+  else
+    say "SKIP: decode: yolo decoder=nvdec end to end: $BUILD/yolo or $VID/vtest.h264 missing"
+  fi
 fi
 nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee -a "$SUMMARY"
 # At most 8 files come back from a device call: every run's output travels as one archive.
