@@ -17,7 +17,9 @@
 #   long    profile_detail=long planted faults (issue 15): a sidecar process pulling a 1 GiB
 #           device buffer to pageable memory every 5 s (scripts/gpu_pull_sidecar.py) must be found
 #           every 5 s (within 10%) and blamed device_pcie or device_other_process; the same pull
-#           inside our own process (YS_TEST_GPU_PULL) must be blamed own_gpu.
+#           inside our own process (YS_TEST_GPU_PULL) must be blamed own_gpu. Both runs' flight
+#           records must hold CUPTI kernels with their layers, and our own pull's a DtoH copy of
+#           >= 512 MiB (unproven so far, docs/GPU.md).
 #   devices several GPUs (issue 21; the nvidia-h200-x2 kind, skipped with fewer than two GPUs):
 #           yolo checks lists both; batch-32 throughput on device=0,1 against device=0 (goal
 #           >= 1.9x); detections on device=0,1 identical to device=0; end to end on the video
