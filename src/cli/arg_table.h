@@ -104,10 +104,11 @@ inline constexpr std::array kArgSpecs = {
     ArgSpec{"vid_stride", "1", ArgType::kPositiveInt,
             "process every n-th video frame (0, n, 2n, ...); still images all run"},
     ArgSpec{"decoder", "auto", ArgType::kChoice,
-            "frame decoding: 'cpu'; 'nvdec' (H.264/H.265/AV1/VP9 video on a CUDA device) or "
-            "'nvjpeg' (JPEG images), each falling back to the CPU with a one-line note where it "
-            "cannot run; 'auto' picks nvdec for such a video on a CUDA device with the GPU "
-            "pipeline, else the CPU (nvJPEG is not in the frame loop yet, issue 20)",
+            "frame decoding: 'cpu'; 'nvdec' (H.264/H.265/AV1/VP9 video on a CUDA device; raw "
+            ".h264/.h265 streams need no FFmpeg libraries) or 'nvjpeg' (JPEG images), each "
+            "falling back to the CPU with a one-line note where it cannot run; 'auto' picks nvdec "
+            "for such a video on a CUDA device with the GPU pipeline, else the CPU (nvJPEG is not "
+            "in the frame loop yet, issue 20)",
             "auto|cpu|nvdec|nvjpeg"},
     ArgSpec{"max_pixels", "100000000", ArgType::kPositiveInt,
             "pixel budget: image files whose header claims more pixels are skipped undecoded "
