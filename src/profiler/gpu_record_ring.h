@@ -55,7 +55,7 @@ const std::vector<std::string>& gpu_wait_names();
 uint8_t gpu_wait_index(std::string_view what);
 
 struct GpuRingOptions {
-  size_t kernels = size_t{1} << 17;  // 40 B each: 5 MiB
+  size_t kernels = size_t{1} << 17;  // 32 B each: 4 MiB
   size_t copies = size_t{1} << 13;
   size_t waits = size_t{1} << 13;
   size_t correlations = size_t{1} << 16;  // eager launches' steps (external correlation)
