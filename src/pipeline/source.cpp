@@ -81,7 +81,7 @@ bool is_image_path(const std::string& path) {
 
 bool is_video_path(const std::string& path) {
   // 264, 265, h264, h265 and hevc: raw Annex B streams (issue 20), which OpenCV's FFmpeg opens too.
-  static const std::set<std::string> kExt = {"264", "265", "asf",  "avi", "gif", "h264",
+  static const std::set<std::string> kExt = {"264",  "265",  "asf", "avi", "gif", "h264",
                                              "h265", "hevc", "m4v", "mkv", "mov", "mp4",
                                              "mpeg", "mpg",  "ts",  "wmv", "webm"};
   return kExt.count(lower_extension(path)) > 0;

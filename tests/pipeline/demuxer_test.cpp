@@ -185,6 +185,16 @@ TEST(Demuxer, SaysAStreamEndsEarlyOnceAndThenEnds) {
   fs::remove_all(copy.parent_path());
 }
 
+// decoder=nvdec's thread is stopped this way when a stream URL stalls: the read gives up.
+TEST(Demuxer, AnInterruptEndsTheReadsThatFollow) {
+  Demuxer d(fixture("vtest_h264.mp4"));
+  ASSERT_TRUE(d.next().has_value());
+  d.interrupt();
+  EXPECT_FALSE(d.next().has_value());
+  EXPECT_FALSE(d.next().has_value());
+  EXPECT_EQ(d.packets_read(), 1);
+}
+
 TEST(Demuxer, RefusesAMissingFileAndOneThatIsNoVideo) {
   try {
     Demuxer d("/nonexistent/clip.mp4");

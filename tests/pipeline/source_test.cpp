@@ -517,6 +517,25 @@ TEST(PipelineVideoSource, ReadsFrames) {
   }
 }
 
+// decoder=cpu on a raw Annex B stream (issue 20): OpenCV's FFmpeg opens it; it knows no frame
+// count or timestamps there, but every frame comes out.
+TEST(PipelineVideoSource, ReadsRawAnnexBStreams) {
+  for (const char* name : {"vtest_30.h264", "vtest_30.h265"}) {
+    SourceSpec spec;
+    spec.source = testing::source_dir() + "/tests/fixtures/video/" + name;
+    ASSERT_TRUE(is_video_path(spec.source));
+    auto src = open_source(spec);
+    Frame f;
+    int frames = 0;
+    while (src->next(f)) {
+      EXPECT_EQ(f.image.shape(), (Shape{576, 768, 3}));
+      EXPECT_EQ(f.index, frames++);
+    }
+    EXPECT_EQ(frames, 30) << name;
+    EXPECT_TRUE(src->errors().empty()) << name;
+  }
+}
+
 TEST(PipelineVideoSource, StrideKeepsTheSameFramesAsReadingAll) {
   YS_REQUIRE_TESTDATA("data/video/vtest.avi");
   SourceSpec spec;
