@@ -81,8 +81,10 @@ TEST(LongRun, CheckpointsAndFinalSectionsOfAPlantedPeriodicStall) {
     layers = layers || !f.at("layers").empty();
     spike = spike || f.at("spike").get<bool>();
     EXPECT_TRUE(f.at("stages").at("output").contains("start_ms"));
+    EXPECT_TRUE(f.at("gpu").is_null()) << "no CUPTI on the CPU";
   }
   EXPECT_TRUE(layers && spike) << rec.dump(1).substr(0, 2000);
+  EXPECT_EQ(lg.at("gpu_kernels"), nlohmann::json({{"available", false}, {"why", "not a GPU run"}}));
   EXPECT_NE(r.console.find("Spikes: "), std::string::npos) << r.console;
   EXPECT_NE(r.console.find("every 0.5 s"), std::string::npos) << r.console;
   bool advised = false;
