@@ -37,7 +37,8 @@ NalKind classify(AnnexbCodec codec, const uint8_t* p, size_t n) {
     const int type = p[0] & 0x1f;
     k.valid = type != 0 && type < 24;
     k.picture = type >= 1 && type <= 5;
-    k.new_picture = k.picture && (p[1] & 0x80) != 0;
+    // Data partitions B and C (3, 4) open with slice_id, not first_mb_in_slice.
+    k.new_picture = (type == 1 || type == 2 || type == 5) && (p[1] & 0x80) != 0;
     k.prefix = (type >= 6 && type <= 9) || (type >= 14 && type <= 18);
     k.sps = type == 7;
     return k;
