@@ -26,7 +26,7 @@ void arm_for_period(GpuArming& a, const PeriodEstimate& p, double frame_ms, doub
   int64_t lead = ns((frames_before + 2) * frame_ms + slack_ms);
   int64_t lag = ns(std::max(duration_ms, 0.0) + (frames_after + 2) * frame_ms + slack_ms);
   a.period_ns = static_cast<int64_t>(p.period * 1e9);
-  const int64_t cap = a.period_ns / 10;
+  const auto cap = static_cast<int64_t>(static_cast<double>(a.period_ns) * kMaxPeriodShare);
   if (lead + lag > cap) {
     // Shrunk in proportion: the occurrence itself stays inside.
     lead = static_cast<int64_t>(static_cast<double>(lead) * static_cast<double>(cap) /
