@@ -395,7 +395,7 @@ if has decode; then
     rc=$?
     t1=$(date +%s.%N)
     say "$name: rc=$rc ($*) $(grep -h '^Throughput' "$RUNS/$name.txt"); wall with start-up $(python3 -c "print(round($t1 - $t0, 2))") s"
-    grep -hE "^Source|^decoder=|^Speed|Stages|GPU|Advice|warning|error" "$RUNS/$name.txt" |
+    grep -hiE "^Source|^decoder=|^Speed|Stages|GPU|Advice|warning|error" "$RUNS/$name.txt" |
       head -30 | tee -a "$SUMMARY"
     grep -q "decoded by NVDEC" "$RUNS/$name.txt" || { say "FAIL: $name did not decode on NVDEC"; tests_rc=1; }
     [ "$rc" = 0 ] || tests_rc=1

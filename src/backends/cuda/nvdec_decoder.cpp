@@ -161,8 +161,27 @@ struct NvdecDecoder::State {
   static int CUDAAPI sequence_cb(void* self, CUVIDEOFORMAT* f) {
     return static_cast<State*>(self)->on_sequence(*f);
   }
+  // A frame shown but not yet mapped still holds its surface, which the parser counts as free:
+  // decoding into it would replace the picture under that frame. The caller's bound on pushes
+  // ahead (max_ahead) should make this impossible; should it happen, the frame is dropped and
+  // said, not delivered with another picture's pixels.
+  void drop_overwritten(int picture_index) {
+    for (auto it = frames.begin(); it != frames.end();) {
+      if (it->picture_index != picture_index) {
+        ++it;
+        continue;
+      }
+      callback_error = cat("NVDEC: a decoded frame (timestamp ", it->timestamp,
+                           ") was overwritten before it was mapped (decoding ran too far "
+                           "ahead); dropped");
+      callback_kind = ErrorKind::kBadInput;
+      it = frames.erase(it);
+    }
+  }
+
   static int CUDAAPI decode_cb(void* self, CUVIDPICPARAMS* pic) {
     auto* s = static_cast<State*>(self);
+    s->drop_overwritten(pic->CurrPicIdx);
     if (CUresult r = s->cuvid->cuvidDecodePicture(s->decoder, pic); r != CUDA_SUCCESS) {
       s->callback_error = cat("NVDEC: a picture did not decode: ", s->message(r));
       s->callback_kind = ErrorKind::kBadInput;

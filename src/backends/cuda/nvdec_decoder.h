@@ -38,8 +38,10 @@ class NvdecDecoder {
   NvdecDecoder& operator=(const NvdecDecoder&) = delete;
 
   // Feeds one Annex B packet; size 0 ends the stream and flushes the frames held back. Throws
-  // kBadInput for a packet the parser refuses or a picture that does not decode (the stream goes
-  // on with the next packet), kUnsupported for a stream this decoder cannot follow.
+  // kBadInput for a packet the parser refuses, a picture that does not decode or a frame waiting
+  // to be mapped whose surface a new picture took (dropped: the caller went beyond max_ahead());
+  // the stream goes on with the next packet. kUnsupported for a stream this decoder cannot
+  // follow.
   void push(const uint8_t* data, size_t size, int64_t pts);
   // Maps the oldest decoded frame for kernels on `stream` (a cudaStream_t); false when none is
   // ready yet.
