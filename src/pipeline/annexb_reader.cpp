@@ -217,7 +217,7 @@ size_t AnnexbReader::start_code_at_or_after(size_t from) {
 
 bool AnnexbReader::next(AccessUnit& out) {
   if (done_) return false;
-  if (unit_ > 0) {  // the bytes handed out already
+  if (unit_ >= kBlock) {  // the bytes handed out, dropped a block at a time, not a unit
     buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(unit_));
     buf_offset_ += static_cast<int64_t>(unit_);
     unit_ = 0;

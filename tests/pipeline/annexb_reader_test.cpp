@@ -136,6 +136,25 @@ TEST(AnnexbReader, CountsTheFramesOfTheDeviceStreams) {
   }
 }
 
+// Past the 1 MiB read block: units straddle blocks and consumed bytes are dropped in between.
+TEST(AnnexbReader, ReadsAcrossItsBlocks) {
+  testing::TempDir dir;
+  const std::vector<uint8_t> one = bytes_of(fixture("vtest_30.h264"));
+  std::vector<uint8_t> many;
+  for (int i = 0; i < 12; ++i) many.insert(many.end(), one.begin(), one.end());
+  ASSERT_GT(many.size(), size_t{1} << 20);
+  write(dir / "twelve.h264", many);
+  AnnexbReader r(dir / "twelve.h264");
+  EXPECT_EQ(r.info().access_units, 360);
+  int64_t offset = 0;
+  for (const AccessUnit& u : read_all(r)) {
+    ASSERT_EQ(u.offset, offset);
+    ASSERT_TRUE(std::equal(u.data.begin(), u.data.end(), many.begin() + offset)) << u.index;
+    offset += static_cast<int64_t>(u.data.size());
+  }
+  EXPECT_EQ(offset, static_cast<int64_t>(many.size()));
+}
+
 TEST(AnnexbReader, NamesFilesThatAreNotAnnexBAndWhy) {
   testing::TempDir dir;
   EXPECT_EQ(open_error(dir / "missing.h264"), dir / "missing.h264" + ": no such video file");
