@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/startup_timeline.h"
 #include "core/tensor.h"
 #include "profiler/environment.h"
 #include "profiler/schedule.h"
@@ -34,6 +35,8 @@ struct RunInfo {
   // What the reader must know to trust the figures: a source shorter than the schedule, a
   // setting that did nothing on this device. Shown in the console, summary.json and the report.
   std::vector<std::string> notes;
+  // Where the process's start-up went up to its first result (incomplete: not a `yolo` run).
+  StartupBreakdown startup;
 };
 
 }  // namespace ys

@@ -10,6 +10,7 @@
 #include "cli/interrupt.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/startup_timeline.h"
 #include "pipeline/build_info.h"
 
 namespace ys {
@@ -45,9 +46,12 @@ int dispatch(const CliCommand& cmd) {
 }  // namespace ys
 
 int main(int argc, char** argv) {
+  // Before anything else, so that the start-up's phases (issue 19.3) are timed from here.
+  ys::process_startup().arm(ys::process_start_ns());
   std::vector<std::string> args(argv + 1, argv + argc);
   ys::CliCommand cmd;
   try {
+    const ys::StartupScope phase("args");
     cmd = ys::parse_command_line(args);
     ys::apply_environment(cmd.config, [](const char* k) { return std::getenv(k); });
   } catch (const ys::Error& e) {

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/startup_timeline.h"
 #include "pipeline/class_names.h"
 #include "pipeline/decoder_choice.h"
 #include "pipeline/detector.h"
@@ -73,6 +74,16 @@ std::string fmt_ms(double v, int digits = 1) {
   return buf;
 }
 
+// A detect call's stages as children of the open start-up phase (the warm-up, the first frame).
+void record_startup_stages(const std::array<int64_t, kPipelineStageCount>& begin_ns,
+                           const std::array<double, kPipelineStageCount>& ms) {
+  for (size_t s = 0; s < kPipelineStageCount; ++s) {
+    if (begin_ns[s] == 0) continue;
+    process_startup().record(pipeline_stage_name(static_cast<PipelineStage>(s)), begin_ns[s],
+                             begin_ns[s] + static_cast<int64_t>(ms[s] * 1e6));
+  }
+}
+
 // What a failed output means for the run, after the message that names the file.
 void report_lost_outputs(const std::string& what, int64_t image) {
   std::cerr << "yolo: error: " << what << "\n";
@@ -90,9 +101,23 @@ struct PredictOutput {
   double pre_ms = 0, inf_ms = 0, post_ms = 0;
   int64_t images = 0;
   bool failed = false;
+  int first_frame_phase = -1;  // the start-up's last phase, ended by the first delivery
 
   // False when an output cannot be written, which will not be writable for the next frame either.
   bool operator()(const DetectedBatch& b) {
+    const int64_t delivery_ns = now_ns();
+    const bool first = images == 0;
+    if (first) record_startup_stages(b.stage_begin_ns, b.stage_ms);
+    const bool ok = deliver(b);
+    if (first) {
+      process_startup().record("output", delivery_ns, now_ns());
+      process_startup().end(first_frame_phase);
+      process_startup().first_result();
+    }
+    return ok;
+  }
+
+  bool deliver(const DetectedBatch& b) {
     const auto& ms = b.stage_ms;
     pre_ms += ms[static_cast<size_t>(PipelineStage::kPreprocess)];
     inf_ms += ms[static_cast<size_t>(PipelineStage::kInference)];
@@ -174,6 +199,7 @@ int finish_profile(ProfileSession& prof, LiveWatch& live, const Config& c,
                    const std::filesystem::path& run_dir, int code,
                    const std::vector<DeviceRun>& device_runs, const DecoderChoice& decoder) {
   RunInfo run;
+  run.startup = process_startup().breakdown();
   run.source = source.describe();
   run.frames_total = images;
   run.schedule = schedule;
@@ -222,7 +248,10 @@ int run_predict(const Config& c) {
   const std::vector<std::string> devices = device_list(opts.device);
   DetectorOptions first = opts;
   first.device = devices.front();
-  Detector det = load_detector(first);
+  Detector det = [&first] {
+    const StartupScope phase("load");
+    return load_detector(first);
+  }();
   const ModelDescription& model = det.model();
   const bool verbose = c.get_bool("verbose");
   std::cout << "YoloScope: model " << model.name << " ("
@@ -255,6 +284,7 @@ int run_predict(const Config& c) {
       confirm_decoder(choose_decoder(requested_decoder, spec.source,
                                      probe_decoder_machine(c.get_string("device") != "cpu")),
                       requested_decoder, one_detector ? 1 : 2, det.uses_gpu_pipeline());
+  const int source_phase = process_startup().begin("source_open");
   std::unique_ptr<Source> source;
   if (decoder.kind == DecoderKind::kNvdec) {
     // Host pixels only for the annotated images and videos of save=True.
@@ -268,6 +298,7 @@ int run_predict(const Config& c) {
   // Read ahead by a batch and a little more, so that decoding overlaps detection; no further, since
   // a frame of a 4K video is 25 MB. NVDEC's frames are in the detector's input: never ahead.
   if (!source) source = prefetch_source(open_source(spec), det.batch() + 2);
+  process_startup().end(source_phase);
   // An interrupt must not wait for input that may never come (a stalled pipe on source=-).
   const OnInterrupt wake_source([&source] { source->cancel(); });
   std::cout << "Source: " << source->describe() << "\n";
@@ -284,7 +315,10 @@ int run_predict(const Config& c) {
   const std::filesystem::path run_dir =
       !sink.dir().empty() || !profile ? sink.dir() : make_run_dir(so.project, so.name, so.exist_ok);
 
+  const int warm_up_phase = process_startup().begin("warm_up");
   const double warm_up_ms = warm_up(det);  // before the profiler attaches: no frame of the run
+  record_startup_stages(det.last_stage_begin_ns(), det.last_stage_ms());
+  process_startup().end(warm_up_phase);
   if (verbose)
     std::cout << "Warm-up: " << fmt_ms(warm_up_ms)
               << "ms for a first, cold inference on a blank batch, not counted in Speed\n";
@@ -300,9 +334,12 @@ int run_predict(const Config& c) {
   }
   std::vector<std::unique_ptr<Detector>> extra;
   std::vector<std::string> pool_devices;
+  const int extra_phase = process_startup().begin("more_detectors");
   const std::vector<Detector*> detectors = stream_detectors(
       det, opts, pool_run ? devices : std::vector<std::string>{}, streams, extra, pool_devices);
+  process_startup().end(extra_phase);
 
+  const int attach_phase = process_startup().begin("profiler_attach");
   std::unique_ptr<ProfileSession> prof;
   if (profile && pool_run) {
     if (c.get_bool("profile_whatif") || c.get_string("profile_detail") != "default")
@@ -324,6 +361,7 @@ int run_predict(const Config& c) {
 
   // Bound before the first frame, so that a port in use fails the run now, not after it.
   LiveWatch live(c, det, frames_to_run, profile ? run_dir / "profile" : std::filesystem::path());
+  process_startup().end(attach_phase);
 
   PredictOutput out{.sink = sink, .model = model, .verbose = verbose, .total = total};
   FrameLoop loop{.detectors = detectors,
@@ -339,6 +377,7 @@ int run_predict(const Config& c) {
     loop.device_runs = &pool.devices;
   }
   const int64_t t_start = now_ns();  // loading the extra models is start-up, like the first
+  out.first_frame_phase = process_startup().begin("first_frame");
   run_frame_loop(loop);
   const double wall_s = static_cast<double>(now_ns() - t_start) / 1e9;
   live.frames_done();
@@ -351,9 +390,11 @@ int run_predict(const Config& c) {
   }
   if (g_stop_requested)
     std::cerr << "yolo: interrupted after " << out.images << " images; finished work is kept\n";
-  if (out.images > 0)
+  if (out.images > 0) {
     out.print_speed(wall_s);
-  else
+    // Where the time to the first result went (issue 19.3), also in the profile's summary.json.
+    if (verbose || profile) std::cout << startup_line(process_startup().breakdown()) << "\n";
+  } else
     std::cout << "No image could be read from " << spec.source << ".\n";
   if (!sink.dir().empty()) std::cout << "Results saved to " << sink.dir().string() << "\n";
 

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <future>
 
 #include "backends/backend_registry.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/startup_timeline.h"
 #include "model/builtin_models.h"
 #include "model/onnx_loader.h"
 #include "model/prepare.h"
@@ -36,9 +38,13 @@ Graph load_model_graph(const DetectorOptions& o, ModelDescription& desc) {
            "]: the built-in architectures are built ",
            "square; give one size, e.g. imgsz=", std::max(o.imgsz_h, o.imgsz_w));
     }
-    g = build_builtin_model(o.model, o.imgsz_h, o.batch);
+    {
+      const StartupScope phase("model_read");
+      g = build_builtin_model(o.model, o.imgsz_h, o.batch);
+    }
     desc.path = "built-in";
     desc.name = o.model;
+    const StartupScope phase("graph_prepare");
     prepare_graph(g);
   } else {
     if (is_pytorch_file(o.model)) fail(ErrorKind::kUnsupported, pytorch_file_message(o.model));
@@ -52,7 +58,10 @@ Graph load_model_graph(const DetectorOptions& o, ModelDescription& desc) {
           }(),
           ")");
     }
-    g = load_onnx_file(o.model);
+    {
+      const StartupScope phase("model_read");
+      g = load_onnx_file(o.model);
+    }
     desc.path = o.model;
     desc.name = std::filesystem::path(o.model).filename().string();
     if (has_synthetic_weights_mark(g)) {
@@ -75,6 +84,7 @@ Graph load_model_graph(const DetectorOptions& o, ModelDescription& desc) {
     }
     // Node errors name the node; the user also needs to know which file holds it.
     try {
+      const StartupScope phase("graph_prepare");
       prepare_graph(g, {.input_shape = is_static ? Shape{} : wanted});
     } catch (const Error& e) {
       fail(e.kind(), "model '", o.model, "': ", e.what());
@@ -132,8 +142,24 @@ Detector::Detector(const DetectorOptions& options, std::shared_ptr<Backend> back
          "(yolo predict does this), or give one device, e.g. device=",
          options_.device.substr(0, options_.device.find(',')));
   }
+  // A GPU's context and library handles (hundreds of ms: the driver, cuDNN's and cuBLAS's
+  // libraries) are made on a thread of their own while the model file is read and its graph
+  // prepared on this one; they need nothing of the model. A CPU backend is too quick to gain.
+  std::future<std::shared_ptr<Backend>> made;
+  if (!backend && options_.device != "cpu") {
+    made = std::async(std::launch::async, [o = backend_options(options_)] {
+      const StartupScope phase("backend_create");
+      return make_backend(o);
+    });
+  }
   Graph g = load_model_graph(options_, model_);
-  if (!backend) backend = make_backend(backend_options(options_));
+  if (made.valid()) {
+    const StartupScope phase("backend_wait");
+    backend = made.get();
+  } else if (!backend) {
+    const StartupScope phase("backend_create");
+    backend = make_backend(backend_options(options_));
+  }
   executor_ = std::make_unique<Executor>(std::move(g), std::move(backend));
   const Shape& out =
       executor_->graph().values[static_cast<size_t>(executor_->graph().outputs.at(0))].shape;
@@ -142,6 +168,7 @@ Detector::Detector(const DetectorOptions& options, std::shared_ptr<Backend> back
          "; a YOLO detection head outputs [batch, 4 + classes, anchors]");
   }
   if (options_.gpu_pipeline) {
+    const StartupScope phase("device_prepost");
     const NmsOptions& n = options_.nms;
     gpu_ = make_device_prepost(executor_->backend(), {n.conf, n.iou, n.max_det, n.max_nms,
                                                       n.agnostic, n.classes, n.max_wh});

@@ -8,6 +8,7 @@
 #include "core/rounding.h"
 #include "report/json_figures.h"
 #include "report/report_figures.h"
+#include "report/startup_json.h"
 
 namespace ys {
 namespace {
@@ -176,6 +177,7 @@ json summary_json(const ProfileAnalysis& a, const ModelInfo& model, const RunInf
   j["tool"] = {{"name", "YoloScope"}, {"version", "0.1.0"}};
   j["model"] = model_json(model);
   j["run"] = run_json(a, run);
+  j["startup"] = startup_json(run.startup);
   add_stages(a, j);
   add_layers(a, j);
   add_series(a, env, j);

@@ -3,36 +3,48 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/startup_timeline.h"
 
 namespace ys {
 
 Executor::Executor(Graph graph, std::shared_ptr<Backend> backend)
     : graph_(std::move(graph)), backend_(std::move(backend)) {
-  backend_->prepare(graph_);
-  memory_ = plan_memory(graph_);
-  try {
-    arena_ = backend_->allocate(memory_.arena_bytes);
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::kOutOfMemory) throw;
-    fail(ErrorKind::kOutOfMemory, e.what(), "; largest tensors: ", largest_tensors(3));
+  {
+    const StartupScope phase("backend_prepare");
+    backend_->prepare(graph_);
+  }
+  {
+    const StartupScope phase("arena");
+    memory_ = plan_memory(graph_);
+    try {
+      arena_ = backend_->allocate(memory_.arena_bytes);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kOutOfMemory) throw;
+      fail(ErrorKind::kOutOfMemory, e.what(), "; largest tensors: ", largest_tensors(3));
+    }
   }
   try {
-    steps_.reserve(graph_.nodes.size());
-    for (size_t k = 0; k < graph_.nodes.size(); ++k) {
-      const Node& n = graph_.nodes[k];
-      std::vector<Tensor> ins, outs;
-      for (int v : n.inputs) {
-        if (v < 0) {
-          ins.emplace_back();
-        } else if (graph_.values[static_cast<size_t>(v)].is_constant()) {
-          ins.push_back(graph_.values[static_cast<size_t>(v)].data);
-        } else {
-          ins.push_back(arena_view(v));
+    {
+      const StartupScope phase("kernels");
+      steps_.reserve(graph_.nodes.size());
+      for (size_t k = 0; k < graph_.nodes.size(); ++k) {
+        const Node& n = graph_.nodes[k];
+        std::vector<Tensor> ins, outs;
+        for (int v : n.inputs) {
+          if (v < 0) {
+            ins.emplace_back();
+          } else if (graph_.values[static_cast<size_t>(v)].is_constant()) {
+            ins.push_back(graph_.values[static_cast<size_t>(v)].data);
+          } else {
+            ins.push_back(arena_view(v));
+          }
         }
+        for (int v : n.outputs) outs.push_back(v < 0 ? Tensor() : arena_view(v));
+        steps_.push_back({static_cast<int>(k), backend_->create_kernel(graph_, n, ins, outs)});
       }
-      for (int v : n.outputs) outs.push_back(v < 0 ? Tensor() : arena_view(v));
-      steps_.push_back({static_cast<int>(k), backend_->create_kernel(graph_, n, ins, outs)});
     }
+    // The start-up cache's file is written here after a miss.
+    const StartupScope phase("kernels_finish");
     backend_->finish_kernels();
   } catch (...) {
     steps_.clear();

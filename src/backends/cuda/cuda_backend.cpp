@@ -9,6 +9,7 @@
 #include "backends/cuda/cuda_ops.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/startup_timeline.h"
 #include "model/graph_fingerprint.h"
 
 namespace ys {
@@ -90,9 +91,14 @@ class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(const CudaOptions& o) {
     std::string why;
-    if (!cuda_device_available(&why)) fail(ErrorKind::kUnsupported, "device=", o.device, ": ", why);
     int count = 0;
-    check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+    {
+      // The runtime's first call loads the driver and initialises it (cuInit).
+      const StartupScope phase("cuda_init");
+      if (!cuda_device_available(&why))
+        fail(ErrorKind::kUnsupported, "device=", o.device, ": ", why);
+      check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+    }
     if (o.device < 0 || o.device >= count) {
       fail(ErrorKind::kInvalidArgument, "device=", o.device, ": this machine has ", count,
            " CUDA device", count == 1 ? "" : "s");
@@ -188,9 +194,14 @@ class CudaBackend final : public Backend {
     const Value* first =
         graph.inputs.empty() ? nullptr : &graph.values[static_cast<size_t>(graph.inputs.front())];
     const int batch = first && !first->shape.empty() ? static_cast<int>(first->shape[0]) : 1;
-    std::string why;
+    std::string why, model_sha256;
+    {
+      const StartupScope phase("graph_fingerprint");
+      model_sha256 = graph_sha256(graph);
+    }
+    const StartupScope phase("cache_read");
     std::optional<StartupCacheKey> key = cuda::conv_cache_key(
-        c.device, graph_sha256(graph), graph_input_shapes(graph), batch, c.half, settings, &why);
+        c.device, model_sha256, graph_input_shapes(graph), batch, c.half, settings, &why);
     c.conv_cache = key ? cuda::open_conv_cache(*key) : cuda::disabled_conv_cache(why);
   }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/startup_timeline.h"
 
 namespace ys::cuda {
 
@@ -70,14 +71,22 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
 
 Context::Context(int dev, bool half_, bool graphs_, size_t workspace_bytes)
     : device(dev), half(half_), graphs(graphs_), workspace_limit(workspace_bytes) {
-  check(cudaSetDevice(device), "cudaSetDevice");
   cudaStream_t st = nullptr;
-  check(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), "cudaStreamCreate");
-  stream.reset(st);
-  cudnnHandle_t dn = nullptr;
-  check(cudnnCreate(&dn), "cudnnCreate");
-  cudnn.reset(dn);
-  check(cudnnSetStream(dn, st), "cudnnSetStream");
+  {
+    // Since CUDA 12 cudaSetDevice makes the device's primary context.
+    const StartupScope phase("cuda_context");
+    check(cudaSetDevice(device), "cudaSetDevice");
+    check(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), "cudaStreamCreate");
+    stream.reset(st);
+  }
+  {
+    const StartupScope phase("cudnn_create");
+    cudnnHandle_t dn = nullptr;
+    check(cudnnCreate(&dn), "cudnnCreate");
+    cudnn.reset(dn);
+    check(cudnnSetStream(dn, st), "cudnnSetStream");
+  }
+  const StartupScope phase("cublas_create");
   cublasHandle_t bl = nullptr;
   check(cublasCreate(&bl), "cublasCreate");
   cublas.reset(bl);
@@ -89,6 +98,7 @@ Context::Context(int dev, bool half_, bool graphs_, size_t workspace_bytes)
 }
 
 void* Context::upload(const void* host, size_t bytes) {
+  const StartupScope phase("weight_upload");
   constexpr size_t kAlign = 256, kChunk = 8u << 20;
   const size_t need = (bytes + kAlign - 1) / kAlign * kAlign;
   if (chunks_.empty() || used_ + need > chunks_.back().size()) {

@@ -7,6 +7,7 @@
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda/cuda_ops.h"
 #include "core/error.h"
+#include "core/startup_timeline.h"
 #include "model/op_schema.h"
 
 namespace ys::cuda {
@@ -70,12 +71,15 @@ class ConvKernel final : public CudaKernel {
     const Tensor& w = wv.data;
     const int64_t K = ws[0], C = ws[1], R = ws[2], S = ws[3];
     std::vector<float> krsc(static_cast<size_t>(K * C * R * S));
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t y = 0; y < R; ++y)
-          for (int64_t x = 0; x < S; ++x)
-            krsc[static_cast<size_t>(((k * R + y) * S + x) * C + c)] =
-                static_cast<float>(element_as_double(w, ((k * C + c) * R + y) * S + x));
+    {
+      const StartupScope phase("weight_layout");
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t y = 0; y < R; ++y)
+            for (int64_t x = 0; x < S; ++x)
+              krsc[static_cast<size_t>(((k * R + y) * S + x) * C + c)] =
+                  static_cast<float>(element_as_double(w, ((k * C + c) * R + y) * S + x));
+    }
     w_ = upload(r, krsc);
     if (r.graph.has_input(n, 2)) {
       const Tensor& b = r.input_value(2).data;
@@ -112,7 +116,12 @@ class ConvKernel final : public CudaKernel {
     ConvCache& cache = r.context->conv_cache;
     const ConvChoice* stored = cache.find(id);
     std::string why_not;
-    if (stored && take_stored(*r.context, *stored, shape, &why_not)) {
+    bool took = false;
+    if (stored) {
+      const StartupScope phase("plan_restore");
+      took = take_stored(*r.context, *stored, shape, &why_not);
+    }
+    if (took) {
       ++cache.taken;
     } else {
       if (stored) {
@@ -122,7 +131,11 @@ class ConvKernel final : public CudaKernel {
       graph_fused_.reset();
       fused_ = false;
       check(cudnnSetConvolutionMathType(cd, math), "cudnnSetConvolutionMathType");
-      choose_algorithm(r, what, math);
+      {
+        const StartupScope phase("algorithm_search");
+        choose_algorithm(r, what, math);
+      }
+      const StartupScope phase("fusion_tuning");
       try_fusing(r, numel(in.shape), shape);
     }
     if (!id.empty()) cache.chosen[id] = choice();
