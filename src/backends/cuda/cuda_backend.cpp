@@ -79,7 +79,7 @@ struct CudaTimer final : DeviceTimer {
     return f->kernel_nodes;
   }
   int device_index() const override { return ctx->device; }
-  // cuDNN's workspace exists once a convolution was created; before that only cuBLAS's counts.
+  // cuDNN's workspace exists once a convolution was created, cuBLAS's once a MatMul was.
   int64_t workspace_bytes() const override {
     return static_cast<int64_t>(ctx->workspace.size() + ctx->cublas_workspace.size());
   }

@@ -86,15 +86,21 @@ Context::Context(int dev, bool half_, bool graphs_, size_t workspace_bytes)
     cudnn.reset(dn);
     check(cudnnSetStream(dn, st), "cudnnSetStream");
   }
+}
+
+cublasHandle_t Context::cublas_handle() {
+  if (cublas) return cublas.get();
   const StartupScope phase("cublas_create");
+  check(cudaSetDevice(device), "cudaSetDevice");
   cublasHandle_t bl = nullptr;
   check(cublasCreate(&bl), "cublasCreate");
   cublas.reset(bl);
-  check(cublasSetStream(bl, st), "cublasSetStream");
+  check(cublasSetStream(bl, s()), "cublasSetStream");
   // A workspace of our own keeps cuBLAS from allocating while a forward is being captured.
   cublas_workspace = DeviceBuffer(4u << 20, "the cuBLAS workspace");
   check(cublasSetWorkspace(bl, cublas_workspace.get(), cublas_workspace.size()),
         "cublasSetWorkspace");
+  return bl;
 }
 
 void* Context::upload(const void* host, size_t bytes) {

@@ -122,7 +122,7 @@ struct Context {
   size_t workspace_limit;
   StreamPtr stream;
   CudnnPtr cudnn;
-  CublasPtr cublas;
+  CublasPtr cublas;  // made by cublas_handle(), at the first kernel that needs it
   DeviceBuffer cublas_workspace;
   DeviceBuffer workspace;            // cuDNN's, allocated at the first convolution's creation
   std::shared_ptr<Forward> forward;  // the plan whose kernels are being created
@@ -137,6 +137,9 @@ struct Context {
   // constants take a handful of allocations) and returns their device address.
   void* upload(const void* host, size_t bytes);
   void* cudnn_workspace();
+  // cuBLAS's handle on the stream, with its workspace, made at the first call: a kernel's creation
+  // (never inside a capture). A model without MatMul (YOLOv8) never pays for cublasCreate.
+  cublasHandle_t cublas_handle();
   cudaStream_t s() const { return stream.get(); }
 
  private:

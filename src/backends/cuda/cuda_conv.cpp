@@ -73,12 +73,17 @@ class ConvKernel final : public CudaKernel {
     std::vector<float> krsc(static_cast<size_t>(K * C * R * S));
     {
       const StartupScope phase("weight_layout");
+      // FP32 weights, the usual case, are read directly: element_as_double's call per element
+      // cost about 4 ms of start-up over YOLOv8n's 3.2 M weights.
+      const float* w32 = w.dtype() == DType::kFloat32 ? w.ptr<float>() : nullptr;
       for (int64_t k = 0; k < K; ++k)
         for (int64_t c = 0; c < C; ++c)
           for (int64_t y = 0; y < R; ++y)
-            for (int64_t x = 0; x < S; ++x)
+            for (int64_t x = 0; x < S; ++x) {
+              const int64_t at = ((k * C + c) * R + y) * S + x;
               krsc[static_cast<size_t>(((k * R + y) * S + x) * C + c)] =
-                  static_cast<float>(element_as_double(w, ((k * C + c) * R + y) * S + x));
+                  w32 ? w32[at] : static_cast<float>(element_as_double(w, at));
+            }
     }
     w_ = upload(r, krsc);
     if (r.graph.has_input(n, 2)) {
@@ -502,6 +507,7 @@ class MatMulKernel final : public CudaKernel {
     a_ = device_operand(r, 0, elem_);
     b_ = device_operand(r, 1, elem_);
     y_ = r.outputs[0].data();
+    r.context->cublas_handle();
   }
 
   void enqueue() override {
