@@ -203,6 +203,9 @@ if has startup; then
   # Issue 19.3: a one-frame run's wall time (an upper bound of start to first frame) with an empty
   # start-up cache, again with the cache the first run wrote (goal: <= 1 s, and its line says
   # "hit"), then with that file damaged (goal: "unreadable (...), rebuilt") and once more (a hit).
+  # Each run's "Start-up:" line (verbose=True) breaks its time to the first result into phases
+  # (docs/PROFILE_SCHEMA.md, "startup"); the rest of the wall time is the run after its first
+  # result and the process's exit.
   export YOLOSCOPE_CACHE_DIR=$RUNS/startup-cache
   rm -rf "$YOLOSCOPE_CACHE_DIR"
   for run in first second corrupt again; do
@@ -213,7 +216,7 @@ if has startup; then
     fi
     t0=$(date +%s.%N)
     "$BUILD/yolo" detect predict model="$MODEL" source=synthetic frames=1 device=0 half=True \
-      save=False verbose=False >"$RUNS/startup-$run.txt" 2>&1
+      save=False verbose=True >"$RUNS/startup-$run.txt" 2>&1
     rc=$?
     secs=$(python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))" \
       "$(date +%s.%N)" "$t0")
@@ -232,6 +235,13 @@ if has startup; then
       goal=" goal <= 1 s: $goal"
     fi
     say "startup $run: rc=$rc ${secs} s$goal; cache line $verdict: ${line:-none}"
+    phases=$(grep "^Start-up: " "$RUNS/startup-$run.txt" | head -1)
+    say "startup $run phases: ${phases:-MISSING (no Start-up line)}"
+    if [ -n "$phases" ]; then
+      say "startup $run after the first result (rest of the run, teardown, exit): $(python3 -c \
+        "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2].split()[1]) / 1e3, 3))" \
+        "$secs" "$phases") s"
+    fi
   done
   say "startup cache files: $(ls "$YOLOSCOPE_CACHE_DIR" 2>/dev/null | wc -l)" \
     "($(du -sh "$YOLOSCOPE_CACHE_DIR" 2>/dev/null | cut -f1))"
