@@ -158,6 +158,7 @@ TEST_F(YoloCommand, ProfileWritesAllReportsWithTheDocumentedSchema) {
     EXPECT_TRUE(s.contains(k)) << k;
   }
   EXPECT_EQ(s["schema_version"], 2);
+  EXPECT_TRUE(s["startup"].is_object()) << "a yolo run times its start-up";
   EXPECT_TRUE(s["gpu"].is_null()) << "a CPU run has no GPU figures";
   EXPECT_TRUE(s["model"]["synthetic_weights"].get<bool>());
   EXPECT_EQ(s["run"]["frames_measured"], 8);
