@@ -3,6 +3,7 @@
 #include <new>
 
 #include "core/error.h"
+#include "core/startup_timeline.h"
 #include "pipeline/input_path.h"
 
 namespace ys {
@@ -27,6 +28,7 @@ void check_model_path(const DetectorOptions& o) {
 }  // namespace
 
 Detector load_detector(const DetectorOptions& o) {
+  const StartupScope phase("load");
   check_model_path(o);
   try {
     return Detector(o);

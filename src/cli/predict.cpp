@@ -248,10 +248,7 @@ int run_predict(const Config& c) {
   const std::vector<std::string> devices = device_list(opts.device);
   DetectorOptions first = opts;
   first.device = devices.front();
-  Detector det = [&first] {
-    const StartupScope phase("load");
-    return load_detector(first);
-  }();
+  Detector det = load_detector(first);
   const ModelDescription& model = det.model();
   const bool verbose = c.get_bool("verbose");
   std::cout << "YoloScope: model " << model.name << " ("

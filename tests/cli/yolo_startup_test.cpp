@@ -1,7 +1,7 @@
 // Start-up phases (issue 19.3) of a real `yolo` run on the CPU: summary.json's "startup" names
 // every phase from the process's start to the first result, none negative, the top-level ones in
 // order without overlap, and they add up to the wall time to the first result within the stated
-// tolerance; the console line comes with verbose or profile.
+// tolerance; the console line comes with verbose or profile, and after a benchmark's table.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -113,6 +113,15 @@ TEST_F(YoloStartup, TheConsoleLineComesWithVerboseAndNotWithout) {
   const YoloResult quiet = yolo(run + "verbose=False");
   ASSERT_EQ(quiet.code, 0) << quiet.output;
   EXPECT_FALSE(quiet.has("Start-up: ")) << quiet.output;
+}
+
+TEST_F(YoloStartup, ABenchmarkSaysItsStartUpToItsFirstFrame) {
+  const YoloResult r = yolo("benchmark model=yolov8n.yaml imgsz=64 frames=2 threads=1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(r.has("to the first result: exec ")) << r.output;
+  EXPECT_TRUE(r.has(", benchmark_setup ")) << r.output;
+  EXPECT_TRUE(r.has("(load ")) << r.output;
+  EXPECT_TRUE(r.has(", first_frame ")) << r.output;
 }
 
 }  // namespace
