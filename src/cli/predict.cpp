@@ -277,11 +277,16 @@ int run_predict(const Config& c) {
   // NVDEC's frames go into one detector's input: a run of several detectors decodes on the CPU.
   const std::string requested_decoder = c.get_string("decoder");
   const bool one_detector = devices.size() == 1 && (c.get_int("streams") <= 1 || profile);
-  DecoderChoice decoder =
-      confirm_decoder(choose_decoder(requested_decoder, spec.source,
-                                     probe_decoder_machine(c.get_string("device") != "cpu")),
-                      requested_decoder, one_detector ? 1 : 2, det.uses_gpu_pipeline());
   const int source_phase = process_startup().begin("source_open");
+  DecoderMachine machine;
+  {
+    // On a GPU run: NVDEC's and nvJPEG's libraries opened and closed again to see that they load.
+    const StartupScope phase("decoder_probe");
+    machine = probe_decoder_machine(c.get_string("device") != "cpu");
+  }
+  DecoderChoice decoder =
+      confirm_decoder(choose_decoder(requested_decoder, spec.source, machine), requested_decoder,
+                      one_detector ? 1 : 2, det.uses_gpu_pipeline());
   std::unique_ptr<Source> source;
   if (decoder.kind == DecoderKind::kNvdec) {
     // Host pixels only for the annotated images and videos of save=True.
