@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <string>
 
 #include "analysis/gpu_analysis.h"
 
@@ -384,6 +386,71 @@ TEST(GpuAnalysis, CopiesByDirectionAndMemoryAndHostWaits) {
   EXPECT_DOUBLE_EQ(a.pageable_bytes_per_frame, 1228800);
   EXPECT_NEAR(a.copy_ms_per_frame, 0.2505, 1e-12);
   EXPECT_NEAR(a.host_wait_ms_per_frame, 0.25, 1e-12);
+}
+
+// One frame's inference, 100-300 us, cut into its parts. The graph launch call runs 102-200 us;
+// kernels run 120-140, 150-160, 210-250 and, on a second stream, 255-270; a copy 250-260.
+TEST(GpuAnalysis, InferencePartsCutEachFrameIntoNamedPieces) {
+  GpuTrace t = detailed_trace();
+  const FrameRecord f = frame(0, 100 * kUs, 300 * kUs);
+  t.kernels = {kernel("a", 120 * kUs, 140 * kUs, 0, 0), kernel("b", 150 * kUs, 160 * kUs, 0, 2),
+               kernel("c", 210 * kUs, 250 * kUs, 0, 5), kernel("d", 255 * kUs, 270 * kUs, 0, 5),
+               kernel("letterbox", 50 * kUs, 60 * kUs, 0, -1)};  // before inference: not its part
+  t.kernels[3].stream = 2;
+  GpuCopyRecord copy;
+  copy.kind = GpuCopyKind::kDeviceToDevice;
+  copy.start_ns = 250 * kUs;
+  copy.end_ns = 260 * kUs;
+  copy.frame = 0;
+  t.copies = {copy};
+  GpuApiRecord launch;
+  launch.name = "cudaGraphLaunch";
+  launch.start_ns = 102 * kUs;
+  launch.end_ns = 200 * kUs;
+  launch.frame = 0;
+  GpuApiRecord query;  // not a launch: the device waiting during it is a plain gap
+  query.name = "cudaGetLastError";
+  query.start_ns = 202 * kUs;
+  query.end_ns = 208 * kUs;
+  query.frame = 0;
+  t.api = {launch, query};
+
+  const GpuAnalysis a = analyze_gpu(t, Graph{}, make_layers(), {f}, 0);
+  const GpuInferenceParts& p = a.inference_parts;
+  ASSERT_EQ(p.parts.size(), 6u);
+  std::map<std::string, double> ms;
+  for (const GpuInferencePart& x : p.parts) ms[x.name] = x.ms.median;
+  EXPECT_NEAR(ms["launch"], 0.020, 1e-12);   // 100 -> 120
+  EXPECT_NEAR(ms["kernels"], 0.085, 1e-12);  // 20 + 10 + 40 + 15
+  EXPECT_NEAR(ms["copies"], 0.005, 1e-12);   // 250-255: the copy alone
+  EXPECT_NEAR(ms["launch_wait"], 0.050, 1e-12) << "140-150 and 160-200, inside the launch call";
+  EXPECT_NEAR(ms["gaps"], 0.010, 1e-12) << "200-210, after it returned";
+  EXPECT_NEAR(ms["sync"], 0.030, 1e-12);  // 270 -> 300
+  EXPECT_EQ(p.frames, 1);
+  EXPECT_NEAR(p.sum_ms, 0.2, 1e-12);
+  EXPECT_NEAR(p.coverage_pct, 100, 1e-9);
+  EXPECT_NEAR(p.frame_coverage_min_pct, 100, 1e-9);
+  EXPECT_NEAR(p.parts[3].share_pct, 25, 1e-9);
+  // The layers hold the frame's device span, 120-270 us, from its first kernel to its last.
+  EXPECT_NEAR(p.layers_per_frame_mean_ms, 0.15, 1e-12);
+
+  // Work that runs past the host's return (it did not wait for it) covers more than inference,
+  // and says so, rather than being cut to fit.
+  t.kernels[3].end_ns = 320 * kUs;
+  const GpuInferenceParts q = analyze_gpu(t, Graph{}, make_layers(), {f}, 0).inference_parts;
+  EXPECT_NEAR(q.frame_coverage_max_pct, 110, 1e-9);
+}
+
+// Without kernel records (events mode) there is nothing to cut the inference by.
+TEST(GpuAnalysis, InferencePartsNeedKernelRecords) {
+  GpuTrace t = detailed_trace();
+  t.detail = "events";
+  t.span_starts = {0, 2, 5};
+  t.span_frames = {{0, {0.01f, 0.02f, 0.03f}}};
+  const GpuAnalysis a = analyze_gpu(t, Graph{}, make_layers(), {frame(0, 0, 100 * kUs)}, 0);
+  ASSERT_TRUE(a.available);
+  EXPECT_TRUE(a.inference_parts.parts.empty());
+  EXPECT_EQ(a.inference_parts.frames, 0);
 }
 
 TEST(GpuAnalysis, KernelCountsAgainstTheBackendAndTheLaunches) {
