@@ -583,6 +583,36 @@ TEST(HtmlReportBrowser, NvmlOverAWindowShorterThanItsPeriodSaysSoAndPointsToCupt
             std::string::npos);
 }
 
+// Issue 19.4: the page shows the inference part by part, and its rows add up to the inference
+// it names (within the rounding of what it prints), on a recorded graph run whose per-layer
+// medians with the launch and sync covered only 86% of it.
+TEST(HtmlReportBrowser, GpuInferencePartsAddUpToTheInferenceTheyName) {
+  REQUIRE_CHROMIUM();
+  const auto fx = ys::testing::recorded_gpu_profile(std::string(YS_GPU_FIXTURES) +
+                                                    "/yolov8n_fp16_graph_detailed.json");
+  const json& p = fx.summary["gpu"]["inference_parts"];
+  ASSERT_TRUE(p.is_object()) << fx.summary["gpu"].dump(1).substr(0, 2000);
+  const json n = numbers_of("gpu_parts", fx);
+  const json& rows = n["gpu_parts"];
+  ASSERT_EQ(rows.size(), p["parts"].size()) << n.dump(1).substr(0, 2000);
+  double sum = 0, share = 0;
+  for (const json& r : rows) {
+    sum += r["mean_ms"].get<double>();
+    share += r["share_pct"].get<double>();
+  }
+  const double mean = p["inference_ms"]["mean"].get<double>();
+  // fmt() prints 3 decimals below 1 ms: each row is within half a microsecond.
+  EXPECT_NEAR(sum, mean, 0.0005 * static_cast<double>(rows.size()) + 1e-9);
+  EXPECT_NEAR(share, 100, 0.05 * static_cast<double>(rows.size()));
+  EXPECT_NEAR(sum / p["inference_ms"]["median"].get<double>(), 1, 0.05);
+  const json* wait = find_named(rows, "name", "launch wait");
+  ASSERT_NE(wait, nullptr) << rows.dump(1);
+  EXPECT_GT((*wait)["share_pct"].get<double>(), 10);
+  const std::string how = n["gpu_parts_how"];
+  EXPECT_NE(how.find("of the mean inference"), std::string::npos) << how;
+  EXPECT_NE(how.find("median"), std::string::npos) << how;
+}
+
 TEST(HtmlReportBrowser, RunNotesAreShownUnderTheVerdict) {
   REQUIRE_CHROMIUM();
   auto fx = ys::testing::yolov8n_profile(6);

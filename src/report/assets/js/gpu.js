@@ -11,6 +11,30 @@ function nvmlShortText() {
       (busy !== null ? '; CUPTI saw the GPU busy ' + pct0(busy) + ' of inference' : '');
 }
 
+// The inference stage cut into named parts (detailed mode). Means, because they add up as each
+// frame's parts do; the median inference is stated beside the mean they are compared with.
+function renderGpuParts() {
+  const p = gpu.inference_parts && typeof gpu.inference_parts === 'object' ? gpu.inference_parts : null;
+  const parts = p ? arr(p.parts).map(obj) : [];
+  if (!parts.length) { $('gpu-parts').hidden = true; return; }
+  const inf = obj(p.inference_ms);
+  $('gpu-parts-how').textContent = 'Over ' + p.frames + ' traced frame' + (p.frames === 1 ? '' : 's') + ': ' +
+    ms(num(p.sum_ms)) + ' in all, ' + pct(num(p.coverage_pct)) + ' of the mean inference ' + ms(num(inf.mean)) +
+    ' (median ' + ms(num(inf.median)) + '; frame by frame ' + pct(num(p.frame_coverage_min_pct)) + ' to ' +
+    pct(num(p.frame_coverage_max_pct)) + '). The layers add up to ' + ms(num(p.layers_per_frame_mean_ms)) +
+    ' per frame on average; their medians, in the layer table, to ' + ms(num(gpu.layer_sum_ms)) +
+    ': what falls in a different layer each frame, such as the launch wait, no layer\u2019s median keeps.';
+  const maxShare = maxOf(parts.map((x) => num(x.share_pct) || 0), 1);
+  dataTable($('gpu-parts-table'), [
+    { label: 'Part', show: (x) => str(x.name).replace(/_/g, ' ') },
+    { label: 'Mean (ms)', n: true, show: (x) => fmt(stat(x.ms, 'mean')) },
+    { label: 'Share of inference', cell: (x) => shareCell(num(x.share_pct), maxShare) },
+    { label: 'Median (ms)', n: true, show: (x) => fmt(stat(x.ms, 'median')) },
+    { label: 'p90 (ms)', n: true, show: (x) => fmt(stat(x.ms, 'p90')) },
+    { label: 'What it is', show: (x) => str(x.what) },
+  ], parts, 'gpu-part-row');
+}
+
 function renderGpu() {
   if (!gpu) return;  // a CPU run: the section stays hidden
   $('gpu').hidden = false;
@@ -63,6 +87,8 @@ function renderGpu() {
   for (const [part, why] of Object.entries(obj(gpu.not_available))) {
     missing.appendChild(h('p', { class: 'unavailable' }, h('b', null, (part === 'nvml' ? 'NVML' : cap(part)) + ' not available: '), str(why)));
   }
+
+  renderGpuParts();
 
   const top = kernels ? arr(kernels.top).map(obj) : [];
   const maxShare = maxOf(top.map((k) => num(k.share_pct) || 0), 1);

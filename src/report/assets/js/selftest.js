@@ -59,6 +59,11 @@ function selftestNumbers() {
     k: c.querySelector('.k').textContent, v: c.querySelector('.v').textContent,
     d: c.querySelector('.d') ? c.querySelector('.d').textContent : '' }));
   out.gpu_nvml_sub = $('gpu-nvml-sub') ? $('gpu-nvml-sub').textContent : '';
+  out.gpu_parts = [...document.querySelectorAll('#gpu-parts-table tr.gpu-part-row')].map((tr) => {
+    const c = cells(tr);
+    return { name: c[0], mean_ms: numIn(c[1]), share_pct: numIn(c[2]), median_ms: numIn(c[3]) };
+  });
+  out.gpu_parts_how = $('gpu-parts-how') ? $('gpu-parts-how').textContent : '';
   // Text boxes of each chart in its own units; a label over the data or outside the picture
   // is a defect.
   out.charts = [...document.querySelectorAll('.chart svg')].map((svg) => {
