@@ -46,15 +46,31 @@ def profile_checks(runs, name, mode, overhead_goal, graph):
     pct = g.get("layer_sum_vs_inference_pct") or 0
     b = g.get("busy") or {}
     if mode == "detailed":
-        # CUPTI lengthens the host's launch of the forward; the layers cover the device span, and
-        # with the launch and sync latencies (reported beside them) make up the inference stage.
+        # Issue 19.4: the per-layer medians + launch + sync left 11-15% of a graph run's
+        # inference out (the device waiting on cudaGraphLaunch lands in a different layer each
+        # frame). The named parts cut each frame's inference window; their means add up.
         launch, sync = b.get("launch_latency_ms") or 0, b.get("sync_latency_ms") or 0
         total = (g.get("layer_sum_ms") or 0) + launch + sync
         inf = g.get("inference_ms") or 0
-        check(inf > 0 and abs(100 * total / inf - 100) <= 5,
-              f"{name}: per-layer device times {fmt(g.get('layer_sum_ms'), 3)} ms ({fmt(pct, 1)}% of inference) "
-              f"+ launch {fmt(launch, 3)} ms + sync {fmt(sync, 3)} ms = {fmt(total, 3)} ms against the inference "
-              f"stage {fmt(inf, 3)} ms (goal: within 5%)")
+        print(f"INFO {name}: per-layer medians {fmt(g.get('layer_sum_ms'), 3)} ms ({fmt(pct, 1)}% of inference) "
+              f"+ launch {fmt(launch, 3)} ms + sync {fmt(sync, 3)} ms = {fmt(total, 3)} ms against the "
+              f"inference median {fmt(inf, 3)} ms ({fmt(100 * total / inf if inf else None, 1)}%)")
+        p = g.get("inference_parts") or {}
+        parts = p.get("parts") or []
+        im = p.get("inference_ms") or {}
+        mean, median = im.get("mean") or 0, im.get("median") or 0
+        text = " + ".join(f"{x.get('name')} {fmt((x.get('ms') or {}).get('mean'), 3)} ms "
+                          f"({fmt(x.get('share_pct'), 1)}%)" for x in parts)
+        lo, hi = p.get("frame_coverage_min_pct"), p.get("frame_coverage_max_pct")
+        check(len(parts) > 0 and mean > 0 and abs(p.get("coverage_pct", 0) - 100) <= 5
+              and lo is not None and abs(lo - 100) <= 5 and abs(hi - 100) <= 5
+              and median > 0 and abs(100 * p.get("sum_ms", 0) / median - 100) <= 5,
+              f"{name}: inference part by part (means of {p.get('frames')} traced frames): {text} = "
+              f"{fmt(p.get('sum_ms'), 3)} ms, {fmt(p.get('coverage_pct'), 1)}% of the mean inference "
+              f"{fmt(mean, 3)} ms, each frame {fmt(lo, 1)}-{fmt(hi, 1)}%, "
+              f"{fmt(100 * p.get('sum_ms', 0) / median if median else None, 1)}% of the median "
+              f"{fmt(median, 3)} ms; layers per frame {fmt(p.get('layers_per_frame_mean_ms'), 3)} ms "
+              f"(goal: every part named, within 5%)")
     else:
         check(abs(pct - 100) <= 5,
               f"{name}: sum of per-layer device times {fmt(g.get('layer_sum_ms'), 3)} ms is "
