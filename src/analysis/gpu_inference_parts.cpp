@@ -4,6 +4,7 @@
 // timed layer group until the host's graph launch call returned, in a different layer each frame,
 // so no layer's median kept it. Cutting the window itself, frame by frame, names every part.
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <string>
 #include <utility>

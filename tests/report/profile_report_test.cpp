@@ -283,6 +283,26 @@ TEST(RecordedGpuReport, NvmlOverAShortWindowSaysSo) {
   EXPECT_NE(text.find("CUPTI's busy time above is this window's"), std::string::npos) << text;
 }
 
+// Issue 19.4: the console names the inference's parts, and summary.json holds them as the
+// analysis made them, on a recorded graph run.
+TEST(RecordedGpuReport, ConsoleAndSummaryNameTheInferenceParts) {
+  const std::string path = std::string(YS_GPU_FIXTURES) + "/yolov8n_fp16_graph_detailed.json";
+  const testing::ProfileFixture fx = testing::recorded_gpu_profile(path);
+  const json& p = fx.summary["gpu"]["inference_parts"];
+  ASSERT_TRUE(p.is_object());
+  EXPECT_EQ(p["parts"].size(), 6u);
+  EXPECT_NEAR(p["coverage_pct"].get<double>(), 100, 0.1);
+  const GpuTrace trace = read_gpu_trace(path);
+  const GpuAnalysis g =
+      analyze_gpu(trace, Graph{}, layers_of(trace), host_frames_of(trace), trace.profile_start_ns);
+  RunInfo run;
+  run.backend = "cuda";
+  const std::string text = console_summary(ProfileAnalysis{}, ModelInfo{}, run, "p", &g);
+  for (const char* s : {"GPU inference part by part (means of 3 traced frames", " + launch wait ",
+                        "% of the mean inference ", "their medians to "})
+    EXPECT_NE(text.find(s), std::string::npos) << s << " in\n" << text;
+}
+
 // On a GPU the layer table's shares are of the host inference median of the traced frames too.
 TEST(RecordedGpuReport, LayerSharesAreOfTheInferenceMedian) {
   const testing::ProfileFixture fx = testing::recorded_gpu_profile(
