@@ -69,7 +69,8 @@ def profile_checks(runs, name, mode, overhead_goal, graph):
               f"{fmt(p.get('sum_ms'), 3)} ms, {fmt(p.get('coverage_pct'), 1)}% of the mean inference "
               f"{fmt(mean, 3)} ms, each frame {fmt(lo, 1)}-{fmt(hi, 1)}%, "
               f"{fmt(100 * p.get('sum_ms', 0) / median if median else None, 1)}% of the median "
-              f"{fmt(median, 3)} ms; layers per frame {fmt(p.get('layers_per_frame_mean_ms'), 3)} ms "
+              f"{fmt(median, 3)} ms; layers per frame {fmt(p.get('layers_per_frame_mean_ms'), 3)} ms; "
+              f"host in launch calls {fmt((p.get('launch_calls_ms') or {}).get('median'), 3)} ms (median) "
               f"(goal: every part named, within 5%)")
     else:
         check(abs(pct - 100) <= 5,

@@ -76,6 +76,9 @@ struct GpuInferenceParts {
   // The layers of a frame cover its device span; their means add up to this per frame, while
   // the per-layer medians (layer_sum_ms) leave out what falls in a different layer each frame.
   double layers_per_frame_mean_ms = 0;
+  // The host's time inside launch calls in the window, which the launch and launch_wait parts
+  // wait on: under CUPTI a graph launch handles each node in turn, and this is its cost.
+  Stats launch_calls_ms;
 };
 
 struct GpuAnalysis {

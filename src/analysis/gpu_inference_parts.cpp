@@ -91,7 +91,7 @@ void add_inference_parts(const GpuTraceContext& c, GpuAnalysis& a) {
   }
 
   std::vector<std::vector<double>> per_part(kPartCount);
-  std::vector<double> inference, coverage, layer_sums;
+  std::vector<double> inference, coverage, layer_sums, launch_calls;
   for (const auto& [f, idx] : c.frame_kernels) {
     auto h = c.host.find(f);
     if (h == c.host.end()) continue;
@@ -114,6 +114,7 @@ void add_inference_parts(const GpuTraceContext& c, GpuAnalysis& a) {
     kernels = merged(std::move(kernels));
     work = merged(std::move(work));
     const std::vector<Interval> launching = merged(calls[f]);
+    launch_calls.push_back(ms_of(overlap(begin, end, launching)));
     int64_t wait = 0, idle = 0;
     for (size_t i = 0; i + 1 < work.size(); ++i) {
       const int64_t gap_begin = work[i].second, gap_end = work[i + 1].first;
@@ -158,6 +159,7 @@ void add_inference_parts(const GpuTraceContext& c, GpuAnalysis& a) {
   r.frame_coverage_min_pct = *std::min_element(coverage.begin(), coverage.end());
   r.frame_coverage_max_pct = *std::max_element(coverage.begin(), coverage.end());
   r.layers_per_frame_mean_ms = mean_of(layer_sums);
+  r.launch_calls_ms = compute_stats(launch_calls);
 }
 
 }  // namespace ys::gpu_steps

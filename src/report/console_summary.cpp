@@ -30,7 +30,8 @@ std::string inference_parts_console(const GpuAnalysis& g) {
   }
   os << " = " << p.sum_ms << " ms, " << std::setprecision(1) << p.coverage_pct
      << "% of the mean inference " << std::setprecision(3) << p.inference_ms.mean << " ms (median "
-     << p.inference_ms.median << " ms); the layers add up to " << p.layers_per_frame_mean_ms
+     << p.inference_ms.median << " ms); the host spent " << p.launch_calls_ms.median
+     << " ms (median) in launch calls; the layers add up to " << p.layers_per_frame_mean_ms
      << " ms per frame, their medians to " << g.layer_sum_ms << " ms\n";
   return os.str();
 }

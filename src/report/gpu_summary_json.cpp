@@ -80,7 +80,8 @@ json inference_parts_json(const GpuInferenceParts& p) {
           {"coverage_pct", round_to(p.coverage_pct, 2)},
           {"frame_coverage_min_pct", round_to(p.frame_coverage_min_pct, 2)},
           {"frame_coverage_max_pct", round_to(p.frame_coverage_max_pct, 2)},
-          {"layers_per_frame_mean_ms", round_to(p.layers_per_frame_mean_ms, 4)}};
+          {"layers_per_frame_mean_ms", round_to(p.layers_per_frame_mean_ms, 4)},
+          {"launch_calls_ms", stats_json(p.launch_calls_ms, 4)}};
 }
 
 // "kernels", "busy", "copies" and the host waits: CUPTI's records, null without them.
