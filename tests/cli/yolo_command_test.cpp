@@ -178,7 +178,10 @@ TEST_F(YoloCommand, ProfileWritesAllReportsWithTheDocumentedSchema) {
   // between ops is the rest (issue 14).
   const double basis = s["shares"]["inference_ms"];
   EXPECT_NEAR(layer_share, 100.0 * s["shares"]["layer_sum_ms"].get<double>() / basis, 0.2);
-  EXPECT_LE(layer_share, 100.5);
+  // A sum of per-layer medians is not the median of the per-frame sums: on a loaded machine it
+  // passed the inference median by 1.2% (fresh-root check, 2026-12-05), so only a gross excess
+  // fails.
+  EXPECT_LE(layer_share, 105.0);
   EXPECT_EQ(s["layers"].size(), 23u) << "YOLOv8 has 23 modules";
   EXPECT_TRUE(s["overhead_pct"].is_number());
   EXPECT_GT(s["memory"]["arena_peak_bytes"].get<int64_t>(), 0);
