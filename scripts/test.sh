@@ -32,7 +32,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 JOBS="${YS_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}"
-DEFAULT_ASAN_EXCLUDE='OnnxNodeSummary\.|YoloLongRun\.|LongRun\.CheckpointsAndFinal|PrometheusScrape\.|YoloLive\.Dashboard'
+DEFAULT_ASAN_EXCLUDE='OnnxNodeSummary\.|YoloLongRun\.|LongRun\.CheckpointsAndFinal|LongRunGpu\.|PrometheusScrape\.|YoloLive\.Dashboard'
 ASAN_EXCLUDE="${YS_ASAN_EXCLUDE-$DEFAULT_ASAN_EXCLUDE}"
 
 T0=$(date +%s)
